@@ -1,0 +1,39 @@
+# The two commands of the README: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+STAMP := $(VENV)/.installed
+
+.PHONY: run test setup lint messages clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+# Embedded SQLite, demo mode: migrate, load reference and demo data once, serve.
+run: export DEBUG ?= 1
+run: export DEMO_MODE ?= 1
+run: $(STAMP)
+	$(BIN)/python manage.py migrate --no-input -v 0
+	$(BIN)/python manage.py setup_demo
+	@echo "Serving on http://127.0.0.1:$(PORT)/ — log in as admin, staff, finance or clerk."
+	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+# The whole suite; set DATABASE_URL=postgres://postgres@127.0.0.1:5432/wanyuan for PostgreSQL.
+test: $(STAMP)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/python manage.py makemigrations --check --dry-run
+
+# Refresh the Chinese translation catalogue after changing user-facing strings.
+messages: $(STAMP)
+	$(BIN)/python manage.py makemessages -l zh_Hans --no-obsolete --add-location file
+	$(BIN)/python manage.py compilemessages -l zh_Hans
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache

@@ -1,0 +1,65 @@
+from django.contrib import admin, messages
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from funds import services
+from funds.models import FundYear
+from townships.services import ReclassificationError
+
+
+@admin.register(FundYear)
+class FundYearAdmin(admin.ModelAdmin):
+    list_display = ("year", "floor_amount", "special_fund", "standard_first", "standard_second",
+                    "standard_third", "floor_on_top", "promote_count", "demote_count",
+                    "is_illustrative")
+    list_filter = ("is_illustrative", "floor_on_top")
+    search_fields = ("year",)
+    actions = ["apply_reclassification"]
+    fieldsets = (
+        (None, {"fields": ("year", "is_illustrative", "notes")}),
+        (gettext_lazy("Money (yuan)"), {"fields": (
+            "floor_amount", "special_fund", "standard_first", "standard_second",
+            "standard_third", "floor_on_top")}),
+        (gettext_lazy("Reclassification"), {"fields": ("promote_count", "demote_count")}),
+        (gettext_lazy("Spending"), {"fields": ("large_spending_threshold",)}),
+    )
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(
+        description=gettext_lazy("Preview and apply the reclassification to the next year"),
+        permissions=["apply_reclassification"],
+    )
+    def apply_reclassification(self, request, queryset):
+        if queryset.count() != 1:
+            self.message_user(request, _("Choose exactly one year."), messages.ERROR)
+            return None
+        fund_year = queryset.get()
+        if request.POST.get("confirm") == "yes":
+            try:
+                record = services.reclassification_apply(
+                    year=fund_year.year, acting_user=request.user)
+            except ReclassificationError as exc:
+                self.message_user(request, str(exc), messages.ERROR)
+            else:
+                self.message_user(request, _(
+                    "Applied: %(up)s promoted and %(down)s demoted; the categories of "
+                    "%(target)s are set.") % {"up": record.promoted, "down": record.demoted,
+                                              "target": record.target_year}, messages.SUCCESS)
+            return None
+        preview = services.reclassification_preview(fund_year=fund_year)
+        return TemplateResponse(request, "admin/funds/fundyear/reclassify_confirm.html", {
+            **self.admin_site.each_context(request),
+            "title": _("Reclassification %(year)s → %(target)s") % {
+                "year": fund_year.year, "target": fund_year.year + 1},
+            "opts": self.model._meta,
+            "fund_year": fund_year,
+            "preview": preview,
+            "decisions": [d for d in preview.result.decisions if d.changed],
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        })
+
+    def has_apply_reclassification_permission(self, request):
+        return request.user.has_perm("townships.apply_reclassification")

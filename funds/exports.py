@@ -1,0 +1,80 @@
+"""The yearly allocation as rows for CSV (and later XLSX), streamed.
+
+CSV files are UTF-8 with a BOM so that Excel and WPS on Chinese Windows show the
+Chinese text; amounts are plain yuan numbers; text cells that a spreadsheet would run
+as a formula are neutralised.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from decimal import Decimal
+
+from django.utils.translation import gettext as _
+
+from funds.models import FundYear
+from funds.selectors import allocation_queryset, budget_check_from_counts
+from townships.models import Category, TownshipKind
+
+BOM = "\ufeff"
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n", "|", "%")
+
+
+def neutralise(value):
+    """Make a text cell inert in a spreadsheet (OWASP CSV injection)."""
+    if isinstance(value, str):
+        value = "".join(ch for ch in value if ch in "\t\n" or ord(ch) >= 32)
+        if value.startswith(FORMULA_TRIGGERS):
+            return "'" + value
+    return value
+
+
+def allocation_headers() -> list[str]:
+    return [
+        _("Official code"), _("Township"), _("Kind"), _("Category"), _("Rank"),
+        _("Floor (yuan)"), _("Standard (yuan)"), _("Total (yuan)"),
+    ]
+
+
+def allocation_rows(fund_year: FundYear, queryset=None) -> Iterator[list]:
+    """One row per township, then the totals row; constant memory."""
+    if queryset is None:
+        queryset = allocation_queryset(fund_year)
+    kinds = dict(TownshipKind.choices)
+    categories = dict(Category.choices)
+    counts: dict[int | None, int] = {}
+    rows = queryset.order_by("code").values_list("code", "name", "kind", "category", "rank")
+    for code, name, kind, category, rank in rows.iterator(chunk_size=2000):
+        counts[category] = counts.get(category, 0) + 1
+        floor = fund_year.floor_for(category)
+        standard = fund_year.standard_for(category)
+        yield [
+            code, name, str(kinds.get(kind, kind)),
+            str(categories[category]) if category else _("not set"),
+            rank if rank is not None else "",
+            floor, standard, floor + standard,
+        ]
+    check = budget_check_from_counts(fund_year, counts)
+    yield [
+        _("Total"), _("%(n)s townships") % {"n": check.township_count}, "", "", "",
+        check.floors_total, check.standards_total, check.grand_total,
+    ]
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+def _cell(value):
+    if isinstance(value, Decimal):
+        return f"{value:.2f}"
+    return neutralise(value)
+
+
+def csv_lines(header: list[str], rows) -> Iterator[str]:
+    writer = csv.writer(_Echo())
+    yield BOM + writer.writerow([_cell(v) for v in header])
+    for row in rows:
+        yield writer.writerow([_cell(v) for v in row])

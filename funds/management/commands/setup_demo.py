@@ -1,0 +1,24 @@
+import os
+
+from django.core.management.base import BaseCommand
+
+from funds.demo import demo_accounts_create, demo_data_load
+
+
+class Command(BaseCommand):
+    help = ("Load the reference townships and the illustrative demo data once, and create "
+            "the demo accounts admin, staff, finance and clerk. Safe to run again.")
+
+    def handle(self, *args, **options):
+        for line in demo_data_load():
+            self.stdout.write(line)
+        created, generated = demo_accounts_create(os.environ.get("DEMO_PASSWORD") or None)
+        if created:
+            self.stdout.write(f"demo accounts created: {', '.join(created)}")
+            if generated:
+                self.stdout.write(self.style.WARNING(
+                    f"generated password for all of them (shown only this once): {generated}"))
+            else:
+                self.stdout.write("their password is the one in DEMO_PASSWORD")
+        else:
+            self.stdout.write("demo data and accounts already present; nothing changed")

@@ -1,0 +1,109 @@
+"""Reads that span townships and fund years: allocations and the budget check."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Case, Count, DecimalField, OuterRef, Subquery, Value, When
+
+from funds.models import FundYear
+from townships.models import AssessmentResult, Category, Township, TownshipCategory
+from wanyuan.money import to_yuan
+
+
+def allocation_queryset(fund_year: FundYear):
+    """Townships in service in the year with category, rank, score and standard.
+
+    One query whatever the number of townships; the standard is annotated so that the
+    table can sort on money in the database. Amounts shown are computed in Python from
+    the fund year (see :class:`funds.tables.AllocationTable`).
+    """
+    year = fund_year.year
+    categories = TownshipCategory.objects.filter(township=OuterRef("pk"), year=year)
+    results = AssessmentResult.objects.filter(township=OuterRef("pk"), year=year)
+    money = DecimalField(max_digits=14, decimal_places=2)
+    return (
+        Township.objects.in_service(year)
+        .annotate(
+            category=Subquery(categories.values("category")[:1]),
+            category_source=Subquery(categories.values("source")[:1]),
+            rank=Subquery(results.values("rank")[:1]),
+            score=Subquery(results.values("score")[:1]),
+        )
+        .annotate(
+            standard_amount=Case(
+                *[When(category=c, then=Value(fund_year.standard_for(c), output_field=money))
+                  for c in Category.values],
+                default=Value(Decimal("0.00"), output_field=money),
+                output_field=money,
+            )
+        )
+    )
+
+
+@dataclass(frozen=True)
+class BudgetCheck:
+    """The year's money: standards against the special fund, floors, grand total."""
+
+    year: int
+    counts: dict[int, int]
+    uncategorised: int
+    standards_total: Decimal
+    special_fund: Decimal
+    floors_total: Decimal
+    grand_total: Decimal
+
+    @property
+    def township_count(self) -> int:
+        return sum(self.counts.values()) + self.uncategorised
+
+    @property
+    def difference(self) -> Decimal:
+        """Special fund minus standards: positive is a surplus, negative a shortfall."""
+        return self.special_fund - self.standards_total
+
+    @property
+    def shortfall(self) -> Decimal:
+        return max(Decimal("0.00"), -self.difference)
+
+    @property
+    def surplus(self) -> Decimal:
+        return max(Decimal("0.00"), self.difference)
+
+    def standards_by_category(self, fund_year: FundYear) -> dict[int, Decimal]:
+        return {c: fund_year.standard_for(c) * n for c, n in self.counts.items()}
+
+
+def budget_check_from_counts(fund_year: FundYear, counts: dict[int | None, int]) -> BudgetCheck:
+    """Totals from counts per category: exact Decimal sums, independent of the database."""
+    per_category = {c: counts.get(c, 0) for c in Category.values}
+    uncategorised = sum(n for c, n in counts.items() if c not in Category.values)
+    standards = sum((fund_year.standard_for(c) * n for c, n in per_category.items()),
+                    Decimal("0.00"))
+    floors = sum((fund_year.floor_for(c) * n for c, n in per_category.items()), Decimal("0.00"))
+    return BudgetCheck(
+        year=fund_year.year,
+        counts=per_category,
+        uncategorised=uncategorised,
+        standards_total=to_yuan(standards),
+        special_fund=to_yuan(fund_year.special_fund),
+        floors_total=to_yuan(floors),
+        grand_total=to_yuan(standards + floors),
+    )
+
+
+def category_counts(queryset) -> dict[int | None, int]:
+    """Count townships per category in an allocation queryset (one query)."""
+    rows = queryset.order_by().values("category").annotate(n=Count("pk"))
+    return {row["category"]: row["n"] for row in rows}
+
+
+def budget_check(fund_year: FundYear, queryset=None) -> BudgetCheck:
+    if queryset is None:
+        queryset = allocation_queryset(fund_year)
+    return budget_check_from_counts(fund_year, category_counts(queryset))
+
+
+def fund_years():
+    return FundYear.objects.order_by("year")

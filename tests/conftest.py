@@ -1,0 +1,89 @@
+"""Shared fixtures: the real township list, the 2020 fund year, one user per role."""
+
+from decimal import Decimal
+
+import pytest
+from django.conf import settings
+from django.contrib.auth.models import Group, User
+
+from funds.demo import demo_data_load
+from funds.models import FundYear
+from townships import roles
+from townships.models import Category, CategorySource, Township, TownshipCategory, TownshipClerk
+from townships.reference import townships_load
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+@pytest.fixture
+def townships(db):
+    townships_load(path=settings.TOWNSHIPS_FILE)
+    return list(Township.objects.order_by("code"))
+
+
+@pytest.fixture
+def demo(db):
+    """The full demo: 52 townships, 2020 fund year, illustrative categories and ranking."""
+    demo_data_load()
+    return FundYear.objects.get(year=2020)
+
+
+@pytest.fixture
+def fund_year(db):
+    return FundYear.objects.create(year=2020, special_fund=Decimal("6690000.00"))
+
+
+def make_user(username, group, *, township=None, is_staff=False):
+    user = User.objects.create_user(username=username, password=PASSWORD, is_staff=is_staff)
+    user.groups.add(Group.objects.get(name=group))
+    if township is not None:
+        TownshipClerk.objects.create(user=user, township=township)
+    return user
+
+
+@pytest.fixture
+def admin_user(db):
+    return make_user("admin1", roles.ADMINISTRATORS, is_staff=True)
+
+
+@pytest.fixture
+def staff_user(db):
+    return make_user("staff1", roles.STAFF, is_staff=True)
+
+
+@pytest.fixture
+def finance_user(db):
+    return make_user("finance1", roles.FINANCE, is_staff=True)
+
+
+@pytest.fixture
+def clerk_user(townships):
+    return make_user("clerk1", roles.CLERKS, township=Township.objects.get(name="太平镇"))
+
+
+@pytest.fixture
+def other_clerk_user(townships):
+    return make_user("clerk2", roles.CLERKS, township=Township.objects.get(name="青花镇"))
+
+
+def login(client, user):
+    client.force_login(user)
+    return client
+
+
+def set_categories(year, mapping, source=CategorySource.INITIAL):
+    """mapping: township → category, written directly (test setup, not under test)."""
+    from django.utils import timezone
+
+    TownshipCategory.objects.bulk_create(
+        TownshipCategory(township=t, year=year, category=c, source=source,
+                         changed_at=timezone.now())
+        for t, c in mapping.items()
+    )
+
+
+def split_20_16_16(townships_list):
+    return {
+        t: Category.FIRST if i < 20 else Category.SECOND if i < 36 else Category.THIRD
+        for i, t in enumerate(townships_list)
+    }

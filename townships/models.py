@@ -1,0 +1,281 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+YEAR_MIN = 2000
+YEAR_MAX = 2100
+
+
+class Category(models.IntegerChoices):
+    """Funding category of a township for one year; 1 is the highest."""
+
+    FIRST = 1, _("Category 1")
+    SECOND = 2, _("Category 2")
+    THIRD = 3, _("Category 3")
+
+
+class TownshipKind(models.TextChoices):
+    TOWN = "town", _("Town")
+    TOWNSHIP = "township", _("Township")
+    SUBDISTRICT = "subdistrict", _("Subdistrict")
+
+
+class CategorySource(models.TextChoices):
+    INITIAL = "initial", _("Initial classification")
+    MANUAL = "manual", _("Manual change")
+    IMPORT = "import", _("Imported file")
+    RECLASSIFICATION = "reclassification", _("Yearly reclassification")
+
+
+class TownshipQuerySet(models.QuerySet):
+    def in_service(self, year: int):
+        return self.filter(
+            Q(first_year__isnull=True) | Q(first_year__lte=year),
+            Q(last_year__isnull=True) | Q(last_year__gte=year),
+        )
+
+
+class Township(models.Model):
+    code = models.CharField(_("official code"), max_length=12, unique=True)
+    name = models.CharField(_("name"), max_length=64, db_index=True)
+    kind = models.CharField(_("kind"), max_length=16, choices=TownshipKind.choices)
+    first_year = models.PositiveSmallIntegerField(
+        _("first year in service"), null=True, blank=True,
+        help_text=_("Empty: in service since before the records begin."),
+    )
+    last_year = models.PositiveSmallIntegerField(
+        _("last year in service"), null=True, blank=True,
+        help_text=_("Empty: still in service."),
+    )
+    merged_into = models.ForeignKey(
+        "self", verbose_name=_("merged into"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="merged_from",
+    )
+
+    objects = TownshipQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("township")
+        verbose_name_plural = _("townships")
+        ordering = ["code"]
+        permissions = [
+            ("view_all_townships", _("Can see every township")),
+            ("import_rankings", _("Can import assessment rankings")),
+            ("apply_reclassification", _("Can apply and revert the yearly reclassification")),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(first_year__isnull=True)
+                | Q(last_year__isnull=True)
+                | Q(last_year__gte=models.F("first_year")),
+                name="township_service_years_ordered",
+                violation_error_message=_("The last year in service is before the first."),
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def in_service(self, year: int) -> bool:
+        return (self.first_year is None or self.first_year <= year) and (
+            self.last_year is None or self.last_year >= year
+        )
+
+
+class TownshipCategory(models.Model):
+    """The category a township has in one year: one row per township and year."""
+
+    township = models.ForeignKey(
+        Township, verbose_name=_("township"), on_delete=models.PROTECT, related_name="categories"
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    category = models.PositiveSmallIntegerField(_("category"), choices=Category.choices)
+    source = models.CharField(_("source"), max_length=20, choices=CategorySource.choices)
+    reason = models.TextField(_("reason"), blank=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("changed by"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="+",
+    )
+    changed_at = models.DateTimeField(_("changed at"))
+
+    class Meta:
+        verbose_name = _("township category")
+        verbose_name_plural = _("township categories")
+        ordering = ["year", "township__code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["township", "year"], name="one_category_per_township_year",
+                violation_error_message=_("This township already has a category for that year."),
+            ),
+            models.CheckConstraint(
+                condition=Q(category__in=Category.values), name="category_is_known",
+                violation_error_message=_("Unknown category."),
+            ),
+        ]
+        indexes = [models.Index(fields=["year", "category"], name="category_year_idx")]
+
+    def __str__(self):
+        return f"{self.township} {self.year} {self.get_category_display()}"
+
+
+class CategoryChange(models.Model):
+    """Audit record of every change of a township's category; never edited or deleted."""
+
+    township = models.ForeignKey(
+        Township, verbose_name=_("township"), on_delete=models.PROTECT, related_name="category_changes"
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    old_category = models.PositiveSmallIntegerField(
+        _("old category"), choices=Category.choices, null=True, blank=True
+    )
+    new_category = models.PositiveSmallIntegerField(
+        _("new category"), choices=Category.choices, null=True, blank=True
+    )
+    source = models.CharField(_("source"), max_length=20, choices=CategorySource.choices)
+    reason = models.TextField(_("reason"))
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("changed by"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="+",
+    )
+    changed_at = models.DateTimeField(_("changed at"))
+    reclassification = models.ForeignKey(
+        "Reclassification", verbose_name=_("reclassification"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="changes",
+    )
+
+    class Meta:
+        verbose_name = _("category change")
+        verbose_name_plural = _("category changes")
+        ordering = ["-changed_at", "-id"]
+        indexes = [models.Index(fields=["township", "year"], name="category_change_idx")]
+
+    def __str__(self):
+        return f"{self.township} {self.year}: {self.old_category} → {self.new_category}"
+
+
+class AssessmentResult(models.Model):
+    """A township's result in the annual party-building assessment; rank 1 is best."""
+
+    township = models.ForeignKey(
+        Township, verbose_name=_("township"), on_delete=models.PROTECT, related_name="assessments"
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    rank = models.PositiveIntegerField(_("rank"))
+    score = models.DecimalField(_("score"), max_digits=7, decimal_places=2, null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("assessment result")
+        verbose_name_plural = _("assessment results")
+        ordering = ["year", "rank", "township__code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["township", "year"], name="one_assessment_per_township_year",
+                violation_error_message=_("This township already has a result for that year."),
+            ),
+            models.CheckConstraint(
+                condition=Q(rank__gte=1), name="assessment_rank_positive",
+                violation_error_message=_("A rank starts at 1."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.township} {self.year} #{self.rank}"
+
+
+class Reclassification(models.Model):
+    """One application of the yearly rule: year's ranking → next year's categories."""
+
+    year = models.PositiveSmallIntegerField(_("assessment year"))
+    promote_count = models.PositiveSmallIntegerField(_("promote count"))
+    demote_count = models.PositiveSmallIntegerField(_("demote count"))
+    ranked_count = models.PositiveIntegerField(_("ranked townships"))
+    promoted = models.PositiveIntegerField(_("promoted"))
+    demoted = models.PositiveIntegerField(_("demoted"))
+    counts_before = models.JSONField(_("counts before"))
+    counts_after = models.JSONField(_("counts after"))
+    applied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("applied by"), on_delete=models.PROTECT,
+        related_name="+",
+    )
+    applied_at = models.DateTimeField(_("applied at"))
+    reverted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("reverted by"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="+",
+    )
+    reverted_at = models.DateTimeField(_("reverted at"), null=True, blank=True)
+    revert_reason = models.TextField(_("revert reason"), blank=True)
+
+    class Meta:
+        verbose_name = _("reclassification")
+        verbose_name_plural = _("reclassifications")
+        ordering = ["-year", "-applied_at"]
+        constraints = [
+            # The database itself guarantees a year is applied at most once, even when
+            # two administrators confirm at the same moment.
+            models.UniqueConstraint(
+                fields=["year"], condition=Q(reverted_at__isnull=True),
+                name="one_active_reclassification_per_year",
+                violation_error_message=_("This year's reclassification has already been applied."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.year} → {self.year + 1}"
+
+    @property
+    def target_year(self) -> int:
+        return self.year + 1
+
+    @property
+    def is_active(self) -> bool:
+        return self.reverted_at is None
+
+
+class AuditEvent(models.Model):
+    """Audit trail of yearly operations (imports, reclassification); append-only."""
+
+    class Action(models.TextChoices):
+        RANKINGS_IMPORTED = "rankings_imported", _("Ranking imported")
+        RANKINGS_REPLACED = "rankings_replaced", _("Ranking replaced")
+        CATEGORIES_IMPORTED = "categories_imported", _("Categories imported")
+        RECLASSIFICATION_APPLIED = "reclassification_applied", _("Reclassification applied")
+        RECLASSIFICATION_REVERTED = "reclassification_reverted", _("Reclassification reverted")
+        MERGER_APPLIED = "merger_applied", _("Merger applied")
+
+    action = models.CharField(_("action"), max_length=40, choices=Action.choices)
+    year = models.PositiveSmallIntegerField(_("year"), null=True, blank=True)
+    summary = models.TextField(_("summary"))
+    details = models.JSONField(_("details"), default=dict, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="+",
+    )
+    created_at = models.DateTimeField(_("time"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.get_action_display()} {self.year or ''}"
+
+
+class TownshipClerk(models.Model):
+    """Links a township clerk's account to the one township they may see."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE,
+        related_name="clerk_of",
+    )
+    township = models.ForeignKey(
+        Township, verbose_name=_("township"), on_delete=models.PROTECT, related_name="clerks"
+    )
+
+    class Meta:
+        verbose_name = _("township clerk")
+        verbose_name_plural = _("township clerks")
+
+    def __str__(self):
+        return f"{self.user} @ {self.township}"

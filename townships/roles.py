@@ -1,0 +1,57 @@
+"""The four roles of DOMAIN.md as Django groups with permissions.
+
+Access is decided by permissions on the server; the groups only bundle them.
+"""
+
+from django.contrib.auth.models import Group, Permission
+from django.db.models import Q
+
+ADMINISTRATORS = "管理员"
+STAFF = "工作人员"
+FINANCE = "财政"
+CLERKS = "乡镇经办"
+
+_APPS = ("townships", "funds")
+
+ROLE_PERMISSIONS = {
+    # Everything on our models, and managing accounts.
+    ADMINISTRATORS: ["townships.*", "funds.*", "auth.view_user", "auth.add_user",
+                     "auth.change_user", "auth.view_group"],
+    STAFF: ["townships.view_*", "funds.view_*", "townships.view_all_townships",
+            "townships.import_rankings", "townships.add_assessmentresult",
+            "townships.change_assessmentresult", "funds.export_allocation"],
+    FINANCE: ["townships.view_*", "funds.view_*", "townships.view_all_townships",
+              "funds.export_allocation"],
+    # Scoped to the clerk's own township by townships.TownshipClerk.
+    CLERKS: ["townships.view_township"],
+}
+
+
+def _permissions_matching(patterns):
+    query = Q(pk__in=[])
+    for pattern in patterns:
+        app_label, codename = pattern.split(".", 1)
+        if codename == "*":
+            query |= Q(content_type__app_label=app_label)
+        elif codename.endswith("*"):
+            query |= Q(content_type__app_label=app_label, codename__startswith=codename[:-1])
+        else:
+            query |= Q(content_type__app_label=app_label, codename=codename)
+    return Permission.objects.filter(query)
+
+
+def ensure_groups(**kwargs):
+    """Create or refresh the role groups; idempotent, run after every migrate."""
+    for name, patterns in ROLE_PERMISSIONS.items():
+        group, _created = Group.objects.get_or_create(name=name)
+        group.permissions.set(_permissions_matching(patterns))
+
+
+def sees_all_townships(user) -> bool:
+    return user.is_authenticated and user.has_perm("townships.view_all_townships")
+
+
+def own_township_id(user):
+    """The township a clerk may see, or None."""
+    clerk = getattr(user, "clerk_of", None)
+    return clerk.township_id if clerk else None

@@ -1,0 +1,190 @@
+"""The yearly up-or-down reclassification rule, as a pure function.
+
+No database here: the service loads plain data, calls :func:`reclassify`, and saves.
+The rule is specified in DOMAIN.md ("The yearly reclassification rule").
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Hashable, Iterable
+from dataclasses import dataclass
+from enum import Enum
+
+from django.utils.translation import gettext as _
+
+from townships.models import Category
+
+CATEGORY_LABELS = {1: "一类", 2: "二类", 3: "三类"}
+
+
+class Move(str, Enum):
+    PROMOTED = "promoted"
+    DEMOTED = "demoted"
+    KEPT = "kept"  # ranked, outside both zones
+    KEPT_AT_TOP = "kept_at_top"  # in the promotion zone but already category 1
+    KEPT_AT_BOTTOM = "kept_at_bottom"  # in the demotion zone but already category 3
+    UNRANKED = "unranked"  # no assessment result: keeps its category ("未参评")
+    CONFLICT = "conflict"  # in both zones: an error, nothing moves
+
+
+@dataclass(frozen=True)
+class Entry:
+    key: Hashable
+    category: int | None
+    rank: int | None
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class Decision:
+    key: Hashable
+    label: str
+    rank: int | None
+    old_category: int | None
+    new_category: int | None
+    move: Move
+    ranked_count: int
+
+    @property
+    def changed(self) -> bool:
+        return self.old_category != self.new_category
+
+    @property
+    def reason(self) -> str:
+        old = _category_label(self.old_category)
+        new = _category_label(self.new_category)
+        if self.move is Move.UNRANKED:
+            return _("Not assessed (未参评), stays %(old)s") % {"old": old}
+        position = _("Rank %(rank)s of %(total)s") % {
+            "rank": self.rank, "total": self.ranked_count,
+        }
+        if self.move in (Move.PROMOTED, Move.DEMOTED):
+            return f"{position}，{old}→{new}"
+        if self.move is Move.KEPT_AT_TOP:
+            return _("%(position)s, promotion zone, already %(old)s") % {
+                "position": position, "old": old,
+            }
+        if self.move is Move.KEPT_AT_BOTTOM:
+            return _("%(position)s, demotion zone, already %(old)s") % {
+                "position": position, "old": old,
+            }
+        if self.move is Move.CONFLICT:
+            return _("%(position)s, in both the promotion and the demotion zone") % {
+                "position": position,
+            }
+        return _("%(position)s, stays %(old)s") % {"position": position, "old": old}
+
+
+@dataclass(frozen=True)
+class Result:
+    decisions: tuple[Decision, ...]
+    counts_before: dict[int, int]
+    counts_after: dict[int, int]
+    ranked_count: int
+    promote_count: int
+    demote_count: int
+    errors: tuple[str, ...]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    @property
+    def changes(self) -> tuple[Decision, ...]:
+        return tuple(d for d in self.decisions if d.changed)
+
+    @property
+    def promoted(self) -> int:
+        return sum(1 for d in self.decisions if d.move is Move.PROMOTED)
+
+    @property
+    def demoted(self) -> int:
+        return sum(1 for d in self.decisions if d.move is Move.DEMOTED)
+
+
+def _category_label(category: int | None) -> str:
+    if category is None:
+        return _("no category")
+    return str(Category(category).label)
+
+
+def _counts(categories: Iterable[int | None]) -> dict[int, int]:
+    counter = Counter(c for c in categories if c is not None)
+    return {c: counter.get(c, 0) for c in Category.values}
+
+
+def reclassify(entries: Iterable[Entry], *, promote_count: int, demote_count: int) -> Result:
+    """Apply the rule to one year's categories and ranks.
+
+    Competition ranking is assumed (ties share a rank, the next rank skips), but the
+    zones are computed from counts of townships, so any ranks give a defined result.
+    """
+    entries = sorted(entries, key=lambda e: (e.rank is None, e.rank or 0, str(e.key)))
+    errors: list[str] = []
+    if promote_count < 0 or demote_count < 0:
+        errors.append(_("The promote and demote counts cannot be negative."))
+
+    keys = Counter(e.key for e in entries)
+    duplicated = sorted(str(k) for k, n in keys.items() if n > 1)
+    if duplicated:
+        errors.append(_("Townships listed twice: %(keys)s") % {"keys": ", ".join(duplicated)})
+
+    ranked = [e for e in entries if e.rank is not None]
+    for entry in ranked:
+        if entry.category is None:
+            errors.append(
+                _("%(label)s is ranked but has no category; set one first.")
+                % {"label": entry.label or entry.key}
+            )
+    ranked_count = len(ranked)
+    if promote_count + demote_count > ranked_count:
+        errors.append(
+            _("Promote count %(p)s plus demote count %(d)s exceeds the %(n)s ranked townships.")
+            % {"p": promote_count, "d": demote_count, "n": ranked_count}
+        )
+
+    rank_counts = Counter(e.rank for e in ranked)
+    decisions = []
+    for entry in entries:
+        if entry.rank is None:
+            decisions.append(Decision(
+                entry.key, entry.label, None, entry.category, entry.category,
+                Move.UNRANKED, ranked_count,
+            ))
+            continue
+        better = sum(n for r, n in rank_counts.items() if r < entry.rank)
+        ties = rank_counts[entry.rank]
+        worse = ranked_count - better - ties
+        in_promotion = better < promote_count
+        in_demotion = worse + ties <= demote_count
+        # Both zones at once is only possible when promote + demote exceeds the ranked
+        # count, which is reported above; such a township does not move.
+        old = entry.category
+        new = old
+        if old is None:
+            move = Move.KEPT
+        elif in_promotion and in_demotion:
+            move = Move.CONFLICT
+        elif in_promotion:
+            move = Move.KEPT_AT_TOP if old == Category.FIRST else Move.PROMOTED
+            new = max(Category.FIRST, old - 1)
+        elif in_demotion:
+            move = Move.KEPT_AT_BOTTOM if old == Category.THIRD else Move.DEMOTED
+            new = min(Category.THIRD, old + 1)
+        else:
+            move = Move.KEPT
+        decisions.append(Decision(
+            entry.key, entry.label, entry.rank, old, int(new) if new is not None else None,
+            move, ranked_count,
+        ))
+
+    return Result(
+        decisions=tuple(decisions),
+        counts_before=_counts(e.category for e in entries),
+        counts_after=_counts(d.new_category for d in decisions),
+        ranked_count=ranked_count,
+        promote_count=promote_count,
+        demote_count=demote_count,
+        errors=tuple(errors),
+    )

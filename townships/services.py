@@ -1,0 +1,314 @@
+"""Writes on townships: categories, assessment results, the reclassification.
+
+Every function runs in one transaction, takes the acting user, and writes its audit
+records in the same transaction, whether called from a page, the admin or a command.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from townships import rules
+from townships.models import (
+    AssessmentResult,
+    AuditEvent,
+    Category,
+    CategoryChange,
+    CategorySource,
+    Reclassification,
+    Township,
+    TownshipCategory,
+)
+
+
+class ReclassificationError(Exception):
+    """The reclassification cannot be applied or reverted; the message says why."""
+
+
+def _stored_text(func, *args, **kwargs) -> str:
+    """Audit text is stored in the site language, whatever language the user browses in."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return str(func(*args, **kwargs))
+
+
+def township_category_set(
+    *,
+    township: Township,
+    year: int,
+    category: int,
+    reason: str,
+    acting_user,
+    source: str = CategorySource.MANUAL,
+) -> TownshipCategory:
+    """Set one township's category for a year and record the change."""
+    reason = (reason or "").strip()
+    if source == CategorySource.MANUAL and not reason:
+        raise ValidationError({"reason": _("A reason is required to change a category.")})
+    if category not in Category.values:
+        raise ValidationError({"category": _("Unknown category.")})
+    if not township.in_service(year):
+        raise ValidationError(
+            _("%(township)s is not in service in %(year)s.") % {"township": township, "year": year}
+        )
+    with transaction.atomic():
+        now = timezone.now()
+        current = (
+            TownshipCategory.objects.select_for_update()
+            .filter(township=township, year=year).first()
+        )
+        old = current.category if current else None
+        if current is None:
+            current = TownshipCategory(township=township, year=year)
+        elif old == category:
+            return current
+        current.category = category
+        current.source = source
+        current.reason = reason
+        current.changed_by = acting_user
+        current.changed_at = now
+        current.save()
+        CategoryChange.objects.create(
+            township=township, year=year, old_category=old, new_category=category,
+            source=source, reason=reason, changed_by=acting_user, changed_at=now,
+        )
+        return current
+
+
+@dataclass(frozen=True)
+class CategoryRow:
+    township: Township
+    category: int
+
+
+def categories_import(
+    *, year: int, rows: Sequence[CategoryRow], acting_user, source_name: str, reason: str = ""
+) -> int:
+    """Set many categories of one year at once; all or nothing. Returns how many changed."""
+    note = reason.strip() or _stored_text(
+        lambda: _("Imported from %(file)s") % {"file": source_name}
+    )
+    changed = 0
+    with transaction.atomic():
+        existing = {
+            tc.township_id: tc.category
+            for tc in TownshipCategory.objects.filter(year=year, township__in=[r.township for r in rows])
+        }
+        for row in rows:
+            if existing.get(row.township.pk) == row.category:
+                continue
+            township_category_set(
+                township=row.township, year=year, category=row.category, reason=note,
+                acting_user=acting_user, source=CategorySource.IMPORT,
+            )
+            changed += 1
+        AuditEvent.objects.create(
+            action=AuditEvent.Action.CATEGORIES_IMPORTED, year=year, actor=acting_user,
+            summary=_stored_text(
+                lambda: _("%(rows)s rows from %(file)s, %(changed)s categories changed")
+                % {"rows": len(rows), "file": source_name, "changed": changed}
+            ),
+            details={"file": source_name, "rows": len(rows), "changed": changed},
+        )
+    return changed
+
+
+@dataclass(frozen=True)
+class RankingRow:
+    township: Township
+    rank: int
+    score: Decimal | None
+
+
+def assessment_results_replace(
+    *, year: int, rows: Sequence[RankingRow], acting_user, source_name: str
+) -> int:
+    """Replace a year's ranking with the given rows; refused once it was applied."""
+    with transaction.atomic():
+        if Reclassification.objects.filter(year=year, reverted_at__isnull=True).exists():
+            raise ReclassificationError(
+                _("The %(year)s reclassification has been applied; revert it before "
+                  "importing the ranking again.") % {"year": year}
+            )
+        previous = list(
+            AssessmentResult.objects.filter(year=year)
+            .values_list("township__code", "rank", "score")
+        )
+        AssessmentResult.objects.filter(year=year).delete()
+        AssessmentResult.objects.bulk_create(
+            AssessmentResult(township=r.township, year=year, rank=r.rank, score=r.score)
+            for r in rows
+        )
+        action = (
+            AuditEvent.Action.RANKINGS_REPLACED if previous else AuditEvent.Action.RANKINGS_IMPORTED
+        )
+        AuditEvent.objects.create(
+            action=action, year=year, actor=acting_user,
+            summary=_stored_text(
+                lambda: _("%(rows)s townships ranked from %(file)s") % {
+                    "rows": len(rows), "file": source_name,
+                }
+            ),
+            details={
+                "file": source_name,
+                "rows": len(rows),
+                # The replaced ranking is kept in the audit record, so nothing is lost.
+                "previous": [[code, rank, str(score) if score is not None else None]
+                             for code, rank, score in previous],
+            },
+        )
+    return len(rows)
+
+
+def reclassification_entries(year: int) -> list[rules.Entry]:
+    """The rule's input for a year: every township in service with category and rank."""
+    categories = dict(
+        TownshipCategory.objects.filter(year=year).values_list("township_id", "category")
+    )
+    ranks = dict(AssessmentResult.objects.filter(year=year).values_list("township_id", "rank"))
+    return [
+        rules.Entry(key=pk, category=categories.get(pk), rank=ranks.get(pk), label=name)
+        for pk, name in Township.objects.in_service(year).values_list("pk", "name")
+    ]
+
+
+def reclassification_preview(*, year: int, promote_count: int, demote_count: int) -> rules.Result:
+    return rules.reclassify(
+        reclassification_entries(year), promote_count=promote_count, demote_count=demote_count
+    )
+
+
+def reclassification_apply(
+    *, year: int, promote_count: int, demote_count: int, acting_user
+) -> Reclassification:
+    """Apply year's ranking: create year+1's categories. One transaction, once per year.
+
+    The caller holds a lock on the year's settings row; the partial unique constraint on
+    Reclassification is the last line of defence if two applications race.
+    """
+    target = year + 1
+    with transaction.atomic():
+        if Reclassification.objects.filter(year=year, reverted_at__isnull=True).exists():
+            raise ReclassificationError(
+                _("The %(year)s reclassification has already been applied.") % {"year": year}
+            )
+        if not AssessmentResult.objects.filter(year=year).exists():
+            raise ReclassificationError(_("%(year)s has no ranking yet.") % {"year": year})
+        if TownshipCategory.objects.filter(year=target).exists():
+            raise ReclassificationError(
+                _("%(target)s already has categories; the reclassification would overwrite "
+                  "them.") % {"target": target}
+            )
+        with translation.override(settings.LANGUAGE_CODE):
+            result = reclassification_preview(
+                year=year, promote_count=promote_count, demote_count=demote_count
+            )
+            reasons = {d.key: d.reason for d in result.decisions}
+        if not result.ok:
+            raise ReclassificationError(" ".join(result.errors))
+        now = timezone.now()
+        try:
+            with transaction.atomic():
+                record = Reclassification.objects.create(
+                    year=year, promote_count=promote_count, demote_count=demote_count,
+                    ranked_count=result.ranked_count, promoted=result.promoted,
+                    demoted=result.demoted,
+                    counts_before={str(k): v for k, v in result.counts_before.items()},
+                    counts_after={str(k): v for k, v in result.counts_after.items()},
+                    applied_by=acting_user, applied_at=now,
+                )
+        except IntegrityError as exc:
+            raise ReclassificationError(
+                _("The %(year)s reclassification has already been applied.") % {"year": year}
+            ) from exc
+        in_service_next = set(Township.objects.in_service(target).values_list("pk", flat=True))
+        decisions = [
+            d for d in result.decisions if d.new_category is not None and d.key in in_service_next
+        ]
+        TownshipCategory.objects.bulk_create(
+            TownshipCategory(
+                township_id=d.key, year=target, category=d.new_category,
+                source=CategorySource.RECLASSIFICATION, reason=reasons[d.key],
+                changed_by=acting_user, changed_at=now,
+            )
+            for d in decisions
+        )
+        CategoryChange.objects.bulk_create(
+            CategoryChange(
+                township_id=d.key, year=target, old_category=d.old_category,
+                new_category=d.new_category, source=CategorySource.RECLASSIFICATION,
+                reason=_stored_text(
+                    lambda d=d: _("%(reason)s (yearly rule: promote %(p)s, demote %(q)s)") % {
+                        "reason": reasons[d.key], "p": promote_count, "q": demote_count,
+                    }
+                ),
+                changed_by=acting_user, changed_at=now, reclassification=record,
+            )
+            for d in decisions
+        )
+        AuditEvent.objects.create(
+            action=AuditEvent.Action.RECLASSIFICATION_APPLIED, year=year, actor=acting_user,
+            summary=_stored_text(
+                lambda: _("%(year)s ranking applied to %(target)s: %(up)s promoted, "
+                          "%(down)s demoted") % {
+                    "year": year, "target": target, "up": result.promoted,
+                    "down": result.demoted,
+                }
+            ),
+            details={"reclassification": record.pk, "counts_after": record.counts_after},
+        )
+        return record
+
+
+def reclassification_revert(*, record: Reclassification, reason: str, acting_user) -> None:
+    """Undo an application while nothing later depends on it."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("A reason is required to revert.")})
+    target = record.year + 1
+    with transaction.atomic():
+        record = Reclassification.objects.select_for_update().get(pk=record.pk)
+        if record.reverted_at is not None:
+            raise ReclassificationError(_("This reclassification was already reverted."))
+        if Reclassification.objects.filter(year=target, reverted_at__isnull=True).exists():
+            raise ReclassificationError(
+                _("The %(target)s reclassification builds on this one; revert it first.")
+                % {"target": target}
+            )
+        edited = TownshipCategory.objects.filter(year=target).exclude(
+            source=CategorySource.RECLASSIFICATION
+        )
+        if edited.exists():
+            raise ReclassificationError(
+                _("%(n)s categories of %(target)s were changed after the reclassification; "
+                  "revert refused.") % {"n": edited.count(), "target": target}
+            )
+        now = timezone.now()
+        rows = list(TownshipCategory.objects.filter(year=target).select_related("township"))
+        CategoryChange.objects.bulk_create(
+            CategoryChange(
+                township=row.township, year=target, old_category=row.category,
+                new_category=None, source=CategorySource.RECLASSIFICATION,
+                reason=_stored_text(lambda: _("Reclassification reverted: %(reason)s")
+                                    % {"reason": reason}),
+                changed_by=acting_user, changed_at=now, reclassification=record,
+            )
+            for row in rows
+        )
+        TownshipCategory.objects.filter(year=target).delete()
+        record.reverted_at = now
+        record.reverted_by = acting_user
+        record.revert_reason = reason
+        record.save(update_fields=["reverted_at", "reverted_by", "revert_reason"])
+        AuditEvent.objects.create(
+            action=AuditEvent.Action.RECLASSIFICATION_REVERTED, year=record.year,
+            actor=acting_user, summary=reason, details={"reclassification": record.pk},
+        )
+

@@ -1,0 +1,8 @@
+from django.conf import settings
+
+
+def site(request):
+    return {
+        "COUNTY_NAME": settings.COUNTY_NAME,
+        "DEMO_MODE": settings.DEMO_MODE,
+    }

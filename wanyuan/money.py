@@ -1,0 +1,28 @@
+"""Money helpers: amounts are Decimal yuan with two places; people read 万元."""
+
+from decimal import ROUND_HALF_UP, Decimal
+
+CENT = Decimal("0.01")
+TEN_THOUSAND = Decimal(10000)
+
+
+def to_yuan(value) -> Decimal:
+    """Quantize any number to yuan with two decimals, the one place this happens."""
+    if value is None:
+        return Decimal("0.00")
+    if not isinstance(value, Decimal):
+        value = Decimal(str(value))
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def to_wan(value) -> Decimal:
+    """Yuan → 万元 with two decimals, for display."""
+    return (to_yuan(value) / TEN_THOUSAND).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def format_wan(value) -> str:
+    return f"{to_wan(value):,.2f}"
+
+
+def format_yuan(value) -> str:
+    return f"{to_yuan(value):,.2f}"
