@@ -31,9 +31,10 @@ lint: $(STAMP)
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
 # Refresh the Chinese translation catalogue after changing user-facing strings.
+messages: export DEBUG = 1
 messages: $(STAMP)
-	$(BIN)/python manage.py makemessages -l zh_Hans --no-obsolete --add-location file
-	$(BIN)/python manage.py compilemessages -l zh_Hans
+	$(BIN)/python manage.py makemessages -l zh_Hans --no-obsolete --add-location file --ignore '.venv/*'
+	$(BIN)/python manage.py compilemessages -l zh_Hans --ignore '.venv/*'
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache

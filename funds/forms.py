@@ -8,8 +8,10 @@ class CategoryChangeForm(forms.Form):
     year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
     category = forms.TypedChoiceField(label=_("New category"), choices=Category.choices,
                                       coerce=int)
-    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}),
-                             max_length=1000)
+    reason = forms.CharField(
+        label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}), max_length=1000,
+        error_messages={"required": _("A reason is required to change a category.")},
+    )
 
     def clean_reason(self):
         reason = self.cleaned_data["reason"].strip()
@@ -31,5 +33,7 @@ class CategoryUploadForm(UploadForm):
 
 
 class RevertForm(forms.Form):
-    reason = forms.CharField(label=_("Reason for reverting"), max_length=1000,
-                             widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(
+        label=_("Reason for reverting"), max_length=1000, widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": _("A reason is required to revert.")},
+    )

@@ -40,8 +40,11 @@ class TownshipAdmin(admin.ModelAdmin):
 
 
 class TownshipCategoryForm(forms.ModelForm):
-    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}),
-                             help_text=_("Required; kept in the change history for good."))
+    reason = forms.CharField(
+        label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Required; kept in the change history for good."),
+        error_messages={"required": _("A reason is required to change a category.")},
+    )
 
     class Meta:
         model = TownshipCategory

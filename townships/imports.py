@@ -94,7 +94,7 @@ def _read_csv(data: bytes) -> list[list[str]]:
         delimiter = dialect.delimiter
     except csv.Error:
         delimiter = ","
-    return [row for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
+    return list(csv.reader(io.StringIO(text), delimiter=delimiter))
 
 
 def _cell_text(value) -> str:
@@ -329,7 +329,8 @@ def parse_categories(data: bytes, filename: str, *, year: int) -> list[CategoryR
         category = CATEGORY_WORDS.get(values["category"].strip().lower())
         if category is None:
             problems.append(Problem(line, column, _(
-                "“%(value)s” is not a category (一类, 二类 or 三类)") % {"value": values["category"]}))
+                "“%(value)s” is not a category (一类, 二类 or 三类)"
+            ) % {"value": values["category"]}))
         else:
             categories[line] = category
     if problems:

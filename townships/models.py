@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 YEAR_MIN = 2000
 YEAR_MAX = 2100
@@ -16,9 +17,9 @@ class Category(models.IntegerChoices):
 
 
 class TownshipKind(models.TextChoices):
-    TOWN = "town", _("Town")
-    TOWNSHIP = "township", _("Township")
-    SUBDISTRICT = "subdistrict", _("Subdistrict")
+    TOWN = "town", pgettext_lazy("township kind", "Town")
+    TOWNSHIP = "township", pgettext_lazy("township kind", "Township")
+    SUBDISTRICT = "subdistrict", pgettext_lazy("township kind", "Subdistrict")
 
 
 class CategorySource(models.TextChoices):
@@ -123,7 +124,8 @@ class CategoryChange(models.Model):
     """Audit record of every change of a township's category; never edited or deleted."""
 
     township = models.ForeignKey(
-        Township, verbose_name=_("township"), on_delete=models.PROTECT, related_name="category_changes"
+        Township, verbose_name=_("township"), on_delete=models.PROTECT,
+        related_name="category_changes",
     )
     year = models.PositiveSmallIntegerField(_("year"))
     old_category = models.PositiveSmallIntegerField(

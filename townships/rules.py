@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 from django.utils.translation import gettext as _
 
@@ -18,7 +18,7 @@ from townships.models import Category
 CATEGORY_LABELS = {1: "一类", 2: "二类", 3: "三类"}
 
 
-class Move(str, Enum):
+class Move(StrEnum):
     PROMOTED = "promoted"
     DEMOTED = "demoted"
     KEPT = "kept"  # ranked, outside both zones

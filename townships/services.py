@@ -97,10 +97,10 @@ def categories_import(
     )
     changed = 0
     with transaction.atomic():
-        existing = {
-            tc.township_id: tc.category
-            for tc in TownshipCategory.objects.filter(year=year, township__in=[r.township for r in rows])
-        }
+        existing = dict(
+            TownshipCategory.objects.filter(year=year, township__in=[r.township for r in rows])
+            .values_list("township_id", "category")
+        )
         for row in rows:
             if existing.get(row.township.pk) == row.category:
                 continue

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
-from django.urls import include, path
+from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from django.views.i18n import set_language
 

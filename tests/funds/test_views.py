@@ -1,0 +1,263 @@
+import csv
+import io
+from decimal import Decimal
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from funds.models import FundYear
+from tests.conftest import login
+from townships.models import CategoryChange, Township, TownshipCategory
+from townships.reference import townships_load
+
+
+def _all_url_names(resolver=None, prefix=""):
+    resolver = resolver or get_resolver()
+    for pattern in resolver.url_patterns:
+        if isinstance(pattern, URLResolver):
+            continue  # the admin has its own login redirect, tested separately
+        if isinstance(pattern, URLPattern) and pattern.name not in PUBLIC_PAGES:
+            yield pattern
+
+
+PUBLIC_PAGES = {"login", "set_language"}
+SAMPLE_KWARGS = {"year": 2020, "code": "511781100"}
+
+
+@pytest.mark.parametrize("pattern", list(_all_url_names()), ids=lambda p: p.name)
+def test_anonymous_visitor_is_sent_to_login_from_every_page(client, demo, pattern):
+    kwargs = {k: v for k, v in SAMPLE_KWARGS.items() if k in pattern.pattern.converters}
+    url = reverse(pattern.name, kwargs=kwargs)
+    for method in (client.get, client.post):
+        response = method(url)
+        assert response.status_code == 302, url
+        assert response["Location"].startswith(reverse("login")), url
+
+
+def test_admin_site_needs_login(client, demo):
+    response = client.get("/admin/funds/fundyear/")
+    assert response.status_code == 302
+    assert "/login/" in response["Location"]
+
+
+def test_login_page_is_chinese(client, db):
+    response = client.get(reverse("login"), HTTP_ACCEPT_LANGUAGE="en-US,en")
+    assert response.status_code == 200
+    assert response["Content-Language"] == "zh-hans"
+    assert "登录" in response.content.decode()
+
+
+def test_overview_shows_the_2020_budget_check(client, demo, admin_user):
+    login(client, admin_user)
+    response = client.get(reverse("overview"))
+    page = response.content.decode()
+    assert response.status_code == 200
+    for figure in ("772.00", "669.00", "103.00", "156.00", "928.00"):
+        assert figure in page
+    assert response.context["budget"].counts == {1: 20, 2: 16, 3: 16}
+    assert "示意" in page  # the illustrative-data banner
+
+
+def test_overview_with_an_unknown_year_is_404_not_another_year(client, demo, staff_user):
+    login(client, staff_user)
+    assert client.get(reverse("overview") + "?year=1999").status_code == 404
+    assert client.get(reverse("overview") + "?year=abc").status_code == 404
+
+
+def test_allocation_table_lists_townships_with_totals(client, demo, finance_user):
+    login(client, finance_user)
+    response = client.get(reverse("allocation-list", args=[2020]))
+    assert response.status_code == 200
+    table = response.context["table"]
+    assert len(table.rows) == 52
+    page = response.content.decode()
+    assert "太平镇" in page and "928.00" in page
+
+
+def test_allocation_table_filters_by_category_kind_and_name(client, demo, staff_user):
+    login(client, staff_user)
+    url = reverse("allocation-list", args=[2020])
+    response = client.get(url, {"category": 1})
+    assert len(response.context["table"].rows) == 20
+    assert response.context["budget"].standards_total == Decimal("3400000.00")
+    response = client.get(url, {"kind": "town"})
+    assert len(response.context["table"].rows) == 23
+    response = client.get(url, {"name": "太平"})
+    assert [r.record.name for r in response.context["table"].rows] == ["太平镇"]
+
+
+def test_allocation_table_sorts_by_rank_and_money(client, demo, staff_user):
+    login(client, staff_user)
+    url = reverse("allocation-list", args=[2020])
+    ranks = [r.record.rank for r in client.get(url, {"sort": "rank"}).context["table"].rows]
+    assert ranks == sorted(ranks)
+    totals = [r.record.standard_amount
+              for r in client.get(url, {"sort": "-total"}).context["table"].rows]
+    assert totals == sorted(totals, reverse=True)
+
+
+def test_clerk_sees_only_the_own_township(client, demo, clerk_user):
+    login(client, clerk_user)
+    response = client.get(reverse("overview"))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("township-detail", args=["511781100"])
+    assert client.get(reverse("township-detail", args=["511781100"])).status_code == 200
+    assert client.get(reverse("township-detail", args=["511781101"])).status_code == 404
+    assert client.get(reverse("allocation-list", args=[2020])).status_code == 403
+    assert client.get(reverse("allocation-export-csv", args=[2020])).status_code == 403
+
+
+def test_finance_cannot_change_a_category(client, demo, finance_user):
+    login(client, finance_user)
+    township = Township.objects.get(code="511781100")
+    before = list(TownshipCategory.objects.values_list("township_id", "year", "category"))
+    response = client.post(reverse("township-category-change", args=[township.code]),
+                           {"year": 2020, "category": 3, "reason": "测试"})
+    assert response.status_code == 403
+    assert list(TownshipCategory.objects.values_list("township_id", "year", "category")) == before
+    # and not through the admin either
+    tc = TownshipCategory.objects.get(township=township, year=2020)
+    response = client.post(f"/admin/townships/townshipcategory/{tc.pk}/change/",
+                           {"category": 3, "reason": "测试"})
+    assert response.status_code == 403
+    tc.refresh_from_db()
+    assert tc.category == 1
+
+
+def test_category_change_without_reason_is_refused(client, demo, admin_user):
+    login(client, admin_user)
+    changes = CategoryChange.objects.count()
+    response = client.post(reverse("township-category-change", args=["511781100"]),
+                           {"year": 2020, "category": 2, "reason": "  "}, follow=True)
+    assert "必须填写理由" in response.content.decode()
+    assert TownshipCategory.objects.get(township__code="511781100", year=2020).category == 1
+    assert CategoryChange.objects.count() == changes
+
+
+def test_category_change_leaves_an_audit_record(client, demo, admin_user):
+    login(client, admin_user)
+    response = client.post(reverse("township-category-change", args=["511781100"]),
+                           {"year": 2020, "category": 2, "reason": "复核后调整"})
+    assert response.status_code == 302
+    change = CategoryChange.objects.filter(township__code="511781100").first()
+    assert (change.old_category, change.new_category) == (1, 2)
+    assert change.changed_by == admin_user and change.changed_at is not None
+    assert change.reason == "复核后调整" and change.source == "manual"
+    page = client.get(reverse("township-detail", args=["511781100"])).content.decode()
+    assert "复核后调整" in page
+
+
+def test_admin_changes_a_category_in_the_django_admin_with_a_reason(client, demo, admin_user):
+    login(client, admin_user)
+    tc = TownshipCategory.objects.get(township__code="511781101", year=2020)
+    url = f"/admin/townships/townshipcategory/{tc.pk}/change/"
+    response = client.post(url, {"category": 3, "reason": ""})
+    assert response.status_code == 200  # the form again, with the error
+    tc.refresh_from_db()
+    assert tc.category == 1
+    response = client.post(url, {"category": 3, "reason": "乡镇合并前调整"})
+    assert response.status_code == 302
+    tc.refresh_from_db()
+    assert tc.category == 3 and tc.changed_by == admin_user
+    change = CategoryChange.objects.get(township__code="511781101", source="manual")
+    assert (change.old_category, change.new_category, change.reason) == (1, 3, "乡镇合并前调整")
+
+
+def _csv(response):
+    body = b"".join(response.streaming_content)
+    assert body.startswith(b"\xef\xbb\xbf")
+    return list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
+
+
+def test_csv_export_has_52_rows_a_totals_row_and_a_bom(client, demo, finance_user):
+    login(client, finance_user)
+    response = client.get(reverse("allocation-export-csv", args=[2020]))
+    assert response.status_code == 200
+    assert "attachment" in response["Content-Disposition"]
+    rows = _csv(response)
+    header, body, total = rows[0], rows[1:-1], rows[-1]
+    assert header[:2] == ["代码", "乡镇"]
+    assert len(body) == 52
+    assert total[5:] == ["1560000.00", "7720000.00", "9280000.00"]
+    assert sum(Decimal(r[7]) for r in body) == Decimal("9280000.00")
+
+
+def test_csv_export_neutralises_formulas(client, demo, finance_user):
+    Township.objects.filter(code="511781100").update(name="=HYPERLINK(\"x\")")
+    login(client, finance_user)
+    rows = _csv(client.get(reverse("allocation-export-csv", args=[2020])))
+    name = next(r[1] for r in rows if r[0] == "511781100")
+    assert name == "'=HYPERLINK(\"x\")"
+
+
+def test_csv_export_of_a_missing_year_is_404(client, demo, finance_user):
+    login(client, finance_user)
+    assert client.get(reverse("allocation-export-csv", args=[1999])).status_code == 404
+
+
+def test_csv_export_with_an_invalid_filter_is_refused_not_unfiltered(client, demo, finance_user):
+    login(client, finance_user)
+    response = client.get(reverse("allocation-export-csv", args=[2020]), {"category": "9"})
+    assert response.status_code == 400
+
+
+def _add_townships(n):
+    Township.objects.bulk_create(
+        Township(code=f"9{i:08d}", name=f"测试乡{i}", kind="township") for i in range(n)
+    )
+
+
+@pytest.mark.parametrize("url_name", ["allocation-list", "overview"])
+def test_list_pages_run_the_same_number_of_queries_for_52_and_500(
+        client, demo, staff_user, django_assert_num_queries, url_name):
+    login(client, staff_user)
+    url = reverse(url_name, args=[2020]) if url_name != "overview" else reverse(url_name)
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as small:
+        assert client.get(url).status_code == 200
+    _add_townships(448)
+    assert Township.objects.count() == 500
+    with CaptureQueriesContext(connection) as large:
+        assert client.get(url).status_code == 200
+    assert len(large) == len(small)
+
+
+def test_allocation_page_query_count_is_pinned(client, demo, staff_user,
+                                               django_assert_max_num_queries):
+    login(client, staff_user)
+    with django_assert_max_num_queries(12):
+        client.get(reverse("allocation-list", args=[2020]))
+
+
+def test_csv_export_query_count_does_not_grow(client, demo, finance_user):
+    login(client, finance_user)
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as small:
+        b"".join(client.get(reverse("allocation-export-csv", args=[2020])).streaming_content)
+    _add_townships(448)
+    with CaptureQueriesContext(connection) as large:
+        b"".join(client.get(reverse("allocation-export-csv", args=[2020])).streaming_content)
+    assert len(large) == len(small)
+
+
+def test_export_command_matches_the_figures(tmp_path, demo):
+    from django.core.management import call_command
+
+    out = tmp_path / "a.csv"
+    call_command("export_allocation", "--year", "2020", "--output", str(out))
+    data = out.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    assert len(rows) == 1 + 52 + 1
+    assert rows[-1][5:] == ["1560000.00", "7720000.00", "9280000.00"]
+
+
+def test_loading_the_township_list_twice_changes_nothing(db, settings):
+    assert townships_load(path=settings.TOWNSHIPS_FILE) == (52, 0)
+    assert townships_load(path=settings.TOWNSHIPS_FILE) == (0, 0)
+    assert Township.objects.count() == 52
+    assert FundYear.objects.count() == 0
