@@ -27,6 +27,7 @@ COLUMN_ALIASES = {
     "score": {"得分", "分数", "score"},
     "category": {"类别", "乡镇类别", "category"},
 }
+COLUMN_TITLES = {"township": "乡镇", "rank": "排名", "score": "得分", "category": "类别"}
 # Columns people keep in their sheets that carry nothing we read.
 IGNORED_COLUMNS = {"序号", "备注", "no", "note", "notes"}
 
@@ -158,7 +159,7 @@ def read_sheet(data: bytes, filename: str, *, required: set[str], optional: set[
             headers[key] = title
     missing = [k for k in sorted(required) if k not in positions]
     if missing:
-        expected = "、".join(sorted(COLUMN_ALIASES[k], key=len)[0] for k in missing)
+        expected = "、".join(COLUMN_TITLES[k] for k in missing)
         known = any(p.row == 1 for p in problems)
         problems.append(Problem(1, None, _("missing column(s): %(columns)s") % {
             "columns": expected}))
