@@ -15,6 +15,7 @@ from django.utils import timezone
 from funds import services
 from funds.models import FundYear
 from funds.selectors import budget_check
+from tests.conftest import login
 from townships.models import (
     AuditEvent,
     CategoryChange,
@@ -23,7 +24,6 @@ from townships.models import (
     TownshipCategory,
 )
 from townships.services import ReclassificationError, assessment_results_replace
-from tests.conftest import login
 
 
 def test_preview_lists_every_change_with_reason_and_budget_impact(demo):

@@ -7,9 +7,9 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 from openpyxl import Workbook
 
+from tests.conftest import login
 from townships.imports import ImportFileError, parse_rankings
 from townships.models import AssessmentResult, AuditEvent, CategoryChange, TownshipCategory
-from tests.conftest import login
 
 
 def table_snapshot():
