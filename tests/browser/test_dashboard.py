@@ -1,6 +1,7 @@
 import csv
 import io
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -64,7 +65,7 @@ def test_filter_sort_and_download_csv(watched_page, live_server, demo_live):
     page.goto(live_server.url + "/allocations/2020/")
     with page.expect_download() as download_info:
         page.get_by_role("link", name="下载 CSV").click()
-    data = open(download_info.value.path(), "rb").read()
+    data = Path(download_info.value.path()).read_bytes()
     assert data.startswith(b"\xef\xbb\xbf")
     lines = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
     assert len(lines) == 54 and Decimal(lines[-1][7]) == Decimal("9280000.00")

@@ -72,6 +72,10 @@ def test_unknown_township_suggests_the_closest_name(townships):
 
 
 MALFORMED = {
+    "unknown township": (lambda t: full_ranking(t).replace("太平镇", "太平乡", 1),
+                         "第2行 乡镇：找不到乡镇“太平乡”，是否为“太平镇”？"),
+    "encoding guessed wrong": (lambda t: full_ranking(t).encode("gbk").decode("latin-1"),
+                               "编码"),
     "duplicate township": (lambda t: full_ranking(t).replace(t[1].name, t[0].name, 1),
                            "重复出现（另见第2行）"),
     "rank not a whole number": (lambda t: full_ranking(t).replace(f"{t[4].name},5,", f"{t[4].name},5.5,"),
