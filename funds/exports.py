@@ -1,4 +1,4 @@
-"""The yearly allocation as rows for CSV (and later XLSX), streamed.
+"""The yearly allocation as rows, written as CSV (streamed) or XLSX.
 
 CSV files are UTF-8 with a BOM so that Excel and WPS on Chinese Windows show the
 Chinese text; amounts are plain yuan numbers; text cells that a spreadsheet would run
@@ -8,10 +8,12 @@ as a formula are neutralised.
 from __future__ import annotations
 
 import csv
+import io
 from collections.abc import Iterator
 from decimal import Decimal
 
 from django.utils.translation import gettext as _
+from openpyxl.cell import WriteOnlyCell
 
 from funds.models import FundYear
 from funds.selectors import allocation_queryset, budget_check_from_counts
@@ -78,3 +80,51 @@ def csv_lines(header: list[str], rows) -> Iterator[str]:
     yield BOM + writer.writerow([_cell(v) for v in header])
     for row in rows:
         yield writer.writerow([_cell(v) for v in row])
+
+
+def xlsx_workbook(header: list[str], rows, *, sheet_title: str, yuan_columns: set[int]):
+    """A write-only workbook: numbers as numbers in a yuan format, frozen header row.
+
+    The last row (totals) is written in bold. Returns the bytes of the .xlsx file.
+    """
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title=sheet_title)
+    sheet.freeze_panes = "A2"
+    bold = Font(bold=True)
+    sheet.append([_xlsx_cell(sheet, v, font=bold) for v in header])
+    previous = None
+    for row in rows:
+        if previous is not None:
+            sheet.append(_xlsx_row(sheet, previous, yuan_columns))
+        previous = row
+    if previous is not None:
+        sheet.append(_xlsx_row(sheet, previous, yuan_columns, font=bold))
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+YUAN_FORMAT = '#,##0.00"元"'
+
+
+def _xlsx_cell(sheet, value, *, font=None, number_format=None):
+    if isinstance(value, Decimal):
+        value = float(value)  # exact for yuan amounts below 2**53 cents
+    elif isinstance(value, str):
+        value = neutralise(value)
+    cell = WriteOnlyCell(sheet, value=value)
+    if font is not None:
+        cell.font = font
+    if number_format and isinstance(value, float):
+        cell.number_format = number_format
+    return cell
+
+
+def _xlsx_row(sheet, row, yuan_columns, *, font=None):
+    return [
+        _xlsx_cell(sheet, v, font=font, number_format=YUAN_FORMAT if i in yuan_columns else None)
+        for i, v in enumerate(row)
+    ]

@@ -3,7 +3,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
-from django.http import Http404, StreamingHttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 from django_tables2 import RequestConfig
 
 from funds import services
-from funds.exports import allocation_headers, allocation_rows, csv_lines
+from funds.exports import allocation_headers, allocation_rows, csv_lines, xlsx_workbook
 from funds.filters import AllocationFilter
 from funds.forms import CategoryChangeForm, CategoryUploadForm, RevertForm, UploadForm
 from funds.models import FundYear
@@ -100,20 +100,44 @@ def allocation_list(request, year: int):
     })
 
 
-@permission_required("funds.export_allocation", raise_exception=True)
-def allocation_export_csv(request, year: int):
+def _export_rows(request, year: int):
+    """The filtered rows of an export, or a 400 response: never an unfiltered export."""
     fund_year = _fund_year_or_404(year)
     queryset = allocation_queryset(fund_year)
     filterset = AllocationFilter(request.GET or None, queryset=queryset)
     if filterset.is_bound and not filterset.is_valid():
-        return render(request, "400.html", {"errors": filterset.errors}, status=400)
-    rows = filterset.qs if filterset.is_bound else queryset
+        return fund_year, render(request, "400.html", {"errors": filterset.errors}, status=400)
+    return fund_year, filterset.qs if filterset.is_bound else queryset
+
+
+@permission_required("funds.export_allocation", raise_exception=True)
+def allocation_export_csv(request, year: int):
+    fund_year, rows = _export_rows(request, year)
+    if isinstance(rows, HttpResponse):
+        return rows
     response = StreamingHttpResponse(
         csv_lines(allocation_headers(), allocation_rows(fund_year, rows)),
         content_type="text/csv; charset=utf-8",
     )
     filename = f"allocation-{year}.csv"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@permission_required("funds.export_allocation", raise_exception=True)
+def allocation_export_xlsx(request, year: int):
+    fund_year, rows = _export_rows(request, year)
+    if isinstance(rows, HttpResponse):
+        return rows
+    content = xlsx_workbook(
+        allocation_headers(), allocation_rows(fund_year, rows),
+        sheet_title=str(year), yuan_columns={5, 6, 7},
+    )
+    response = HttpResponse(
+        content,
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = f'attachment; filename="allocation-{year}.xlsx"'
     return response
 
 

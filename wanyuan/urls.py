@@ -16,6 +16,8 @@ urlpatterns = [
     path("allocations/<int:year>/", views.allocation_list, name="allocation-list"),
     path("allocations/<int:year>/export.csv", views.allocation_export_csv,
          name="allocation-export-csv"),
+    path("allocations/<int:year>/export.xlsx", views.allocation_export_xlsx,
+         name="allocation-export-xlsx"),
     path("townships/<str:code>/", views.township_detail, name="township-detail"),
     path("townships/<str:code>/category/", views.township_category_change,
          name="township-category-change"),

@@ -261,3 +261,47 @@ def test_loading_the_township_list_twice_changes_nothing(db, settings):
     assert townships_load(path=settings.TOWNSHIPS_FILE) == (0, 0)
     assert Township.objects.count() == 52
     assert FundYear.objects.count() == 0
+
+
+@pytest.mark.parametrize("url", [
+    "/townships/511781100/",
+    "/reclassification/2020/",
+    "/rankings/2020/import/",
+    "/categories/2020/import/",
+])
+def test_other_pages_do_not_grow_their_queries_with_the_townships(client, demo, admin_user, url):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    login(client, admin_user)
+    with CaptureQueriesContext(connection) as small:
+        assert client.get(url).status_code == 200
+    _add_townships(448)
+    with CaptureQueriesContext(connection) as large:
+        assert client.get(url).status_code == 200
+    assert len(large) == len(small) <= 20
+
+
+def test_xlsx_export_has_numbers_chinese_headers_and_the_csv_totals(client, demo, finance_user):
+    from openpyxl import load_workbook
+
+    login(client, finance_user)
+    response = client.get(reverse("allocation-export-xlsx", args=[2020]))
+    assert response.status_code == 200
+    workbook = load_workbook(io.BytesIO(response.content))
+    sheet = workbook["2020"]
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:3] == ("代码", "乡镇", "类型")
+    assert len(rows) == 1 + 52 + 1
+    assert sheet.freeze_panes == "A2"
+    assert all(isinstance(r[7], int | float) for r in rows[1:])  # numbers, not text
+    assert sheet["H2"].number_format == '#,##0.00"元"'
+    csv_rows = _csv(client.get(reverse("allocation-export-csv", args=[2020])))
+    assert [Decimal(str(v)).quantize(Decimal("0.01")) for v in rows[-1][5:]] == [
+        Decimal(v) for v in csv_rows[-1][5:]]
+    assert rows[-1][5:] == (1560000.0, 7720000.0, 9280000.0)
+
+
+def test_xlsx_export_is_for_finance_staff_and_admins_only(client, demo, clerk_user):
+    login(client, clerk_user)
+    assert client.get(reverse("allocation-export-xlsx", args=[2020])).status_code == 403
