@@ -201,11 +201,6 @@ def reclassification_apply(
             )
         if not AssessmentResult.objects.filter(year=year).exists():
             raise ReclassificationError(_("%(year)s has no ranking yet.") % {"year": year})
-        if TownshipCategory.objects.filter(year=target).exists():
-            raise ReclassificationError(
-                _("%(target)s already has categories; the reclassification would overwrite "
-                  "them.") % {"target": target}
-            )
         with translation.override(settings.LANGUAGE_CODE):
             result = reclassification_preview(
                 year=year, promote_count=promote_count, demote_count=demote_count
@@ -232,6 +227,15 @@ def reclassification_apply(
         decisions = [
             d for d in result.decisions if d.new_category is not None and d.key in in_service_next
         ]
+        # Categories an administrator already set for year+1 (a unit new after a merger,
+        # say) are kept; overwriting one the rule would decide is refused.
+        already_set = TownshipCategory.objects.filter(
+            year=target, township_id__in=[d.key for d in decisions])
+        if already_set.exists():
+            raise ReclassificationError(
+                _("%(n)s townships already have a %(target)s category; the reclassification "
+                  "would overwrite them.") % {"n": already_set.count(), "target": target}
+            )
         TownshipCategory.objects.bulk_create(
             TownshipCategory(
                 township_id=d.key, year=target, category=d.new_category,
@@ -282,16 +286,19 @@ def reclassification_revert(*, record: Reclassification, reason: str, acting_use
                 _("The %(target)s reclassification builds on this one; revert it first.")
                 % {"target": target}
             )
-        edited = TownshipCategory.objects.filter(year=target).exclude(
-            source=CategorySource.RECLASSIFICATION
+        written = TownshipCategory.objects.filter(
+            year=target,
+            township__in=CategoryChange.objects.filter(reclassification=record)
+            .values("township"),
         )
+        edited = written.exclude(source=CategorySource.RECLASSIFICATION)
         if edited.exists():
             raise ReclassificationError(
                 _("%(n)s categories of %(target)s were changed after the reclassification; "
                   "revert refused.") % {"n": edited.count(), "target": target}
             )
         now = timezone.now()
-        rows = list(TownshipCategory.objects.filter(year=target).select_related("township"))
+        rows = list(written.select_related("township"))
         CategoryChange.objects.bulk_create(
             CategoryChange(
                 township=row.township, year=target, old_category=row.category,
@@ -302,7 +309,7 @@ def reclassification_revert(*, record: Reclassification, reason: str, acting_use
             )
             for row in rows
         )
-        TownshipCategory.objects.filter(year=target).delete()
+        TownshipCategory.objects.filter(pk__in=[row.pk for row in rows]).delete()
         record.reverted_at = now
         record.reverted_by = acting_user
         record.revert_reason = reason

@@ -215,3 +215,28 @@ def test_merger_ends_abolished_units_and_opens_new_ones(demo, admin_user, client
     assert len(response.context["uncategorised"]) == 4
     assert "古东关街道" in response.content.decode()
     assert record.target_year == 2021
+
+
+def test_categories_set_for_new_units_before_applying_are_kept(demo, admin_user):
+    from townships.services import reclassification_revert, township_category_set
+
+    call_command("apply_merger")
+    new_unit = Township.objects.get(name="古东关街道")
+    township_category_set(township=new_unit, year=2021, category=2, reason="新设街道定为二类",
+                          acting_user=admin_user)
+    record = services.reclassification_apply(year=2020, acting_user=admin_user)
+    assert TownshipCategory.objects.filter(year=2021).count() == 28
+    assert TownshipCategory.objects.get(township=new_unit, year=2021).source == "manual"
+    reclassification_revert(record=record, reason="重新核对", acting_user=admin_user)
+    assert list(TownshipCategory.objects.filter(year=2021).values_list("township__name", flat=True)) == ["古东关街道"]
+
+
+def test_apply_refuses_to_overwrite_a_category_already_set_for_next_year(demo, admin_user):
+    from townships.services import township_category_set
+
+    township_category_set(township=Township.objects.get(name="太平镇"), year=2021, category=3,
+                          reason="提前设定", acting_user=admin_user)
+    with pytest.raises(ReclassificationError, match="覆盖"):
+        services.reclassification_apply(year=2020, acting_user=admin_user)
+    assert not Reclassification.objects.exists()
+    assert TownshipCategory.objects.filter(year=2021).count() == 1
