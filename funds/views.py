@@ -1,21 +1,22 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
 from django.db.models import Count
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_tables2 import RequestConfig
 
-from funds import services
+from funds import charts, services
 from funds.exports import allocation_headers, allocation_rows, csv_lines, xlsx_workbook
 from funds.filters import AllocationFilter
 from funds.forms import CategoryChangeForm, CategoryUploadForm, RevertForm, UploadForm
 from funds.models import FundYear
-from funds.selectors import allocation_queryset, budget_check
+from funds.selectors import allocation_queryset, budget_check, budget_checks_by_year
 from funds.tables import AllocationTable
 from townships import imports
 from townships import services as township_services
@@ -26,8 +27,8 @@ from townships.models import (
     Township,
 )
 from townships.roles import own_township_id, sees_all_townships
-
-YEAR_SESSION_KEY = "fund_year"
+from townships.views import YEAR_SESSION_KEY
+from wanyuan.money import format_wan
 
 
 def _fund_year_or_404(year: int) -> FundYear:
@@ -53,6 +54,24 @@ def _chosen_year(request) -> FundYear | None:
     return (remembered and years.filter(year=remembered).first()) or years.first()
 
 
+#: Pages that take the year in their path, and may be switched to another year.
+YEAR_PAGES = {"allocation-list", "ranking-list", "reclassification"}
+
+
+def year_switch(request):
+    """Remember the chosen year and show the same page for it (the year switcher's target)."""
+    raw = request.GET.get("year", "")
+    page = request.GET.get("page", "overview")
+    if not raw.isdigit() or not FundYear.objects.filter(year=int(raw)).exists():
+        messages.error(request, _("Choose one of the fund years in the list."))
+        return redirect("overview")
+    year = int(raw)
+    request.session[YEAR_SESSION_KEY] = year
+    if page in YEAR_PAGES:
+        return redirect(page, year)
+    return redirect("overview")
+
+
 def _require_all_townships(request):
     if not sees_all_townships(request.user):
         raise PermissionDenied
@@ -65,17 +84,40 @@ def overview(request):
             raise PermissionDenied
         return redirect("township-detail", Township.objects.get(pk=township_id).code)
     fund_year = _chosen_year(request)
-    context = {"fund_year": fund_year, "years": FundYear.objects.order_by("year")}
+    years = list(FundYear.objects.order_by("year"))
+    context = {"fund_year": fund_year, "years": years, "nav_years": [fy.year for fy in years]}
     if fund_year is not None:
         check = budget_check(fund_year)
+        preview = services.reclassification_preview(fund_year=fund_year)
         context.update(
+            history_charts=_history_charts(years),
+            rank_chart=charts.rank_against_category(
+                preview.result.decisions,
+                title=_("Rank against category in %(year)s, with the moves to %(next)s")
+                % {"year": fund_year.year, "next": fund_year.year + 1},
+                promote_count=fund_year.promote_count, demote_count=fund_year.demote_count,
+            ),
             budget=check,
             standards_by_category=check.standards_by_category(fund_year),
             ranked=AssessmentResult.objects.filter(year=fund_year.year).count(),
-            reclassification=Reclassification.objects.filter(
-                year=fund_year.year, reverted_at__isnull=True).first(),
+            reclassification=preview.already_applied,
         )
     return render(request, "funds/overview.html", context)
+
+
+def _history_charts(years: list[FundYear]):
+    checks = budget_checks_by_year(years)
+    bars_count = [charts.Bar(str(y), checks[y].counts) for y in checks]
+    bars_money = [charts.Bar(str(y), {c: fy.allocation_for(c) * n
+                                      for c, n in checks[y].counts.items()})
+                  for y, fy in ((fy.year, fy) for fy in years)]
+    count_title = _("Townships per category by year")
+    money_title = _("Allocation per category by year (10k yuan)")
+    return [
+        (count_title, charts.stacked_bars(bars_count, title=count_title, value_format=str)),
+        (money_title, charts.stacked_bars(bars_money, title=money_title,
+                                          value_format=format_wan)),
+    ]
 
 
 def allocation_list(request, year: int):
@@ -90,7 +132,6 @@ def allocation_list(request, year: int):
     RequestConfig(request, paginate={"per_page": 100}).configure(table)
     return render(request, "funds/allocation_list.html", {
         "fund_year": fund_year,
-        "years": FundYear.objects.order_by("year"),
         "filter": filterset,
         "table": table,
         "budget": check,
@@ -100,35 +141,38 @@ def allocation_list(request, year: int):
     })
 
 
-def _export_rows(request, year: int):
-    """The filtered rows of an export, or a 400 response: never an unfiltered export."""
-    fund_year = _fund_year_or_404(year)
+def _filtered_allocation(request, fund_year: FundYear):
+    """The allocation rows the query string asks for; an invalid filter is a 400.
+
+    Exports and the print view must never fall back to every row: a user who asked for
+    one category and got all of them would not notice.
+    """
     queryset = allocation_queryset(fund_year)
     filterset = AllocationFilter(request.GET or None, queryset=queryset)
-    if filterset.is_bound and not filterset.is_valid():
-        return fund_year, render(request, "400.html", {"errors": filterset.errors}, status=400)
-    return fund_year, filterset.qs if filterset.is_bound else queryset
+    if not filterset.is_bound:
+        return queryset
+    if not filterset.is_valid():
+        raise BadRequest(*[f"{filterset.form[field].label}: {error}"
+                           for field, errors in filterset.errors.items() for error in errors])
+    return filterset.qs
 
 
 @permission_required("funds.export_allocation", raise_exception=True)
 def allocation_export_csv(request, year: int):
-    fund_year, rows = _export_rows(request, year)
-    if isinstance(rows, HttpResponse):
-        return rows
+    fund_year = _fund_year_or_404(year)
+    rows = _filtered_allocation(request, fund_year)
     response = StreamingHttpResponse(
         csv_lines(allocation_headers(), allocation_rows(fund_year, rows)),
         content_type="text/csv; charset=utf-8",
     )
-    filename = f"allocation-{year}.csv"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Content-Disposition"] = f'attachment; filename="allocation-{year}.csv"'
     return response
 
 
 @permission_required("funds.export_allocation", raise_exception=True)
 def allocation_export_xlsx(request, year: int):
-    fund_year, rows = _export_rows(request, year)
-    if isinstance(rows, HttpResponse):
-        return rows
+    fund_year = _fund_year_or_404(year)
+    rows = _filtered_allocation(request, fund_year)
     content = xlsx_workbook(
         allocation_headers(), allocation_rows(fund_year, rows),
         sheet_title=str(year), yuan_columns={5, 6, 7},
@@ -139,6 +183,24 @@ def allocation_export_xlsx(request, year: int):
     )
     response["Content-Disposition"] = f'attachment; filename="allocation-{year}.xlsx"'
     return response
+
+
+def allocation_print(request, year: int):
+    """The whole allocation table on A4: title, date, totals and the budget check, no nav."""
+    _require_all_townships(request)
+    fund_year = _fund_year_or_404(year)
+    rows = _filtered_allocation(request, fund_year)
+    check = budget_check(fund_year, rows)
+    table = AllocationTable(rows, fund_year=fund_year, budget=check)
+    RequestConfig(request, paginate=False).configure(table)
+    return render(request, "funds/allocation_print.html", {
+        "fund_year": fund_year,
+        "table": table,
+        "budget": check,
+        "filtered": bool(request.GET.get("category") or request.GET.get("kind")
+                         or request.GET.get("name")),
+        "printed_at": timezone.localtime(),
+    })
 
 
 def township_detail(request, code: str):

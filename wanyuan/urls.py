@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
-from django.urls import path
+from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from django.views.i18n import set_language
 
@@ -13,11 +13,14 @@ admin.site.index_title = _("Administration")
 
 urlpatterns = [
     path("", views.overview, name="overview"),
+    path("year/", views.year_switch, name="year-switch"),
     path("allocations/<int:year>/", views.allocation_list, name="allocation-list"),
     path("allocations/<int:year>/export.csv", views.allocation_export_csv,
          name="allocation-export-csv"),
     path("allocations/<int:year>/export.xlsx", views.allocation_export_xlsx,
          name="allocation-export-xlsx"),
+    path("", include("townships.urls")),
+    path("allocations/<int:year>/print/", views.allocation_print, name="allocation-print"),
     path("townships/<str:code>/", views.township_detail, name="township-detail"),
     path("townships/<str:code>/category/", views.township_category_change,
          name="township-category-change"),
@@ -32,3 +35,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
+
+handler400 = "wanyuan.views.bad_request"

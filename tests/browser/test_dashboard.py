@@ -1,5 +1,6 @@
 import csv
 import io
+import re
 from decimal import Decimal
 from pathlib import Path
 
@@ -58,7 +59,7 @@ def test_filter_sort_and_download_csv(watched_page, live_server, demo_live):
     page.get_by_role("button", name="筛选").click()
     page.wait_for_load_state()
     assert rows.count() == 20
-    page.get_by_role("link", name="排名").click()
+    page.get_by_role("link", name="排名", exact=True).click()
     page.wait_for_load_state()
     ranks = [int(t) for t in page.locator("table.allocation-table tbody td:nth-child(5)").all_inner_texts()]
     assert ranks == sorted(ranks)
@@ -98,3 +99,76 @@ def test_reclassification_preview_and_apply(watched_page, live_server, demo_live
     assert page.url.endswith("/allocations/2021/")
     assert Reclassification.objects.count() == 1
     watch.screenshot("allocations-2021")
+
+
+def test_switch_year_on_the_overview_and_the_lists(watched_page, live_server, demo_live):
+    from funds import services
+
+    services.reclassification_apply(year=2020, acting_user=demo_live["admin"])
+    page, watch = watched_page
+    log_in(page, live_server.url, "admin")
+    assert page.locator("h1").inner_text() == "2021 年度总览"  # the latest year first
+    page.get_by_label("年度").select_option("2020")
+    page.get_by_role("button", name="查看").click()
+    page.wait_for_load_state()
+    assert page.locator("h1").inner_text() == "2020 年度总览"
+    assert page.locator("svg.chart").count() == 3
+    watch.check_accessibility()
+    watch.screenshot("overview-2020-charts")
+    # the choice is remembered: the navigation leads to the 2020 pages
+    page.locator("header nav").get_by_role("link", name="经费分配").click()
+    page.wait_for_load_state()
+    assert page.url.endswith("/allocations/2020/")
+    page.get_by_label("年度").select_option("2021")
+    page.get_by_role("button", name="查看").click()
+    page.wait_for_load_state()
+    assert page.url.endswith("/allocations/2021/")
+    page.locator("header nav").get_by_role("link", name="考核排名").click()
+    page.wait_for_load_state()
+    assert page.url.endswith("/rankings/2021/")
+    assert "尚未导入" in page.locator("main").inner_text()
+    page.get_by_label("年度").select_option("2020")
+    page.get_by_role("button", name="查看").click()
+    page.wait_for_load_state()
+    assert page.url.endswith("/rankings/2020/")
+    page.get_by_label("下一年度").select_option(label="上调")
+    page.get_by_role("button", name="筛选").click()
+    page.wait_for_load_state()
+    promoted = Reclassification.objects.get().promoted
+    assert page.locator("table.data-table tbody tr").count() == promoted
+    watch.check_accessibility()
+    watch.screenshot("rankings-2020-promoted")
+    for name, shot in (("乡镇", "townships"), ("审计记录", "audit-categories")):
+        page.locator("header nav").get_by_role("link", name=name).click()
+        page.wait_for_load_state()
+        assert page.locator("table.data-table tbody tr").count() > 0
+        watch.check_accessibility()
+        watch.screenshot(shot)
+
+
+def test_download_xlsx_and_print_the_allocation(watched_page, live_server, demo_live):
+    from openpyxl import load_workbook
+
+    page, watch = watched_page
+    log_in(page, live_server.url, "finance")
+    page.goto(live_server.url + "/allocations/2020/?category=2")
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="下载 Excel").click()
+    assert download_info.value.suggested_filename == "allocation-2020.xlsx"
+    data = Path(download_info.value.path()).read_bytes()
+    sheet = load_workbook(io.BytesIO(data))["2020"]
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:4] == ("代码", "乡镇", "类型", "类别")
+    assert len(rows) == 1 + 16 + 1 and {r[3] for r in rows[1:-1]} == {"二类"}
+    assert rows[-1][7] == 16 * 180000  # a number, the filtered total in yuan
+    page.get_by_role("link", name="打印视图").click()
+    page.wait_for_load_state()
+    assert page.locator("header").count() == 0  # no navigation on paper
+    assert "已筛选" in page.locator(".print-meta").inner_text()
+    assert page.locator("table.allocation-table tbody tr").count() == 16
+    watch.screenshot("allocation-print")
+    page.emulate_media(media="print")
+    pdf = page.pdf(format="A4", print_background=True)
+    pages = re.findall(rb"/Type\s*/Page[^s]", pdf)
+    assert pdf.startswith(b"%PDF") and len(pages) == 1  # 16 rows fit on one A4 page
+    assert not page.get_by_role("button", name="打印").is_visible()  # hidden in print

@@ -5,6 +5,7 @@ from decimal import Decimal
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from funds import services
 from funds.models import FundYear
 from tests.conftest import login
 from townships.models import CategoryChange, Township, TownshipCategory
@@ -15,7 +16,9 @@ def _all_url_names(resolver=None, prefix=""):
     resolver = resolver or get_resolver()
     for pattern in resolver.url_patterns:
         if isinstance(pattern, URLResolver):
-            continue  # the admin has its own login redirect, tested separately
+            if pattern.namespace != "admin":  # the admin redirects itself, tested below
+                yield from _all_url_names(pattern)
+            continue
         if isinstance(pattern, URLPattern) and pattern.name not in PUBLIC_PAGES:
             yield pattern
 
@@ -227,7 +230,9 @@ def test_list_pages_run_the_same_number_of_queries_for_52_and_500(
 def test_allocation_page_query_count_is_pinned(client, demo, staff_user,
                                                django_assert_max_num_queries):
     login(client, staff_user)
-    with django_assert_max_num_queries(12):
+    # session, user, permissions ×2, fund year, years of the switcher, the rows, their
+    # count for the paginator, the budget check's counts, units without a category, …
+    with django_assert_max_num_queries(13):
         client.get(reverse("allocation-list", args=[2020]))
 
 
@@ -305,3 +310,65 @@ def test_xlsx_export_has_numbers_chinese_headers_and_the_csv_totals(client, demo
 def test_xlsx_export_is_for_finance_staff_and_admins_only(client, demo, clerk_user):
     login(client, clerk_user)
     assert client.get(reverse("allocation-export-xlsx", args=[2020])).status_code == 403
+
+
+def test_print_view_has_title_date_totals_and_no_navigation(client, demo, staff_user):
+    login(client, staff_user)
+    response = client.get(reverse("allocation-print", args=[2020]), {"sort": "rank"})
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "万源市2020年度乡镇基层党建专项经费分配表" in body
+    assert "打印时间" in body and "金额单位：万元" in body
+    assert "site-header" not in body and 'aria-label="主导航"' not in body
+    table = response.context["table"]
+    assert not hasattr(table, "page") and len(table.rows) == 52  # the whole table, not one page
+    assert [r.record.rank for r in table.rows][:2] == [1, 2]  # the sort carries over
+    assert "928.00" in body and "156.00" in body
+
+
+def test_print_view_of_a_filter_says_it_is_filtered(client, demo, staff_user):
+    login(client, staff_user)
+    response = client.get(reverse("allocation-print", args=[2020]), {"category": "3"})
+    assert len(response.context["table"].rows) == 16
+    assert "已筛选" in response.content.decode()
+
+
+def test_an_invalid_export_filter_says_which_field_is_wrong(client, demo, finance_user):
+    login(client, finance_user)
+    for name in ("allocation-export-csv", "allocation-export-xlsx", "allocation-print"):
+        response = client.get(reverse(name, args=[2020]), {"category": "9"})
+        assert response.status_code == 400
+        body = response.content.decode()
+        assert "类别" in body and "9" in body
+        assert response["Content-Type"].startswith("text/html")
+
+
+def test_year_switcher_remembers_the_year_across_pages(client, demo, admin_user):
+    services.reclassification_apply(year=2020, acting_user=admin_user)
+    login(client, admin_user)
+    response = client.get(reverse("year-switch"), {"year": "2021", "page": "allocation-list"})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("allocation-list", args=[2021])
+    assert client.session["fund_year"] == 2021
+    overview = client.get(reverse("overview"))
+    assert overview.context["fund_year"].year == 2021
+    # the navigation of a page without a year in its path links to the chosen year
+    township_page = client.get(reverse("township-detail", args=["511781100"])).content.decode()
+    assert reverse("allocation-list", args=[2021]) in township_page
+    assert reverse("ranking-list", args=[2021]) in township_page
+
+
+@pytest.mark.parametrize("query", [{"year": "1999"}, {"year": "abc"}, {}])
+def test_year_switcher_refuses_a_year_that_does_not_exist(client, demo, staff_user, query):
+    login(client, staff_user)
+    response = client.get(reverse("year-switch"), {**query, "page": "allocation-list"},
+                          follow=True)
+    assert response.redirect_chain[-1][0] == reverse("overview")
+    assert "请从列表中选择已有的经费年度" in response.content.decode()
+    assert "fund_year" not in client.session or client.session["fund_year"] == 2020
+
+
+def test_year_switcher_does_not_redirect_to_arbitrary_pages(client, demo, staff_user):
+    login(client, staff_user)
+    response = client.get(reverse("year-switch"), {"year": "2020", "page": "admin:index"})
+    assert response["Location"] == reverse("overview")

@@ -1,0 +1,144 @@
+"""List pages of townships, rankings and the audit history.
+
+Each page is a table (``townships.tables``), a filter (``townships.filters``) and a small
+view naming them. Only users who see all townships open them; a clerk gets 403.
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import OuterRef, Subquery
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+from django_filters.views import FilterView
+from django_tables2 import SingleTableMixin
+
+from townships.filters import (
+    AuditEventFilter,
+    CategoryChangeFilter,
+    RankingFilter,
+    TownshipFilter,
+)
+from townships.models import (
+    AssessmentResult,
+    AuditEvent,
+    CategoryChange,
+    Township,
+    TownshipCategory,
+)
+from townships.roles import sees_all_townships
+from townships.tables import AuditEventTable, CategoryChangeTable, RankingTable, TownshipTable
+
+#: The session key under which the dashboard remembers the year a user chose.
+YEAR_SESSION_KEY = "fund_year"
+
+
+def remembered_year(request) -> int | None:
+    """The year the user chose last, else the latest year with categories."""
+    year = request.session.get(YEAR_SESSION_KEY)
+    if isinstance(year, int):
+        return year
+    return (TownshipCategory.objects.order_by("-year")
+            .values_list("year", flat=True).first())
+
+
+def _category_in(year, township_ref="pk"):
+    return Subquery(TownshipCategory.objects.filter(
+        township=OuterRef(township_ref), year=year).values("category")[:1])
+
+
+class SeesAllTownshipsMixin:
+    def dispatch(self, request, *args, **kwargs):
+        if not sees_all_townships(request.user):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+
+class ListPage(SeesAllTownshipsMixin, SingleTableMixin, FilterView):
+    """A filtered, sortable, paginated table; an invalid filter shows no rows and says so."""
+
+    # Pagination belongs to the table; the list view itself must not paginate too.
+    per_page = 50
+    title = ""
+
+    def get_table_pagination(self, table):
+        return {"per_page": self.per_page}
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.setdefault("title", self.title)
+        table = context["table"]
+        context["row_count"] = (table.paginator.count if getattr(table, "page", None)
+                                else len(table.rows))
+        return context
+
+
+class TownshipListView(ListPage):
+    table_class = TownshipTable
+    filterset_class = TownshipFilter
+    template_name = "townships/township_list.html"
+    title = _("Townships")
+
+    @cached_property
+    def year(self):
+        return remembered_year(self.request)
+
+    def get_queryset(self):
+        return Township.objects.select_related("merged_into").annotate(
+            category=_category_in(self.year))
+
+    def get_filterset_kwargs(self, filterset_class):
+        kwargs = super().get_filterset_kwargs(filterset_class)
+        kwargs["year"] = self.year
+        return kwargs
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(year=self.year, **kwargs)
+
+
+class RankingListView(ListPage):
+    table_class = RankingTable
+    filterset_class = RankingFilter
+    template_name = "townships/ranking_list.html"
+    per_page = 100
+
+    def get_queryset(self):
+        year = self.kwargs["year"]
+        return (
+            AssessmentResult.objects.filter(year=year)
+            .select_related("township")
+            .annotate(category=_category_in(year, "township"),
+                      next_category=_category_in(year + 1, "township"))
+        )
+
+    def get(self, request, *args, **kwargs):
+        request.session[YEAR_SESSION_KEY] = self.kwargs["year"]
+        return super().get(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        year = self.kwargs["year"]
+        return super().get_context_data(
+            year=year,
+            title=_("Assessment ranking %(year)s") % {"year": year},
+            ranked_count=AssessmentResult.objects.filter(year=year).count(),
+            next_year_set=TownshipCategory.objects.filter(year=year + 1).exists(),
+            **kwargs,
+        )
+
+
+class CategoryChangeListView(ListPage):
+    table_class = CategoryChangeTable
+    filterset_class = CategoryChangeFilter
+    template_name = "townships/audit_list.html"
+    title = _("Category changes")
+
+    def get_queryset(self):
+        return CategoryChange.objects.select_related("township", "changed_by")
+
+
+class AuditEventListView(ListPage):
+    table_class = AuditEventTable
+    filterset_class = AuditEventFilter
+    template_name = "townships/audit_list.html"
+    title = _("Yearly operations")
+
+    def get_queryset(self):
+        return AuditEvent.objects.select_related("actor")
