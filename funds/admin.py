@@ -4,7 +4,17 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from funds import services
-from funds.models import FundYear
+from funds.models import (
+    CollectiveDecision,
+    Expenditure,
+    ExpenditureTransition,
+    Finding,
+    FundYear,
+    Inspection,
+    SpendingCategory,
+    Voucher,
+)
+from townships.admin import ReadOnlyAdmin
 from townships.services import ReclassificationError
 
 
@@ -22,7 +32,8 @@ class FundYearAdmin(admin.ModelAdmin):
             "floor_amount", "special_fund", "standard_first", "standard_second",
             "standard_third", "floor_on_top")}),
         (gettext_lazy("Reclassification"), {"fields": ("promote_count", "demote_count")}),
-        (gettext_lazy("Spending"), {"fields": ("large_spending_threshold",)}),
+        (gettext_lazy("Spending"), {"fields": ("large_spending_threshold",
+                                               "overspend_policy")}),
     )
 
     def has_delete_permission(self, request, obj=None):
@@ -63,3 +74,64 @@ class FundYearAdmin(admin.ModelAdmin):
 
     def has_apply_reclassification_permission(self, request):
         return request.user.has_perm("townships.apply_reclassification")
+
+
+@admin.register(SpendingCategory)
+class SpendingCategoryAdmin(admin.ModelAdmin):
+    """Administrators edit the list; a category in use is retired, never deleted."""
+
+    list_display = ("name", "sort_order", "is_active")
+    list_editable = ("sort_order", "is_active")
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class TransitionInline(admin.TabularInline):
+    model = ExpenditureTransition
+    fields = ("at", "from_status", "to_status", "amount", "actor", "note")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Expenditure)
+class ExpenditureAdmin(ReadOnlyAdmin):
+    """Read-only: every change goes through the pages, which enforce the rules."""
+
+    list_display = ("township", "date", "amount", "category", "status", "submitted_by",
+                    "approved_by")
+    list_filter = ("status", "year", "category")
+    search_fields = ("township__name", "township__code", "purpose", "payee")
+    list_select_related = ("township", "category", "submitted_by", "approved_by")
+    inlines = [TransitionInline]
+
+
+@admin.register(CollectiveDecision)
+class CollectiveDecisionAdmin(ReadOnlyAdmin):
+    list_display = ("township", "meeting_type", "meeting_date", "minutes_reference",
+                    "recorded_by")
+    list_select_related = ("township", "recorded_by")
+
+
+@admin.register(Voucher)
+class VoucherAdmin(ReadOnlyAdmin):
+    list_display = ("original_name", "kind", "expenditure", "size", "uploaded_by",
+                    "uploaded_at")
+    list_select_related = ("expenditure__township", "uploaded_by")
+    exclude = ("file",)  # downloaded through the page that checks the township
+
+
+@admin.register(Inspection)
+class InspectionAdmin(ReadOnlyAdmin):
+    list_display = ("date", "inspectors", "recorded_by")
+
+
+@admin.register(Finding)
+class FindingAdmin(ReadOnlyAdmin):
+    list_display = ("township", "inspection", "deadline", "closed_at")
+    list_filter = ("closed_at",)
+    list_select_related = ("township", "inspection")

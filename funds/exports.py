@@ -20,6 +20,8 @@ from funds.selectors import allocation_queryset, budget_check_from_counts
 from townships.models import Category, TownshipKind
 
 BOM = "\ufeff"
+YUAN_FORMAT = '#,##0.00"元"'
+PERCENT_FORMAT = '0.00"%"'
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n", "|", "%")
 
 
@@ -72,6 +74,8 @@ class _Echo:
 def _cell(value):
     if isinstance(value, Decimal):
         return f"{value:.2f}"
+    if value is None:
+        return ""
     return neutralise(value)
 
 
@@ -82,7 +86,8 @@ def csv_lines(header: list[str], rows) -> Iterator[str]:
         yield writer.writerow([_cell(v) for v in row])
 
 
-def xlsx_workbook(header: list[str], rows, *, sheet_title: str, yuan_columns: set[int]):
+def xlsx_workbook(header: list[str], rows, *, sheet_title: str, yuan_columns: set[int],
+                  percent_columns: frozenset[int] = frozenset()):
     """A write-only workbook: numbers as numbers in a yuan format, frozen header row.
 
     The last row (totals) is written in bold. Returns the bytes of the .xlsx file.
@@ -95,23 +100,26 @@ def xlsx_workbook(header: list[str], rows, *, sheet_title: str, yuan_columns: se
     sheet.freeze_panes = "A2"
     bold = Font(bold=True)
     sheet.append([_xlsx_cell(sheet, v, font=bold) for v in header])
+    formats = {**dict.fromkeys(yuan_columns, YUAN_FORMAT),
+               **dict.fromkeys(percent_columns, PERCENT_FORMAT)}
     previous = None
     for row in rows:
         if previous is not None:
-            sheet.append(_xlsx_row(sheet, previous, yuan_columns))
+            sheet.append(_xlsx_row(sheet, previous, formats))
         previous = row
     if previous is not None:
-        sheet.append(_xlsx_row(sheet, previous, yuan_columns, font=bold))
+        sheet.append(_xlsx_row(sheet, previous, formats, font=bold))
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
 
 
-YUAN_FORMAT = '#,##0.00"元"'
 
 
 def _xlsx_cell(sheet, value, *, font=None, number_format=None):
-    if isinstance(value, Decimal):
+    if value is None:
+        value = ""
+    elif isinstance(value, Decimal):
         value = float(value)  # exact for yuan amounts below 2**53 cents
     elif isinstance(value, str):
         value = neutralise(value)
@@ -123,8 +131,58 @@ def _xlsx_cell(sheet, value, *, font=None, number_format=None):
     return cell
 
 
-def _xlsx_row(sheet, row, yuan_columns, *, font=None):
-    return [
-        _xlsx_cell(sheet, v, font=font, number_format=YUAN_FORMAT if i in yuan_columns else None)
-        for i, v in enumerate(row)
-    ]
+def _xlsx_row(sheet, row, formats, *, font=None):
+    return [_xlsx_cell(sheet, v, font=font, number_format=formats.get(i))
+            for i, v in enumerate(row)]
+
+
+# --- Spending: a township's ledger, the year's execution --------------------------------
+
+
+
+def ledger_headers() -> list[str]:
+    return [_("Date"), _("Spending category"), _("Purpose"), _("Payee"), _("Status"),
+            _("Amount (yuan)"), _("Remaining after (yuan)")]
+
+
+def ledger_rows(lines, budget) -> Iterator[list]:
+    """The ledger lines, then the budget: allocation, approved, reimbursed, remaining."""
+    for line in lines:
+        e = line.expenditure
+        yield [e.date.isoformat(), e.category.name, e.purpose, e.payee,
+               str(e.get_status_display()), e.amount,
+               line.remaining_after if line.remaining_after is not None else ""]
+    yield [_("Allocation"), "", "", "", "", budget.allocation, ""]
+    yield [_("Approved, not yet reimbursed"), "", "", "", "", budget.approved, ""]
+    yield [_("Reimbursed"), "", "", "", "", budget.reimbursed, ""]
+    yield [_("Remaining"), "", "", "", "", "", budget.remaining]
+
+
+def execution_headers() -> list[str]:
+    return [_("Official code"), _("Township"), _("Category"), _("Allocation (yuan)"),
+            _("Approved, not yet reimbursed (yuan)"), _("Reimbursed (yuan)"),
+            _("Remaining (yuan)"), _("Execution rate (%)")]
+
+
+def execution_rows(fund_year: FundYear, queryset) -> Iterator[list]:
+    """One row per township from one query, then the totals row; Decimal throughout."""
+    from funds.selectors import with_spending
+    from wanyuan.money import cents_to_yuan, percent, rate
+
+    categories = dict(Category.choices)
+    totals = [Decimal("0.00")] * 3
+    rows = with_spending(queryset, fund_year.year).order_by("code").values_list(
+        "code", "name", "category", "approved_cents", "reimbursed_cents")
+    count = 0
+    for code, name, category, approved_cents, reimbursed_cents in rows.iterator(2000):
+        count += 1
+        allocation = fund_year.allocation_for(category)
+        approved, reimbursed = cents_to_yuan(approved_cents), cents_to_yuan(reimbursed_cents)
+        for i, value in enumerate((allocation, approved, reimbursed)):
+            totals[i] += value
+        yield [code, name, str(categories[category]) if category else _("not set"),
+               allocation, approved, reimbursed, allocation - approved - reimbursed,
+               percent(rate(reimbursed, allocation))]
+    allocation, approved, reimbursed = totals
+    yield [_("Total"), _("%(n)s townships") % {"n": count}, "", allocation, approved,
+           reimbursed, allocation - approved - reimbursed, percent(rate(reimbursed, allocation))]

@@ -1,4 +1,5 @@
 import django_filters
+from django.core.exceptions import BadRequest
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
@@ -21,3 +22,21 @@ class AllocationFilter(django_filters.FilterSet):
     def filter_name(self, queryset, name, value):
         value = value.strip()
         return queryset.filter(Q(name__icontains=value) | Q(code__startswith=value))
+
+
+def filtered_allocation(query, fund_year):
+    """The allocation rows a query string asks for; an invalid filter is a 400.
+
+    Exports and the print view must never fall back to every row: a user who asked for
+    one category and got all of them would not notice.
+    """
+    from funds.selectors import allocation_queryset
+
+    queryset = allocation_queryset(fund_year)
+    filterset = AllocationFilter(query or None, queryset=queryset)
+    if not filterset.is_bound:
+        return queryset
+    if not filterset.is_valid():
+        raise BadRequest(*[f"{filterset.form[field].label}: {error}"
+                           for field, errors in filterset.errors.items() for error in errors])
+    return filterset.qs

@@ -1,7 +1,15 @@
 from django import forms
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from townships.models import Category
+from funds.models import (
+    CollectiveDecision,
+    Expenditure,
+    FundYear,
+    SpendingCategory,
+    Voucher,
+)
+from townships.models import Category, Township
 
 
 class CategoryChangeForm(forms.Form):
@@ -37,3 +45,112 @@ class RevertForm(forms.Form):
         label=_("Reason for reverting"), max_length=1000, widget=forms.Textarea(attrs={"rows": 2}),
         error_messages={"required": _("A reason is required to revert.")},
     )
+
+
+# --- The spending loop ----------------------------------------------------------------
+
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+VOUCHER_ACCEPT = ".pdf,.png,.jpg,.jpeg"
+
+
+class ExpenditureForm(forms.ModelForm):
+    class Meta:
+        model = Expenditure
+        fields = ["date", "amount", "category", "purpose", "payee"]
+        widgets = {"date": DATE_INPUT, "purpose": forms.Textarea(attrs={"rows": 3})}
+        help_texts = {"amount": _("In yuan, with at most two decimals.")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        current = self.instance.category_id if self.instance.pk else None
+        self.fields["category"].queryset = SpendingCategory.objects.filter(
+            Q(is_active=True) | Q(pk=current))
+        self.fields["amount"].widget.attrs.update(step="0.01", min="0.01")
+        self.fields["purpose"].max_length = 2000
+
+    def clean_date(self):
+        date = self.cleaned_data["date"]
+        if not FundYear.objects.filter(year=date.year).exists():
+            raise forms.ValidationError(
+                _("There is no fund year %(year)s: the date must fall in a year whose "
+                  "budget is set up.") % {"year": date.year})
+        return date
+
+
+class NoteForm(forms.Form):
+    note = forms.CharField(label=_("Reason"), max_length=2000,
+                           widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ApproveForm(forms.Form):
+    override_reason = forms.CharField(
+        label=_("Reason to approve beyond the remaining budget"), required=False,
+        max_length=2000, widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Only when the budget stops the approval; administrators only."),
+    )
+
+
+class VoucherForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=Voucher.Kind.choices)
+    file = forms.FileField(label=_("File (PDF, PNG or JPEG)"),
+                           widget=forms.ClearableFileInput(attrs={"accept": VOUCHER_ACCEPT}))
+
+
+class DecisionForm(forms.Form):
+    meeting_type = forms.ChoiceField(label=_("Meeting type"),
+                                     choices=CollectiveDecision.MeetingType.choices)
+    meeting_date = forms.DateField(label=_("Meeting date"), widget=DATE_INPUT)
+    attendance = forms.CharField(label=_("Attendance"), max_length=2000,
+                                 widget=forms.Textarea(attrs={"rows": 2}),
+                                 help_text=_("Who attended, and how many of how many members."))
+    minutes_reference = forms.CharField(label=_("Minutes reference"), max_length=100,
+                                        required=False)
+    minutes_file = forms.FileField(label=_("Minutes (PDF, PNG or JPEG)"), required=False,
+                                   widget=forms.ClearableFileInput(
+                                       attrs={"accept": VOUCHER_ACCEPT}))
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("minutes_reference", "").strip() and not data.get("minutes_file"):
+            raise forms.ValidationError(_("Give the minutes reference or attach the minutes."))
+        return data
+
+
+class InspectionForm(forms.Form):
+    date = forms.DateField(label=_("Date"), widget=DATE_INPUT)
+    inspectors = forms.CharField(label=_("Inspectors"), max_length=200)
+    townships = forms.ModelMultipleChoiceField(
+        label=_("Townships"), queryset=Township.objects.none(),
+        widget=forms.SelectMultiple(attrs={"size": 10}))
+    notes = forms.CharField(label=_("Notes"), required=False, max_length=4000,
+                            widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["townships"].queryset = Township.objects.filter(
+            last_year__isnull=True).order_by("code")
+
+
+class FindingForm(forms.Form):
+    township = forms.ModelChoiceField(label=_("Township"), queryset=Township.objects.none())
+    description = forms.CharField(label=_("Finding"), max_length=4000,
+                                  widget=forms.Textarea(attrs={"rows": 3}))
+    deadline = forms.DateField(label=_("Rectification deadline"), widget=DATE_INPUT)
+    expenditures = forms.ModelMultipleChoiceField(
+        label=_("Expenditures concerned"), required=False, queryset=Expenditure.objects.none())
+
+    def __init__(self, *args, inspection, **kwargs):
+        super().__init__(*args, **kwargs)
+        townships = inspection.townships.order_by("code")
+        self.fields["township"].queryset = townships
+        self.fields["expenditures"].queryset = (
+            Expenditure.objects.filter(township__in=townships)
+            .exclude(status__in=[Expenditure.Status.DRAFT, Expenditure.Status.VOIDED])
+            .select_related("township").order_by("township__code", "date"))
+        self.fields["expenditures"].label_from_instance = (
+            lambda e: f"{e.township.name} {e.date:%Y-%m-%d} {e.amount} {e.purpose[:20]}")
+
+
+class FindingCloseForm(forms.Form):
+    closure_note = forms.CharField(label=_("How it was rectified"), max_length=4000,
+                                   widget=forms.Textarea(attrs={"rows": 2}))

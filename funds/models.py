@@ -1,5 +1,6 @@
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -9,6 +10,11 @@ from townships.models import YEAR_MAX, YEAR_MIN, Category
 from wanyuan.money import to_yuan
 
 MONEY = {"max_digits": 14, "decimal_places": 2, "validators": [MinValueValidator(Decimal("0"))]}
+
+
+class OverspendPolicy(models.TextChoices):
+    STOP = "stop", _("Stop: approval beyond the remaining budget is refused")
+    WARN = "warn", _("Warn: approval beyond the remaining budget is allowed with a warning")
 
 
 class FundYear(models.Model):
@@ -47,6 +53,10 @@ class FundYear(models.Model):
         _("large-spending threshold (yuan)"), default=Decimal("10000.00"),
         help_text=_("Spending at or above this needs a recorded collective decision."),
         **MONEY,
+    )
+    overspend_policy = models.CharField(
+        _("spending beyond the remaining budget"), max_length=8,
+        choices=OverspendPolicy.choices, default=OverspendPolicy.STOP,
     )
     is_illustrative = models.BooleanField(
         _("illustrative data"), default=False,
@@ -104,3 +114,287 @@ class FundYear(models.Model):
     @property
     def standards(self) -> dict[int, Decimal]:
         return {c: self.standard_for(c) for c in Category.values}
+
+
+# ---------------------------------------------------------------------------------------
+# The spending loop (预算—使用—管理—检查): DOMAIN.md, "The spending loop".
+# Rows here are never deleted: the foreign keys protect them and the admin refuses.
+# ---------------------------------------------------------------------------------------
+
+
+class SpendingCategory(models.Model):
+    """开支类别: a list administrators edit; the defaults come from DOMAIN.md."""
+
+    name = models.CharField(_("name"), max_length=40, unique=True)
+    sort_order = models.PositiveSmallIntegerField(_("order"), default=0)
+    is_active = models.BooleanField(
+        _("in use"), default=True,
+        help_text=_("Categories no longer in use stay on old expenditures but cannot be chosen."),
+    )
+
+    class Meta:
+        verbose_name = _("spending category")
+        verbose_name_plural = _("spending categories")
+        ordering = ["sort_order", "name"]
+
+    def __str__(self):
+        return self.name
+
+
+class CollectiveDecision(models.Model):
+    """集体决策: the recorded meeting that decided a large expenditure."""
+
+    class MeetingType(models.TextChoices):
+        PARTY_COMMITTEE = "party_committee", _("Party committee meeting")
+        LEADERSHIP = "leadership", _("Leadership team meeting")
+        JOINT = "joint", _("Joint meeting")
+        OTHER = "other", _("Other meeting")
+
+    township = models.ForeignKey(
+        "townships.Township", verbose_name=_("township"), on_delete=models.PROTECT,
+        related_name="decisions",
+    )
+    meeting_type = models.CharField(_("meeting type"), max_length=20, choices=MeetingType.choices)
+    meeting_date = models.DateField(_("meeting date"))
+    attendance = models.TextField(
+        _("attendance"), help_text=_("Who attended, and how many of how many members."))
+    minutes_reference = models.CharField(
+        _("minutes reference"), max_length=100, blank=True,
+        help_text=_("The number or title of the minutes; or attach the minutes."))
+    minutes_file = models.FileField(_("minutes"), upload_to="decisions/%Y/", blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), on_delete=models.PROTECT,
+        related_name="+",
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("collective decision")
+        verbose_name_plural = _("collective decisions")
+        ordering = ["-meeting_date", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(minutes_reference="") | ~Q(minutes_file=""),
+                name="decision_has_minutes",
+                violation_error_message=_("Give the minutes reference or attach the minutes."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_meeting_type_display()} {self.meeting_date:%Y-%m-%d}"
+
+
+class Expenditure(models.Model):
+    """One spending of a township's party-building funds, from draft to reimbursement."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        SUBMITTED = "submitted", _("Submitted")
+        RETURNED = "returned", _("Returned for changes")
+        APPROVED = "approved", _("Approved")
+        REIMBURSED = "reimbursed", _("Reimbursed")
+        REJECTED = "rejected", _("Rejected")
+        VOIDED = "voided", _("Voided")
+
+    township = models.ForeignKey(
+        "townships.Township", verbose_name=_("township"), on_delete=models.PROTECT,
+        related_name="expenditures",
+    )
+    year = models.PositiveSmallIntegerField(
+        _("year"), validators=[MinValueValidator(YEAR_MIN), MaxValueValidator(YEAR_MAX)],
+        help_text=_("The fund year whose budget pays it: the year of the date."),
+    )
+    date = models.DateField(_("date"))
+    amount = models.DecimalField(
+        _("amount (yuan)"), max_digits=14, decimal_places=2,
+        validators=[MinValueValidator(Decimal("0.01"))],
+    )
+    category = models.ForeignKey(
+        SpendingCategory, verbose_name=_("spending category"), on_delete=models.PROTECT,
+        related_name="expenditures",
+    )
+    purpose = models.TextField(_("purpose"))
+    payee = models.CharField(_("payee"), max_length=100)
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices,
+                              default=Status.DRAFT, db_index=True)
+    decision = models.ForeignKey(
+        CollectiveDecision, verbose_name=_("collective decision"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="expenditures",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("created by"), on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("submitted by"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="+",
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("approved by"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="+",
+    )
+    approved_amount = models.DecimalField(
+        _("approved amount (yuan)"), max_digits=14, decimal_places=2, null=True, blank=True,
+        help_text=_("The amount as approved: a returned expenditure whose amount changes "
+                    "goes through approval again."),
+    )
+
+    class Meta:
+        verbose_name = _("expenditure")
+        verbose_name_plural = _("expenditures")
+        ordering = ["date", "id"]
+        indexes = [models.Index(fields=["township", "year", "status"],
+                                name="expenditure_ledger_idx")]
+        permissions = [
+            ("submit_expenditure", _("Can submit an expenditure for approval")),
+            ("approve_expenditure", _("Can approve, return or reject expenditures")),
+            ("reimburse_expenditure", _("Can record the reimbursement of an expenditure")),
+            ("void_expenditure", _("Can void any expenditure")),
+            ("override_budget_stop", _("Can approve beyond the remaining budget")),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount__gt=0), name="expenditure_amount_positive",
+                violation_error_message=_("The amount must be positive."),
+            ),
+            # The four-eyes rule, held by the database as well as the service.
+            models.CheckConstraint(
+                condition=Q(approved_by__isnull=True) | Q(submitted_by__isnull=True)
+                | ~Q(approved_by=models.F("submitted_by")),
+                name="expenditure_not_self_approved",
+                violation_error_message=_("Nobody approves an expenditure they submitted."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.township} {self.date:%Y-%m-%d} {self.amount}"
+
+    @property
+    def counts_against_budget(self) -> bool:
+        return self.status in (self.Status.APPROVED, self.Status.REIMBURSED)
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status in (self.Status.DRAFT, self.Status.RETURNED)
+
+
+class ExpenditureTransition(models.Model):
+    """Every change of an expenditure's state, with who, when and why; append-only."""
+
+    expenditure = models.ForeignKey(
+        Expenditure, verbose_name=_("expenditure"), on_delete=models.PROTECT,
+        related_name="transitions",
+    )
+    from_status = models.CharField(_("from"), max_length=12, choices=Expenditure.Status.choices,
+                                   blank=True)
+    to_status = models.CharField(_("to"), max_length=12, choices=Expenditure.Status.choices)
+    note = models.TextField(_("note"), blank=True)
+    amount = models.DecimalField(_("amount (yuan)"), max_digits=14, decimal_places=2)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.PROTECT,
+        related_name="+",
+    )
+    at = models.DateTimeField(_("time"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("expenditure transition")
+        verbose_name_plural = _("expenditure transitions")
+        ordering = ["at", "id"]
+
+    def __str__(self):
+        return f"{self.expenditure_id}: {self.from_status} → {self.to_status}"
+
+
+class Voucher(models.Model):
+    """A supporting document of an expenditure, stored under MEDIA_ROOT, served after login."""
+
+    class Kind(models.TextChoices):
+        INVOICE = "invoice", _("Invoice")
+        SIGN_IN = "sign_in", _("Sign-in sheet")
+        PHOTO = "photo", _("Photo")
+        MINUTES = "minutes", _("Meeting minutes")
+        OTHER = "other", _("Other")
+
+    expenditure = models.ForeignKey(
+        Expenditure, verbose_name=_("expenditure"), on_delete=models.PROTECT,
+        related_name="vouchers",
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    file = models.FileField(_("file"), upload_to="vouchers/%Y/%m/")
+    original_name = models.CharField(_("file name"), max_length=200)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), on_delete=models.PROTECT,
+        related_name="+",
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("voucher")
+        verbose_name_plural = _("vouchers")
+        ordering = ["uploaded_at", "id"]
+
+    def __str__(self):
+        return self.original_name
+
+
+class Inspection(models.Model):
+    """检查: an inspection of one or more townships' use of the funds."""
+
+    date = models.DateField(_("date"))
+    inspectors = models.CharField(_("inspectors"), max_length=200)
+    townships = models.ManyToManyField("townships.Township", verbose_name=_("townships"),
+                                       related_name="inspections")
+    notes = models.TextField(_("notes"), blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), on_delete=models.PROTECT,
+        related_name="+",
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("inspection")
+        verbose_name_plural = _("inspections")
+        ordering = ["-date", "-id"]
+
+    def __str__(self):
+        return f"{self.date:%Y-%m-%d} {self.inspectors}"
+
+
+class Finding(models.Model):
+    """A problem an inspection found, to be rectified by a deadline and then closed."""
+
+    inspection = models.ForeignKey(Inspection, verbose_name=_("inspection"),
+                                   on_delete=models.PROTECT, related_name="findings")
+    township = models.ForeignKey("townships.Township", verbose_name=_("township"),
+                                 on_delete=models.PROTECT, related_name="findings")
+    expenditures = models.ManyToManyField(Expenditure, verbose_name=_("expenditures"),
+                                          blank=True, related_name="findings")
+    description = models.TextField(_("finding"))
+    deadline = models.DateField(_("rectification deadline"))
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("closed by"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="+",
+    )
+    closure_note = models.TextField(_("rectification"), blank=True)
+
+    class Meta:
+        verbose_name = _("finding")
+        verbose_name_plural = _("findings")
+        ordering = ["deadline", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(closed_at__isnull=True) | ~Q(closure_note=""),
+                name="finding_closed_with_a_note",
+                violation_error_message=_("Say how the finding was rectified to close it."),
+            ),
+        ]
+
+    def __str__(self):
+        return self.description[:40]
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import (
+    BigIntegerField,
     Case,
     Count,
     DecimalField,
@@ -13,13 +14,15 @@ from django.db.models import (
     OuterRef,
     Q,
     Subquery,
+    Sum,
     Value,
     When,
 )
+from django.db.models.functions import Cast, Round
 
 from funds.models import FundYear
 from townships.models import AssessmentResult, Category, Township, TownshipCategory
-from wanyuan.money import to_yuan
+from wanyuan.money import cents_to_yuan, rate, to_yuan
 
 
 def allocation_queryset(fund_year: FundYear):
@@ -133,3 +136,133 @@ def budget_checks_by_year(fund_years) -> dict[int, BudgetCheck]:
     for row in rows:
         counts[row["year"]][row["category"]] = row["n"]
     return {year: budget_check_from_counts(fy, counts[year]) for year, fy in by_year.items()}
+
+
+# --- Spending: budget, ledger, execution ------------------------------------------------
+
+SPENT_STATUSES = ("approved", "reimbursed")
+
+
+def _cents(field="amount"):
+    """Amounts summed as integer cents: exact on SQLite (which stores decimals as REAL)
+    as on PostgreSQL, so that totals never depend on the database."""
+    return Cast(Round(F(field) * 100), BigIntegerField())
+
+
+def _sum_cents_subquery(year: int, statuses, township_ref="pk"):
+    from funds.models import Expenditure
+
+    return Subquery(
+        Expenditure.objects.filter(township=OuterRef(township_ref), year=year,
+                                   status__in=statuses)
+        .order_by()
+        .values("township")
+        .annotate(cents=Sum(_cents()))
+        .values("cents")[:1]
+    )
+
+
+def with_spending(queryset, year: int):
+    """Annotate townships with approved-not-reimbursed and reimbursed cents of the year."""
+    return queryset.annotate(
+        approved_cents=_sum_cents_subquery(year, ["approved"]),
+        reimbursed_cents=_sum_cents_subquery(year, ["reimbursed"]),
+    )
+
+
+@dataclass(frozen=True)
+class TownshipBudget:
+    """预算: the allocation, and what approved and reimbursed spending took from it."""
+
+    allocation: Decimal
+    approved: Decimal  # approved, not yet reimbursed
+    reimbursed: Decimal
+
+    @property
+    def remaining(self) -> Decimal:
+        return self.allocation - self.approved - self.reimbursed
+
+    @property
+    def execution_rate(self) -> Decimal | None:
+        return rate(self.reimbursed, self.allocation)
+
+
+def township_budget(township, fund_year: FundYear, *, exclude_pk=None) -> TownshipBudget:
+    """One township's budget of one year; ``exclude_pk`` leaves one expenditure out."""
+    from funds.models import Expenditure
+
+    category = (TownshipCategory.objects.filter(township=township, year=fund_year.year)
+                .values_list("category", flat=True).first())
+    sums = dict(
+        Expenditure.objects.filter(township=township, year=fund_year.year,
+                                   status__in=SPENT_STATUSES)
+        .exclude(pk=exclude_pk)
+        .order_by()
+        .values("status")
+        .annotate(cents=Sum(_cents()))
+        .values_list("status", "cents")
+    )
+    return TownshipBudget(
+        allocation=fund_year.allocation_for(category),
+        approved=cents_to_yuan(sums.get("approved")),
+        reimbursed=cents_to_yuan(sums.get("reimbursed")),
+    )
+
+
+@dataclass(frozen=True)
+class LedgerLine:
+    expenditure: object
+    remaining_after: Decimal | None  # None: this line does not touch the budget
+
+
+def ledger_lines(expenditures, allocation: Decimal) -> list[LedgerLine]:
+    """Each expenditure with the remaining budget after it, in date order."""
+    remaining = to_yuan(allocation)
+    lines = []
+    for expenditure in expenditures:
+        if expenditure.status in SPENT_STATUSES:
+            remaining -= to_yuan(expenditure.amount)
+            lines.append(LedgerLine(expenditure, remaining))
+        else:
+            lines.append(LedgerLine(expenditure, None))
+    return lines
+
+
+@dataclass(frozen=True)
+class ExecutionTotals:
+    allocation: Decimal
+    approved: Decimal
+    reimbursed: Decimal
+
+    @property
+    def remaining(self) -> Decimal:
+        return self.allocation - self.approved - self.reimbursed
+
+    @property
+    def execution_rate(self) -> Decimal | None:
+        return rate(self.reimbursed, self.allocation)
+
+
+def execution_totals(fund_year: FundYear, queryset=None,
+                     check: BudgetCheck | None = None) -> ExecutionTotals:
+    """The year's execution over the given allocation rows (all townships by default);
+    pass the rows' budget check when it is already known."""
+    from funds.models import Expenditure
+
+    if queryset is None:
+        queryset = allocation_queryset(fund_year)
+    if check is None:
+        check = budget_check(fund_year, queryset)
+    sums = dict(
+        Expenditure.objects.filter(year=fund_year.year, status__in=SPENT_STATUSES,
+                                   township__in=queryset.values("pk"))
+        .order_by()
+        .values("status")
+        .annotate(cents=Sum(_cents()))
+        .values_list("status", "cents")
+    )
+    return ExecutionTotals(
+        allocation=check.grand_total,
+        approved=cents_to_yuan(sums.get("approved")),
+        reimbursed=cents_to_yuan(sums.get("reimbursed")),
+    )

@@ -4,11 +4,25 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from townships.models import Category
-from wanyuan.money import format_wan
+from wanyuan.money import cents_to_yuan, format_percent, format_wan, rate
 
 
 class MoneyColumn(tables.Column):
     attrs = {"td": {"class": "num"}, "th": {"class": "num"}, "tf": {"class": "num"}}
+
+
+class YuanAsWanColumn(MoneyColumn):
+    """An amount in yuan (Decimal or integer cents) shown in 万元."""
+
+    def __init__(self, *args, cents=False, **kwargs):
+        self.cents = cents
+        super().__init__(*args, **kwargs)
+
+    def render(self, value):
+        return format_wan(cents_to_yuan(value) if self.cents else value)
+
+    def value(self, value):
+        return cents_to_yuan(value) if self.cents else value
 
 
 class AllocationTable(tables.Table):
@@ -31,16 +45,24 @@ class AllocationTable(tables.Table):
     total = MoneyColumn(verbose_name=_("Total (10k yuan)"), accessor="standard_amount",
                         order_by=("standard_amount",), empty_values=(),
                         footer=lambda table: table.footer_amount("grand_total"))
+    # Spending (present when the rows come through selectors.with_spending)
+    reimbursed = YuanAsWanColumn(verbose_name=_("Reimbursed (10k yuan)"), cents=True,
+                                 accessor="reimbursed_cents", empty_values=(),
+                                 footer=lambda table: table.footer_execution("reimbursed"))
+    rate = MoneyColumn(verbose_name=_("Execution rate"), empty_values=(), orderable=False,
+                       footer=lambda table: table.footer_execution("execution_rate"))
 
     class Meta:
-        fields = ("code", "name", "kind", "category", "rank", "floor", "standard", "total")
+        fields = ("code", "name", "kind", "category", "rank", "floor", "standard", "total",
+                  "reimbursed", "rate")
         order_by = ("code",)
         attrs = {"class": "data-table allocation-table"}
         empty_text = _("No township is in service in this year.")
 
-    def __init__(self, *args, fund_year, budget=None, **kwargs):
+    def __init__(self, *args, fund_year, budget=None, execution=None, **kwargs):
         self.fund_year = fund_year
         self.budget = budget
+        self.execution = execution
         super().__init__(*args, **kwargs)
 
     def render_name(self, record, value):
@@ -82,3 +104,142 @@ class AllocationTable(tables.Table):
 
     def footer_amount(self, attribute):
         return format_wan(getattr(self.budget, attribute)) if self.budget else ""
+
+    def footer_execution(self, attribute):
+        if self.execution is None:
+            return ""
+        value = getattr(self.execution, attribute)
+        return format_percent(value) if attribute == "execution_rate" else format_wan(value)
+
+    def render_rate(self, record):
+        allocation = self.fund_year.allocation_for(record.category)
+        return format_percent(rate(cents_to_yuan(record.reimbursed_cents), allocation))
+
+
+# --- The spending loop ----------------------------------------------------------------
+
+
+class ApprovalQueueTable(tables.Table):
+    """Submitted expenditures waiting for a decision, oldest first."""
+
+    submitted = tables.DateTimeColumn(verbose_name=_("Submitted"), accessor="submitted_at",
+                                      format="Y-m-d H:i")
+    township = tables.Column(verbose_name=_("Township"), order_by=("township__code",))
+    date = tables.DateColumn(verbose_name=_("Date"), format="Y-m-d")
+    category = tables.Column(verbose_name=_("Spending category"))
+    purpose = tables.Column(verbose_name=_("Purpose"), orderable=False)
+    amount = YuanAsWanColumn(verbose_name=_("Amount (10k yuan)"))
+    flags = tables.Column(verbose_name=_("Needs"), empty_values=(), orderable=False)
+    submitted_by = tables.Column(verbose_name=_("Submitted by"),
+                                 order_by=("submitted_by__username",))
+
+    class Meta:
+        fields = ("submitted", "township", "date", "category", "purpose", "amount", "flags",
+                  "submitted_by")
+        order_by = ("submitted",)
+        attrs = {"class": "data-table"}
+        empty_text = _("Nothing is waiting for approval.")
+
+    def __init__(self, *args, thresholds, **kwargs):
+        self.thresholds = thresholds  # year → large-spending threshold
+        super().__init__(*args, **kwargs)
+
+    def render_purpose(self, record, value):
+        url = reverse("expenditure-detail", args=[record.pk])
+        return format_html('<a href="{}">{}</a>', url, value[:40])
+
+    def render_flags(self, record):
+        threshold = self.thresholds.get(record.year)
+        if threshold is not None and record.amount >= threshold:
+            if record.decision_id:
+                return _("Large: decision recorded")
+            return format_html('<span class="warning">{}</span>',
+                               _("Large: collective decision missing"))
+        return "—"
+
+
+class ExecutionTable(tables.Table):
+    """A year's execution per township: budget, spending and the execution rate."""
+
+    code = tables.Column(verbose_name=_("Official code"))
+    name = tables.Column(verbose_name=_("Township"), footer=_("Total"))
+    category = tables.Column(verbose_name=_("Category"), default="—")
+    allocation = MoneyColumn(verbose_name=_("Allocation (10k yuan)"), accessor="standard_amount",
+                             empty_values=(), order_by=("standard_amount",),
+                             footer=lambda table: format_wan(table.totals.allocation))
+    approved = YuanAsWanColumn(verbose_name=_("Approved, not yet reimbursed (10k yuan)"),
+                               accessor="approved_cents", cents=True, empty_values=(),
+                               footer=lambda table: format_wan(table.totals.approved))
+    reimbursed = YuanAsWanColumn(verbose_name=_("Reimbursed (10k yuan)"),
+                                 accessor="reimbursed_cents", cents=True, empty_values=(),
+                                 footer=lambda table: format_wan(table.totals.reimbursed))
+    remaining = MoneyColumn(verbose_name=_("Remaining (10k yuan)"), empty_values=(),
+                            orderable=False,
+                            footer=lambda table: format_wan(table.totals.remaining))
+    rate = MoneyColumn(verbose_name=_("Execution rate"), empty_values=(), orderable=False,
+                       footer=lambda table: format_percent(table.totals.execution_rate))
+
+    class Meta:
+        fields = ("code", "name", "category", "allocation", "approved", "reimbursed",
+                  "remaining", "rate")
+        order_by = ("code",)
+        attrs = {"class": "data-table"}
+        empty_text = _("No township is in service in this year.")
+
+    def __init__(self, *args, fund_year, totals, **kwargs):
+        self.fund_year = fund_year
+        self.totals = totals
+        super().__init__(*args, **kwargs)
+
+    def _budget(self, record):
+        allocation = self.fund_year.allocation_for(record.category)
+        approved = cents_to_yuan(record.approved_cents)
+        reimbursed = cents_to_yuan(record.reimbursed_cents)
+        return allocation, approved, reimbursed
+
+    def render_name(self, record, value):
+        url = reverse("ledger", args=[record.code, self.fund_year.year])
+        return format_html('<a href="{}">{}</a>', url, value)
+
+    def render_category(self, value):
+        return format_html('<span class="tier tier-{}">{}</span>', value, Category(value).label)
+
+    def render_allocation(self, record):
+        return format_wan(self._budget(record)[0])
+
+    def render_remaining(self, record):
+        allocation, approved, reimbursed = self._budget(record)
+        return format_wan(allocation - approved - reimbursed)
+
+    def render_rate(self, record):
+        allocation, _approved, reimbursed = self._budget(record)
+        return format_percent(rate(reimbursed, allocation))
+
+
+class InspectionTable(tables.Table):
+    date = tables.DateColumn(verbose_name=_("Date"), format="Y-m-d")
+    inspectors = tables.Column(verbose_name=_("Inspectors"))
+    township_names = tables.Column(verbose_name=_("Townships"), empty_values=(),
+                                   orderable=False)
+    open_findings = tables.Column(verbose_name=_("Open findings"),
+                                  attrs={"td": {"class": "num"}, "th": {"class": "num"}})
+    findings_count = tables.Column(verbose_name=_("Findings"),
+                                   attrs={"td": {"class": "num"}, "th": {"class": "num"}})
+
+    class Meta:
+        fields = ("date", "inspectors", "township_names", "findings_count", "open_findings")
+        order_by = ("-date",)
+        attrs = {"class": "data-table"}
+        empty_text = _("No inspection has been recorded yet.")
+
+    def render_inspectors(self, record, value):
+        url = reverse("inspection-detail", args=[record.pk])
+        return format_html('<a href="{}">{}</a>', url, value)
+
+    def render_township_names(self, record):
+        return "、".join(t.name for t in record.townships.all())
+
+    def render_open_findings(self, value):
+        if value:
+            return format_html('<span class="warning">{}</span>', value)
+        return value

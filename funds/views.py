@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -13,10 +13,16 @@ from django_tables2 import RequestConfig
 
 from funds import charts, services
 from funds.exports import allocation_headers, allocation_rows, csv_lines, xlsx_workbook
-from funds.filters import AllocationFilter
+from funds.filters import AllocationFilter, filtered_allocation
 from funds.forms import CategoryChangeForm, CategoryUploadForm, RevertForm, UploadForm
-from funds.models import FundYear
-from funds.selectors import allocation_queryset, budget_check, budget_checks_by_year
+from funds.models import Expenditure, Finding, FundYear
+from funds.selectors import (
+    allocation_queryset,
+    budget_check,
+    budget_checks_by_year,
+    execution_totals,
+    with_spending,
+)
 from funds.tables import AllocationTable
 from townships import imports
 from townships import services as township_services
@@ -101,6 +107,12 @@ def overview(request):
             standards_by_category=check.standards_by_category(fund_year),
             ranked=AssessmentResult.objects.filter(year=fund_year.year).count(),
             reclassification=preview.already_applied,
+            execution=execution_totals(fund_year, check=check),
+            open_findings=Finding.objects.filter(closed_at__isnull=True).count(),
+            overdue_findings=Finding.objects.filter(
+                closed_at__isnull=True, deadline__lt=timezone.localdate()).count(),
+            awaiting_approval=Expenditure.objects.filter(
+                status=Expenditure.Status.SUBMITTED).count(),
         )
     return render(request, "funds/overview.html", context)
 
@@ -128,7 +140,8 @@ def allocation_list(request, year: int):
     filterset = AllocationFilter(request.GET or None, queryset=queryset)
     rows = filterset.qs if filterset.is_bound and filterset.is_valid() else queryset
     check = budget_check(fund_year, rows)
-    table = AllocationTable(rows, fund_year=fund_year, budget=check)
+    table = AllocationTable(with_spending(rows, year), fund_year=fund_year, budget=check,
+                            execution=execution_totals(fund_year, rows, check))
     RequestConfig(request, paginate={"per_page": 100}).configure(table)
     return render(request, "funds/allocation_list.html", {
         "fund_year": fund_year,
@@ -141,26 +154,10 @@ def allocation_list(request, year: int):
     })
 
 
-def _filtered_allocation(request, fund_year: FundYear):
-    """The allocation rows the query string asks for; an invalid filter is a 400.
-
-    Exports and the print view must never fall back to every row: a user who asked for
-    one category and got all of them would not notice.
-    """
-    queryset = allocation_queryset(fund_year)
-    filterset = AllocationFilter(request.GET or None, queryset=queryset)
-    if not filterset.is_bound:
-        return queryset
-    if not filterset.is_valid():
-        raise BadRequest(*[f"{filterset.form[field].label}: {error}"
-                           for field, errors in filterset.errors.items() for error in errors])
-    return filterset.qs
-
-
 @permission_required("funds.export_allocation", raise_exception=True)
 def allocation_export_csv(request, year: int):
     fund_year = _fund_year_or_404(year)
-    rows = _filtered_allocation(request, fund_year)
+    rows = filtered_allocation(request.GET, fund_year)
     response = StreamingHttpResponse(
         csv_lines(allocation_headers(), allocation_rows(fund_year, rows)),
         content_type="text/csv; charset=utf-8",
@@ -172,7 +169,7 @@ def allocation_export_csv(request, year: int):
 @permission_required("funds.export_allocation", raise_exception=True)
 def allocation_export_xlsx(request, year: int):
     fund_year = _fund_year_or_404(year)
-    rows = _filtered_allocation(request, fund_year)
+    rows = filtered_allocation(request.GET, fund_year)
     content = xlsx_workbook(
         allocation_headers(), allocation_rows(fund_year, rows),
         sheet_title=str(year), yuan_columns={5, 6, 7},
@@ -189,9 +186,10 @@ def allocation_print(request, year: int):
     """The whole allocation table on A4: title, date, totals and the budget check, no nav."""
     _require_all_townships(request)
     fund_year = _fund_year_or_404(year)
-    rows = _filtered_allocation(request, fund_year)
+    rows = filtered_allocation(request.GET, fund_year)
     check = budget_check(fund_year, rows)
-    table = AllocationTable(rows, fund_year=fund_year, budget=check)
+    table = AllocationTable(with_spending(rows, year), fund_year=fund_year, budget=check,
+                            execution=execution_totals(fund_year, rows, check))
     RequestConfig(request, paginate=False).configure(table)
     return render(request, "funds/allocation_print.html", {
         "fund_year": fund_year,
@@ -247,6 +245,7 @@ def township_detail(request, code: str):
         "history": history,
         "form": form,
         "merged_from": township.merged_from.all(),
+        "open_findings": township.findings.filter(closed_at__isnull=True).order_by("deadline"),
         "fund_years": fund_years,
     })
 

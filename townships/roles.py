@@ -19,11 +19,18 @@ ROLE_PERMISSIONS = {
                      "auth.change_user", "auth.view_group"],
     STAFF: ["townships.view_*", "funds.view_*", "townships.view_all_townships",
             "townships.import_rankings", "townships.add_assessmentresult",
-            "townships.change_assessmentresult", "funds.export_allocation"],
+            "townships.change_assessmentresult", "funds.export_allocation",
+            # the spending loop: approve and reimburse (never their own), inspect
+            "funds.approve_expenditure", "funds.reimburse_expenditure",
+            "funds.void_expenditure", "funds.add_inspection", "funds.change_inspection",
+            "funds.add_finding", "funds.change_finding"],
     FINANCE: ["townships.view_*", "funds.view_*", "townships.view_all_townships",
               "funds.export_allocation"],
     # Scoped to the clerk's own township by townships.TownshipClerk.
-    CLERKS: ["townships.view_township"],
+    CLERKS: ["townships.view_township", "funds.view_fundyear", "funds.view_expenditure",
+             "funds.add_expenditure", "funds.change_expenditure", "funds.submit_expenditure",
+             "funds.view_voucher", "funds.add_voucher", "funds.view_collectivedecision",
+             "funds.add_collectivedecision", "funds.view_finding"],
 }
 
 

@@ -26,3 +26,25 @@ def format_wan(value) -> str:
 
 def format_yuan(value) -> str:
     return f"{to_yuan(value):,.2f}"
+
+
+def cents_to_yuan(cents) -> Decimal:
+    """Integer cents (summed exactly by the database) → Decimal yuan."""
+    return (Decimal(int(cents or 0)) / 100).quantize(CENT)
+
+
+def rate(part, whole) -> Decimal | None:
+    """part ÷ whole as a fraction with four decimals (shown as a percentage), or None."""
+    whole = to_yuan(whole)
+    if not whole:
+        return None
+    return (to_yuan(part) / whole).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
+
+
+def percent(fraction) -> Decimal | None:
+    """A rate as a percentage with two decimals (12.34 for 0.1234), or None."""
+    return None if fraction is None else (fraction * 100).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def format_percent(fraction) -> str:
+    return "—" if fraction is None else f"{percent(fraction)}%"

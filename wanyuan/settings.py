@@ -154,6 +154,11 @@ STORAGES = {
     },
 }
 
+# Vouchers and minutes live under MEDIA_ROOT, which no web server may serve directly:
+# they are sent by funds.spending_views.voucher_download after login and a scope check.
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
+VOUCHER_MAX_BYTES = int(os.environ.get("VOUCHER_MAX_BYTES", str(10 * 1024 * 1024)))
+
 # Uploads: rankings and category files are small; refuse anything larger early.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", str(2 * 1024 * 1024)))

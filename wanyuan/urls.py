@@ -20,6 +20,7 @@ urlpatterns = [
     path("allocations/<int:year>/export.xlsx", views.allocation_export_xlsx,
          name="allocation-export-xlsx"),
     path("", include("townships.urls")),
+    path("", include("funds.urls")),
     path("allocations/<int:year>/print/", views.allocation_print, name="allocation-print"),
     path("townships/<str:code>/", views.township_detail, name="township-detail"),
     path("townships/<str:code>/category/", views.township_category_change,

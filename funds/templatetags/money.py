@@ -1,7 +1,7 @@
 from django import template
 
 from townships.models import Category
-from wanyuan.money import format_wan, format_yuan
+from wanyuan.money import format_percent, format_wan, format_yuan
 
 register = template.Library()
 
@@ -25,3 +25,9 @@ def category_label(value):
 @register.filter
 def get_item(mapping, key):
     return mapping.get(key) if mapping else None
+
+
+@register.filter
+def percent(fraction):
+    """0.1234 → "12.34%"; None (no allocation) → "—"."""
+    return format_percent(fraction)

@@ -24,7 +24,7 @@ def _all_url_names(resolver=None, prefix=""):
 
 
 PUBLIC_PAGES = {"login", "set_language"}
-SAMPLE_KWARGS = {"year": 2020, "code": "511781100"}
+SAMPLE_KWARGS = {"year": 2020, "code": "511781100", "pk": 1, "action": "submit"}
 
 
 @pytest.mark.parametrize("pattern", list(_all_url_names()), ids=lambda p: p.name)
@@ -231,8 +231,9 @@ def test_allocation_page_query_count_is_pinned(client, demo, staff_user,
                                                django_assert_max_num_queries):
     login(client, staff_user)
     # session, user, permissions ×2, fund year, years of the switcher, the rows, their
-    # count for the paginator, the budget check's counts, units without a category, …
-    with django_assert_max_num_queries(13):
+    # count for the paginator, the budget check's counts, the spending sums, units
+    # without a category, …
+    with django_assert_max_num_queries(14):
         client.get(reverse("allocation-list", args=[2020]))
 
 

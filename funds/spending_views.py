@@ -1,0 +1,498 @@
+"""Pages of the spending loop: ledgers, expenditures, approvals, execution, inspections.
+
+The views are thin: the rules live in :mod:`funds.spending`. A clerk who asks for another
+township's ledger, expenditure or voucher gets 404, as if it did not exist.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Max, Q
+from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from django_tables2 import RequestConfig
+
+from funds import spending
+from funds.exports import (
+    csv_lines,
+    execution_headers,
+    execution_rows,
+    ledger_headers,
+    ledger_rows,
+    xlsx_workbook,
+)
+from funds.filters import AllocationFilter, filtered_allocation
+from funds.forms import (
+    ApproveForm,
+    DecisionForm,
+    ExpenditureForm,
+    FindingCloseForm,
+    FindingForm,
+    InspectionForm,
+    NoteForm,
+    VoucherForm,
+)
+from funds.models import (
+    CollectiveDecision,
+    Expenditure,
+    Finding,
+    FundYear,
+    Inspection,
+    Voucher,
+)
+from funds.selectors import (
+    allocation_queryset,
+    execution_totals,
+    ledger_lines,
+    township_budget,
+    with_spending,
+)
+from funds.tables import ApprovalQueueTable, ExecutionTable, InspectionTable
+from townships.models import Township
+from townships.roles import sees_all_townships
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _township_in_scope(request, code: str) -> Township:
+    township = get_object_or_404(Township, code=code)
+    if not spending.may_act_for(request.user, township):
+        raise Http404
+    return township
+
+
+def _expenditure_in_scope(request, pk: int) -> Expenditure:
+    expenditure = get_object_or_404(
+        Expenditure.objects.select_related("township", "category", "decision", "created_by",
+                                           "submitted_by", "approved_by"), pk=pk)
+    if not spending.may_act_for(request.user, expenditure.township):
+        raise Http404
+    return expenditure
+
+
+def _fund_year_or_404(year: int) -> FundYear:
+    fund_year = FundYear.objects.filter(year=year).first()
+    if fund_year is None:
+        raise Http404(_("There is no fund year %(year)s.") % {"year": year})
+    return fund_year
+
+
+def _report(request, warnings):
+    for warning in warnings:
+        messages.warning(request, warning)
+
+
+# --- A township's ledger ----------------------------------------------------------------
+
+
+def _ledger(township, fund_year):
+    expenditures = (
+        Expenditure.objects.filter(township=township, year=fund_year.year)
+        .select_related("category").order_by("date", "id")
+    )
+    budget = township_budget(township, fund_year)
+    return ledger_lines(expenditures, budget.allocation), budget
+
+
+@permission_required("funds.view_expenditure", raise_exception=True)
+def ledger(request, code: str, year: int):
+    township = _township_in_scope(request, code)
+    fund_year = _fund_year_or_404(year)
+    lines, budget = _ledger(township, fund_year)
+    return render(request, "funds/ledger.html", {
+        "township": township,
+        "fund_year": fund_year,
+        "lines": lines,
+        "budget": budget,
+        "can_add": request.user.has_perm("funds.add_expenditure")
+        and township.in_service(year),
+        "open_findings": Finding.objects.filter(township=township, closed_at__isnull=True)
+        .select_related("inspection"),
+        "today": timezone.localdate(),
+    })
+
+
+def _ledger_export(request, code, year):
+    township = _township_in_scope(request, code)
+    fund_year = _fund_year_or_404(year)
+    lines, budget = _ledger(township, fund_year)
+    return township, ledger_rows(lines, budget)
+
+
+@permission_required("funds.view_expenditure", raise_exception=True)
+def ledger_export_csv(request, code: str, year: int):
+    township, rows = _ledger_export(request, code, year)
+    response = StreamingHttpResponse(csv_lines(ledger_headers(), rows),
+                                     content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="ledger-{township.code}-{year}.csv"'
+    return response
+
+
+@permission_required("funds.view_expenditure", raise_exception=True)
+def ledger_export_xlsx(request, code: str, year: int):
+    township, rows = _ledger_export(request, code, year)
+    content = xlsx_workbook(ledger_headers(), rows, sheet_title=str(year),
+                            yuan_columns={5, 6})
+    response = HttpResponse(content, content_type=XLSX)
+    response["Content-Disposition"] = (
+        f'attachment; filename="ledger-{township.code}-{year}.xlsx"')
+    return response
+
+
+# --- Expenditures ----------------------------------------------------------------------
+
+
+@permission_required("funds.add_expenditure", raise_exception=True)
+def expenditure_create(request, code: str, year: int):
+    township = _township_in_scope(request, code)
+    fund_year = _fund_year_or_404(year)
+    form = ExpenditureForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            expenditure = spending.expenditure_create(
+                township=township, acting_user=request.user, **form.cleaned_data)
+        except spending.SpendingError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("The expenditure was saved as a draft. Attach the "
+                                        "vouchers, then submit it for approval."))
+            return redirect("expenditure-detail", expenditure.pk)
+    return render(request, "funds/expenditure_form.html", {
+        "township": township, "fund_year": fund_year, "form": form,
+    }, status=400 if form.errors else 200)
+
+
+def _may(user, expenditure, permission):
+    return user.has_perm(permission) and spending.may_act_for(user, expenditure.township)
+
+
+@permission_required("funds.view_expenditure", raise_exception=True)
+def expenditure_detail(request, pk: int):
+    expenditure = _expenditure_in_scope(request, pk)
+    user = request.user
+    status = Expenditure.Status
+    fund_year = FundYear.objects.filter(year=expenditure.year).first()
+    large = bool(fund_year and expenditure.amount >= fund_year.large_spending_threshold)
+    actions = {
+        "edit": expenditure.is_editable and _may(user, expenditure, "funds.change_expenditure"),
+        "submit": expenditure.is_editable
+        and _may(user, expenditure, "funds.submit_expenditure"),
+        "approve": expenditure.status == status.SUBMITTED
+        and _may(user, expenditure, "funds.approve_expenditure")
+        and expenditure.submitted_by_id != user.pk,
+        "return": expenditure.status in (status.SUBMITTED, status.APPROVED)
+        and _may(user, expenditure, "funds.approve_expenditure"),
+        "reject": expenditure.status == status.SUBMITTED
+        and _may(user, expenditure, "funds.approve_expenditure")
+        and expenditure.submitted_by_id != user.pk,
+        "reimburse": expenditure.status == status.APPROVED
+        and _may(user, expenditure, "funds.reimburse_expenditure"),
+        "void": (expenditure.status in (status.DRAFT, status.SUBMITTED, status.RETURNED,
+                                        status.APPROVED)
+                 and _may(user, expenditure, "funds.void_expenditure"))
+        or (expenditure.is_editable and _may(user, expenditure, "funds.change_expenditure")),
+        "voucher": expenditure.status in (status.DRAFT, status.SUBMITTED, status.RETURNED,
+                                          status.APPROVED)
+        and _may(user, expenditure, "funds.add_voucher"),
+        "decision": large and not expenditure.decision_id
+        and expenditure.status in (status.DRAFT, status.SUBMITTED, status.RETURNED)
+        and _may(user, expenditure, "funds.add_collectivedecision"),
+    }
+    budget = township_budget(expenditure.township, fund_year,
+                             exclude_pk=expenditure.pk) if fund_year else None
+    return render(request, "funds/expenditure_detail.html", {
+        "expenditure": expenditure,
+        "township": expenditure.township,
+        "fund_year": fund_year,
+        "large": large,
+        "budget": budget,
+        "over_budget": budget is not None and expenditure.amount > budget.remaining,
+        "actions": actions,
+        "transitions": expenditure.transitions.select_related("actor"),
+        "vouchers": expenditure.vouchers.select_related("uploaded_by"),
+        "findings": expenditure.findings.select_related("inspection"),
+        # One form per action on one page: distinct ids keep every label attached.
+        "note_forms": {name: NoteForm(auto_id=f"{name}_%s")
+                       for name in ("return", "reject", "void")},
+        "approve_form": ApproveForm(auto_id="approve_%s"),
+        "action_labels": [("return", _("Return for changes")), ("reject", _("Reject")),
+                          ("void", _("Void"))],
+        "enabled_note_actions": [name for name in ("return", "reject", "void")
+                                 if actions[name]],
+        "voucher_form": VoucherForm(),
+        "decision_form": DecisionForm(),
+    })
+
+
+@permission_required("funds.change_expenditure", raise_exception=True)
+def expenditure_edit(request, pk: int):
+    expenditure = _expenditure_in_scope(request, pk)
+    if not expenditure.is_editable:
+        messages.error(request, _("Only a draft or a returned expenditure can be changed; ask "
+                                  "the approver to return it first."))
+        return redirect("expenditure-detail", pk)
+    form = ExpenditureForm(request.POST or None, instance=expenditure)
+    if request.method == "POST" and form.is_valid():
+        # The service writes; the form only validated. Read the values, not the instance,
+        # which the form has already changed in memory.
+        try:
+            spending.expenditure_update(expenditure=Expenditure.objects.get(pk=pk),
+                                        acting_user=request.user, **form.cleaned_data)
+        except spending.SpendingError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("The expenditure was changed."))
+            return redirect("expenditure-detail", pk)
+    return render(request, "funds/expenditure_form.html", {
+        "township": expenditure.township, "expenditure": expenditure, "form": form,
+        "fund_year": FundYear.objects.filter(year=expenditure.year).first(),
+    }, status=400 if form.errors else 200)
+
+
+ACTIONS = {
+    # name: (service, form class or None, success message)
+    "submit": (spending.expenditure_submit, None, _("Submitted for approval.")),
+    "approve": (spending.expenditure_approve, ApproveForm, _("Approved.")),
+    "return": (spending.expenditure_return, NoteForm, _("Returned to the township for "
+                                                        "changes.")),
+    "reject": (spending.expenditure_reject, NoteForm, _("Rejected.")),
+    "reimburse": (spending.expenditure_reimburse, None, _("Recorded as reimbursed.")),
+    "void": (spending.expenditure_void, NoteForm, _("Voided.")),
+}
+
+
+@require_POST
+def expenditure_action(request, pk: int, action: str):
+    if action not in ACTIONS:
+        raise Http404
+    service, form_class, success = ACTIONS[action]
+    expenditure = _expenditure_in_scope(request, pk)
+    kwargs = {}
+    if form_class is not None:
+        form = form_class(request.POST)
+        if not form.is_valid():
+            for errors in form.errors.values():
+                for error in errors:
+                    messages.error(request, error)
+            return redirect("expenditure-detail", pk)
+        kwargs = form.cleaned_data
+    try:
+        result = service(expenditure=expenditure, acting_user=request.user, **kwargs)
+    except spending.SpendingError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, success)
+        if isinstance(result, list):
+            _report(request, result)
+    return redirect("expenditure-detail", pk)
+
+
+@require_POST
+@permission_required("funds.add_voucher", raise_exception=True)
+def voucher_upload(request, pk: int):
+    expenditure = _expenditure_in_scope(request, pk)
+    form = VoucherForm(request.POST, request.FILES)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect("expenditure-detail", pk)
+    try:
+        voucher = spending.voucher_add(expenditure=expenditure, acting_user=request.user,
+                                       kind=form.cleaned_data["kind"],
+                                       upload=form.cleaned_data["file"])
+    except spending.SpendingError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("“%(name)s” was attached.") % {"name": voucher})
+    return redirect("expenditure-detail", pk)
+
+
+def _send_file(field, filename):
+    return FileResponse(field.open("rb"), as_attachment=True, filename=filename)
+
+
+@permission_required("funds.view_voucher", raise_exception=True)
+def voucher_download(request, pk: int):
+    voucher = get_object_or_404(Voucher.objects.select_related("expenditure"), pk=pk)
+    if not spending.may_act_for(request.user, voucher.expenditure.township_id):
+        raise Http404
+    return _send_file(voucher.file, voucher.original_name)
+
+
+@permission_required("funds.view_collectivedecision", raise_exception=True)
+def decision_minutes(request, pk: int):
+    decision = get_object_or_404(CollectiveDecision, pk=pk)
+    if not decision.minutes_file or not spending.may_act_for(request.user, decision.township_id):
+        raise Http404
+    return _send_file(decision.minutes_file, f"minutes-{decision.meeting_date:%Y%m%d}"
+                      f"{decision.minutes_file.name[decision.minutes_file.name.rfind('.'):]}")
+
+
+@require_POST
+@permission_required("funds.add_collectivedecision", raise_exception=True)
+def decision_create(request, pk: int):
+    expenditure = _expenditure_in_scope(request, pk)
+    form = DecisionForm(request.POST, request.FILES)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect("expenditure-detail", pk)
+    try:
+        spending.decision_record(expenditure=expenditure, acting_user=request.user,
+                                 **form.cleaned_data)
+    except spending.SpendingError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("The collective decision was recorded."))
+    return redirect("expenditure-detail", pk)
+
+
+# --- Staff: the approval queue and the year's execution -----------------------------------
+
+
+@permission_required("funds.approve_expenditure", raise_exception=True)
+def approval_queue(request):
+    queryset = (
+        Expenditure.objects.filter(status=Expenditure.Status.SUBMITTED)
+        .select_related("township", "category", "submitted_by")
+        .annotate(submitted_at=Max("transitions__at",
+                                   filter=Q(transitions__to_status="submitted")))
+    )
+    thresholds = dict(FundYear.objects.values_list("year", "large_spending_threshold"))
+    table = ApprovalQueueTable(queryset, thresholds=thresholds)
+    RequestConfig(request, paginate={"per_page": 50}).configure(table)
+    return render(request, "funds/approval_queue.html", {"table": table})
+
+
+def _execution_queryset(request, fund_year):
+    queryset = allocation_queryset(fund_year)
+    filterset = AllocationFilter(request.GET or None, queryset=queryset)
+    rows = filterset.qs if filterset.is_bound and filterset.is_valid() else queryset
+    return filterset, rows
+
+
+def execution(request, year: int):
+    if not sees_all_townships(request.user):
+        raise PermissionDenied
+    fund_year = _fund_year_or_404(year)
+    filterset, rows = _execution_queryset(request, fund_year)
+    totals = execution_totals(fund_year, rows)
+    table = ExecutionTable(with_spending(rows, year), fund_year=fund_year, totals=totals)
+    RequestConfig(request, paginate={"per_page": 100}).configure(table)
+    return render(request, "funds/execution.html", {
+        "fund_year": fund_year, "table": table, "filter": filterset, "totals": totals,
+        "export_query": request.GET.urlencode(),
+    })
+
+
+def _execution_export_rows(request, year):
+    if not sees_all_townships(request.user):
+        raise PermissionDenied
+    fund_year = _fund_year_or_404(year)
+    return execution_rows(fund_year, filtered_allocation(request.GET, fund_year))
+
+
+@permission_required("funds.export_allocation", raise_exception=True)
+def execution_export_csv(request, year: int):
+    rows = _execution_export_rows(request, year)
+    response = StreamingHttpResponse(csv_lines(execution_headers(), rows),
+                                     content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="execution-{year}.csv"'
+    return response
+
+
+@permission_required("funds.export_allocation", raise_exception=True)
+def execution_export_xlsx(request, year: int):
+    rows = _execution_export_rows(request, year)
+    content = xlsx_workbook(execution_headers(), rows, sheet_title=str(year),
+                            yuan_columns={3, 4, 5, 6}, percent_columns=frozenset({7}))
+    response = HttpResponse(content, content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="execution-{year}.xlsx"'
+    return response
+
+
+# --- Inspections ------------------------------------------------------------------------
+
+
+def inspection_list(request):
+    if not sees_all_townships(request.user):
+        raise PermissionDenied
+    queryset = Inspection.objects.prefetch_related("townships").annotate(
+        findings_count=Count("findings", distinct=True),
+        open_findings=Count("findings", filter=Q(findings__closed_at__isnull=True),
+                            distinct=True),
+    )
+    table = InspectionTable(queryset)
+    RequestConfig(request, paginate={"per_page": 50}).configure(table)
+    return render(request, "funds/inspection_list.html", {
+        "table": table,
+        "open_findings": Finding.objects.filter(closed_at__isnull=True)
+        .select_related("township", "inspection").order_by("deadline")[:50],
+    })
+
+
+@permission_required("funds.add_inspection", raise_exception=True)
+def inspection_create(request):
+    form = InspectionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            inspection = spending.inspection_record(acting_user=request.user,
+                                                    **form.cleaned_data)
+        except spending.SpendingError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("The inspection was recorded; add its findings."))
+            return redirect("inspection-detail", inspection.pk)
+    return render(request, "funds/inspection_form.html", {"form": form},
+                  status=400 if form.errors else 200)
+
+
+def inspection_detail(request, pk: int):
+    if not sees_all_townships(request.user):
+        raise PermissionDenied
+    inspection = get_object_or_404(Inspection, pk=pk)
+    form = None
+    if request.user.has_perm("funds.add_finding"):
+        form = FindingForm(request.POST or None, inspection=inspection)
+        if request.method == "POST" and form.is_valid():
+            try:
+                spending.finding_add(inspection=inspection, acting_user=request.user,
+                                     **form.cleaned_data)
+            except spending.SpendingError as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(request, _("The finding was recorded."))
+                return redirect("inspection-detail", pk)
+    elif request.method == "POST":
+        raise PermissionDenied
+    return render(request, "funds/inspection_detail.html", {
+        "inspection": inspection,
+        "townships": inspection.townships.order_by("code"),
+        "findings": inspection.findings.select_related("township", "closed_by")
+        .prefetch_related("expenditures"),
+        "form": form,
+        "close_form": FindingCloseForm(),
+    }, status=400 if form is not None and form.errors else 200)
+
+
+@require_POST
+@permission_required("funds.change_finding", raise_exception=True)
+def finding_close(request, pk: int):
+    finding = get_object_or_404(Finding, pk=pk)
+    form = FindingCloseForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Say how the finding was rectified to close it."))
+    else:
+        try:
+            spending.finding_close(finding=finding, acting_user=request.user,
+                                   **form.cleaned_data)
+        except spending.SpendingError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("The finding was closed."))
+    return redirect("inspection-detail", finding.inspection_id)
