@@ -122,6 +122,11 @@ class FundYear(models.Model):
 # ---------------------------------------------------------------------------------------
 
 
+#: 开支类别 of DOMAIN.md, created by migration 0003 and by the demo; administrators edit.
+DEFAULT_SPENDING_CATEGORIES = ["教育培训", "组织生活和主题活动", "阵地建设", "关怀慰问党员",
+                               "表彰激励", "其他"]
+
+
 class SpendingCategory(models.Model):
     """开支类别: a list administrators edit; the defaults come from DOMAIN.md."""
 

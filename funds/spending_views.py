@@ -201,15 +201,17 @@ def expenditure_detail(request, pk: int):
         and expenditure.status in (status.DRAFT, status.SUBMITTED, status.RETURNED)
         and _may(user, expenditure, "funds.add_collectivedecision"),
     }
-    budget = township_budget(expenditure.township, fund_year,
-                             exclude_pk=expenditure.pk) if fund_year else None
+    # The whole budget; an expenditure not yet counted in it is over budget when it is
+    # more than what remains.
+    budget = township_budget(expenditure.township, fund_year) if fund_year else None
     return render(request, "funds/expenditure_detail.html", {
         "expenditure": expenditure,
         "township": expenditure.township,
         "fund_year": fund_year,
         "large": large,
         "budget": budget,
-        "over_budget": budget is not None and expenditure.amount > budget.remaining,
+        "over_budget": budget is not None and not expenditure.counts_against_budget
+        and expenditure.amount > budget.remaining,
         "actions": actions,
         "transitions": expenditure.transitions.select_related("actor"),
         "vouchers": expenditure.vouchers.select_related("uploaded_by"),

@@ -172,3 +172,63 @@ def test_download_xlsx_and_print_the_allocation(watched_page, live_server, demo_
     pages = re.findall(rb"/Type\s*/Page[^s]", pdf)
     assert pdf.startswith(b"%PDF") and len(pages) == 1  # 16 rows fit on one A4 page
     assert not page.get_by_role("button", name="打印").is_visible()  # hidden in print
+
+
+def test_clerk_submits_and_staff_approves(watched_page, live_server, demo_live, tmp_path,
+                                          settings):
+    from funds.demo import DEMO_PDF
+    from funds.models import Expenditure
+    from townships.models import Township
+
+    settings.MEDIA_ROOT = tmp_path
+    make_user("clerk", roles.CLERKS, township=Township.objects.get(name="太平镇"))
+    make_user("staff", roles.STAFF, is_staff=True)
+    page, watch = watched_page
+    log_in(page, live_server.url, "clerk")
+    assert page.locator("h1").inner_text().startswith("太平镇")  # a clerk lands on the township
+    page.locator("header nav").get_by_role("link", name="经费台账").click()
+    page.wait_for_load_state()
+    page.get_by_role("link", name="登记支出").first.click()
+    page.wait_for_load_state()
+    watch.check_accessibility()
+    page.get_by_label("日期").fill("2020-06-01")
+    page.get_by_label("金额（元）").fill("2345.60")
+    page.get_by_label("开支类别").select_option(label="教育培训")
+    page.get_by_label("用途").fill("浏览器测试：党员培训")
+    page.get_by_label("收款方").fill("万源市委党校")
+    page.get_by_role("button", name="保存").click()
+    page.wait_for_load_state()
+    assert "已保存为草稿" in page.locator(".messages").inner_text()
+    invoice = tmp_path / "发票.pdf"
+    invoice.write_bytes(DEMO_PDF)
+    page.get_by_label("文件（PDF、PNG 或 JPEG）").set_input_files(str(invoice))
+    page.get_by_role("button", name="上传").click()
+    page.wait_for_load_state()
+    assert "已上传" in page.locator(".messages").inner_text()
+    page.get_by_role("button", name="提交审批").click()
+    page.wait_for_load_state()
+    assert "已提交审批" in page.locator(".messages").inner_text()
+    watch.check_accessibility()
+    watch.screenshot("expenditure-submitted")
+    expenditure = Expenditure.objects.get()
+    assert expenditure.status == "submitted" and expenditure.amount == Decimal("2345.60")
+
+    page.context.clear_cookies()
+    log_in(page, live_server.url, "staff")
+    page.locator("header nav").get_by_role("link", name="报账审批").click()
+    page.wait_for_load_state()
+    watch.check_accessibility()
+    watch.screenshot("approval-queue")
+    page.get_by_role("link", name="浏览器测试：党员培训").click()
+    page.wait_for_load_state()
+    page.get_by_role("button", name="审批通过").click()
+    page.wait_for_load_state()
+    assert "已审批" in page.locator(".messages").inner_text()
+    page.get_by_role("button", name="登记报账").click()
+    page.wait_for_load_state()
+    watch.screenshot("expenditure-reimbursed")
+    expenditure.refresh_from_db()
+    assert expenditure.status == "reimbursed" and expenditure.approved_by.username == "staff"
+    page.goto(live_server.url + "/ledger/511781100/2020/")
+    assert "1.17%" in page.locator(".budget-check").inner_text()  # 2,345.60 of 200,000
+    watch.screenshot("ledger")

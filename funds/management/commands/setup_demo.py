@@ -2,7 +2,7 @@ import os
 
 from django.core.management.base import BaseCommand
 
-from funds.demo import demo_accounts_create, demo_data_load
+from funds.demo import demo_accounts_create, demo_data_load, demo_spending_load
 
 
 class Command(BaseCommand):
@@ -20,5 +20,7 @@ class Command(BaseCommand):
                     f"generated password for all of them (shown only this once): {generated}"))
             else:
                 self.stdout.write("their password is the one in DEMO_PASSWORD")
-        else:
-            self.stdout.write("demo data and accounts already present; nothing changed")
+        for line in demo_spending_load():
+            self.stdout.write(line)
+        if not created:
+            self.stdout.write("demo accounts already present")

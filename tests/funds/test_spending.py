@@ -1,0 +1,559 @@
+"""The spending loop: every rule the server enforces, every state transition and its
+record, vouchers, inspections, and execution sums equal to the ledgers to the yuan."""
+
+import csv
+import datetime
+import io
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+
+from funds import spending
+from funds.demo import DEMO_PDF
+from funds.models import (
+    Expenditure,
+    ExpenditureTransition,
+    Finding,
+    FundYear,
+    SpendingCategory,
+    Voucher,
+)
+from funds.selectors import execution_totals, township_budget
+from tests.conftest import login, make_user
+from townships import roles
+from townships.models import Township
+
+S = Expenditure.Status
+DAY = datetime.date(2020, 5, 1)
+
+
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def taiping(demo):
+    return Township.objects.get(name="太平镇")  # category 1 in the demo: 200,000 yuan
+
+
+@pytest.fixture
+def second_staff(db):
+    return make_user("staff2", roles.STAFF, is_staff=True)
+
+
+def _fund_year():
+    return FundYear.objects.get(year=2020)
+
+
+def _category():
+    return SpendingCategory.objects.get(name="教育培训")
+
+
+def _new(township, user, amount="1000.00", day=DAY):
+    return spending.expenditure_create(
+        township=township, date=day, amount=Decimal(amount), category=_category(),
+        purpose="党员培训", payee="党校", acting_user=user)
+
+
+def _pdf(name="发票.pdf", data=DEMO_PDF):
+    return SimpleUploadedFile(name, data, content_type="application/pdf")
+
+
+def _submitted(township, clerk, amount="1000.00"):
+    expenditure = _new(township, clerk, amount)
+    spending.expenditure_submit(expenditure=expenditure, acting_user=clerk)
+    return Expenditure.objects.get(pk=expenditure.pk)
+
+
+def _states(expenditure):
+    return list(ExpenditureTransition.objects.filter(expenditure=expenditure)
+                .values_list("from_status", "to_status", "actor__username"))
+
+
+# --- Rule: a clerk acts only for the own township, and sees nothing of another ---------
+
+
+def test_clerk_cannot_create_for_another_township(taiping, other_clerk_user):
+    with pytest.raises(PermissionDenied):
+        _new(taiping, other_clerk_user)
+    assert not Expenditure.objects.exists()
+
+
+def test_clerk_gets_404_for_everything_of_another_township(
+        client, taiping, clerk_user, other_clerk_user):
+    expenditure = _new(taiping, clerk_user)
+    voucher = spending.voucher_add(expenditure=expenditure, kind="invoice", upload=_pdf(),
+                                   acting_user=clerk_user)
+    login(client, other_clerk_user)
+    for url in (
+        reverse("expenditure-detail", args=[expenditure.pk]),
+        reverse("expenditure-edit", args=[expenditure.pk]),
+        reverse("voucher-download", args=[voucher.pk]),
+        reverse("ledger", args=[taiping.code, 2020]),
+        reverse("ledger-export-csv", args=[taiping.code, 2020]),
+        reverse("expenditure-create", args=[taiping.code, 2020]),
+    ):
+        assert client.get(url).status_code == 404, url
+    response = client.post(reverse("expenditure-action", args=[expenditure.pk, "submit"]))
+    assert response.status_code == 404
+    assert Expenditure.objects.get(pk=expenditure.pk).status == S.DRAFT
+
+
+def test_clerk_records_and_submits_through_the_pages(client, taiping, clerk_user):
+    login(client, clerk_user)
+    response = client.post(reverse("expenditure-create", args=[taiping.code, 2020]), {
+        "date": "2020-05-01", "amount": "1234.56", "category": _category().pk,
+        "purpose": "<script>alert(1)</script>", "payee": "党校"})
+    expenditure = Expenditure.objects.get()
+    assert response["Location"] == reverse("expenditure-detail", args=[expenditure.pk])
+    assert expenditure.amount == Decimal("1234.56") and expenditure.created_by == clerk_user
+    page = client.get(reverse("expenditure-detail", args=[expenditure.pk])).content.decode()
+    assert "<script>alert(1)" not in page and "&lt;script&gt;" in page
+    client.post(reverse("expenditure-action", args=[expenditure.pk, "submit"]))
+    assert Expenditure.objects.get().status == S.SUBMITTED
+    # a clerk never approves, not even another clerk's submission
+    response = client.post(reverse("expenditure-action", args=[expenditure.pk, "approve"]))
+    assert response.status_code == 403
+
+
+# --- Rule: nobody approves an expenditure they submitted ---------------------------------
+
+
+def test_self_approval_is_refused(client, taiping, admin_user):
+    expenditure = _new(taiping, admin_user)
+    spending.expenditure_submit(expenditure=expenditure, acting_user=admin_user)
+    with pytest.raises(spending.SpendingError, match="他人审批"):
+        spending.expenditure_approve(expenditure=expenditure, acting_user=admin_user)
+    login(client, admin_user)
+    page = client.get(reverse("expenditure-detail", args=[expenditure.pk])).content.decode()
+    assert "审批通过" not in page  # no button offered
+    response = client.post(reverse("expenditure-action", args=[expenditure.pk, "approve"]),
+                           follow=True)
+    assert "他人审批" in response.content.decode()
+    assert Expenditure.objects.get(pk=expenditure.pk).status == S.SUBMITTED
+
+
+def test_the_database_refuses_a_self_approval_too(taiping, clerk_user):
+    expenditure = _submitted(taiping, clerk_user)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Expenditure.objects.filter(pk=expenditure.pk).update(approved_by=clerk_user,
+                                                             status=S.APPROVED)
+
+
+# --- Rule: large spending needs a collective decision -----------------------------------
+
+
+def test_large_spending_needs_a_collective_decision(taiping, clerk_user, staff_user):
+    at_threshold = _submitted(taiping, clerk_user, amount="10000.00")  # the demo threshold
+    with pytest.raises(spending.SpendingError, match="集体决策"):
+        spending.expenditure_approve(expenditure=at_threshold, acting_user=staff_user)
+    below = _submitted(taiping, clerk_user, amount="9999.99")
+    spending.expenditure_approve(expenditure=below, acting_user=staff_user)
+    assert Expenditure.objects.get(pk=below.pk).status == S.APPROVED
+
+
+def test_a_recorded_decision_allows_the_approval(client, taiping, clerk_user, staff_user):
+    expenditure = _new(taiping, clerk_user, amount="38000.00")
+    login(client, clerk_user)
+    missing_minutes = client.post(reverse("decision-create", args=[expenditure.pk]), {
+        "meeting_type": "party_committee", "meeting_date": "2020-04-20",
+        "attendance": "应到9人，实到8人"}, follow=True)
+    assert "请填写会议纪要编号或上传会议纪要" in missing_minutes.content.decode()
+    client.post(reverse("decision-create", args=[expenditure.pk]), {
+        "meeting_type": "party_committee", "meeting_date": "2020-04-20",
+        "attendance": "应到9人，实到8人", "minutes_file": _pdf("纪要.pdf")})
+    expenditure.refresh_from_db()
+    assert expenditure.decision.minutes_file and expenditure.decision.recorded_by == clerk_user
+    assert client.get(reverse("decision-minutes", args=[expenditure.decision.pk])).status_code \
+        == 200
+    spending.expenditure_submit(expenditure=expenditure, acting_user=clerk_user)
+    spending.expenditure_approve(expenditure=expenditure, acting_user=staff_user)
+    assert Expenditure.objects.get(pk=expenditure.pk).status == S.APPROVED
+
+
+# --- Rule: beyond the remaining budget, stop or warn ---------------------------------------
+
+
+def _spend_all_but(township, clerk, staff, left: Decimal):
+    """Approve spending until only ``left`` yuan of the 200,000 remain (with decisions)."""
+    amount = Decimal("200000.00") - left
+    expenditure = _new(township, clerk, amount=str(amount))
+    spending.decision_record(expenditure=expenditure, meeting_type="party_committee",
+                             meeting_date=DAY, attendance="全体", minutes_reference="纪〔1〕",
+                             acting_user=clerk)
+    spending.expenditure_submit(expenditure=expenditure, acting_user=clerk)
+    spending.expenditure_approve(expenditure=expenditure, acting_user=staff)
+
+
+def test_beyond_the_budget_is_stopped_and_only_an_administrator_overrides(
+        taiping, clerk_user, staff_user, admin_user):
+    _spend_all_but(taiping, clerk_user, staff_user, left=Decimal("500.00"))
+    over = _submitted(taiping, clerk_user, amount="500.01")
+    with pytest.raises(spending.SpendingError, match="超出预算余额"):
+        spending.expenditure_approve(expenditure=over, acting_user=staff_user)
+    with pytest.raises(spending.SpendingError, match="只有管理员"):
+        spending.expenditure_approve(expenditure=over, acting_user=staff_user,
+                                     override_reason="急需")
+    with pytest.raises(spending.SpendingError):
+        spending.expenditure_approve(expenditure=over, acting_user=admin_user)  # no reason
+    warnings = spending.expenditure_approve(expenditure=over, acting_user=admin_user,
+                                            override_reason="市委同意追加")
+    assert warnings and Expenditure.objects.get(pk=over.pk).status == S.APPROVED
+    note = ExpenditureTransition.objects.filter(expenditure=over).last().note
+    assert "强制审批" in note and "市委同意追加" in note
+    assert township_budget(taiping, _fund_year()).remaining == Decimal("-0.01")
+
+
+def test_exactly_the_remaining_budget_is_allowed(taiping, clerk_user, staff_user):
+    _spend_all_but(taiping, clerk_user, staff_user, left=Decimal("500.00"))
+    exact = _submitted(taiping, clerk_user, amount="500.00")
+    assert spending.expenditure_approve(expenditure=exact, acting_user=staff_user) == []
+    assert township_budget(taiping, _fund_year()).remaining == Decimal("0.00")
+
+
+def test_warn_policy_approves_with_a_warning(taiping, clerk_user, staff_user):
+    FundYear.objects.filter(year=2020).update(overspend_policy="warn")
+    _spend_all_but(taiping, clerk_user, staff_user, left=Decimal("100.00"))
+    over = _submitted(taiping, clerk_user, amount="300.00")
+    warnings = spending.expenditure_approve(expenditure=over, acting_user=staff_user)
+    assert len(warnings) == 1 and "超出预算余额" in warnings[0]
+    assert Expenditure.objects.get(pk=over.pk).status == S.APPROVED
+
+
+# --- Rule: positive amounts with at most two decimals ----------------------------------
+
+
+@pytest.mark.parametrize("amount", ["0", "-5", "0.001", "12.345", "1e3x", "",
+                                    "1000000000000000"])
+def test_bad_amounts_are_refused_in_the_form(client, taiping, clerk_user, amount):
+    login(client, clerk_user)
+    response = client.post(reverse("expenditure-create", args=[taiping.code, 2020]), {
+        "date": "2020-05-01", "amount": amount, "category": _category().pk,
+        "purpose": "x", "payee": "y"})
+    assert response.status_code == 400
+    assert not Expenditure.objects.exists()
+
+
+@pytest.mark.parametrize("amount", ["0.00", "-1.00", "1.005"])
+def test_bad_amounts_are_refused_by_the_service(taiping, clerk_user, amount):
+    with pytest.raises(spending.SpendingError):
+        _new(taiping, clerk_user, amount=amount)
+    assert not Expenditure.objects.exists()
+
+
+def test_a_date_outside_any_fund_year_is_refused(client, taiping, clerk_user):
+    login(client, clerk_user)
+    response = client.post(reverse("expenditure-create", args=[taiping.code, 2020]), {
+        "date": "1999-05-01", "amount": "10", "category": _category().pk,
+        "purpose": "x", "payee": "y"})
+    assert response.status_code == 400
+    assert "没有 1999 经费年度" in response.content.decode()
+
+
+# --- Every state transition, with its record ------------------------------------------
+
+
+def test_the_happy_path_records_every_transition(taiping, clerk_user, staff_user):
+    expenditure = _new(taiping, clerk_user)
+    spending.voucher_add(expenditure=expenditure, kind="invoice", upload=_pdf(),
+                         acting_user=clerk_user)
+    spending.expenditure_submit(expenditure=expenditure, acting_user=clerk_user)
+    spending.expenditure_approve(expenditure=expenditure, acting_user=staff_user)
+    spending.expenditure_reimburse(expenditure=expenditure, acting_user=staff_user)
+    assert Expenditure.objects.get(pk=expenditure.pk).status == S.REIMBURSED
+    assert _states(expenditure) == [
+        ("", "draft", "clerk1"), ("draft", "draft", "clerk1"),  # created, voucher added
+        ("draft", "submitted", "clerk1"), ("submitted", "approved", "staff1"),
+        ("approved", "reimbursed", "staff1"),
+    ]
+    assert all(t.at is not None for t in ExpenditureTransition.objects.all())
+
+
+def test_reimbursement_needs_the_invoice(taiping, clerk_user, staff_user):
+    expenditure = _submitted(taiping, clerk_user)
+    spending.expenditure_approve(expenditure=expenditure, acting_user=staff_user)
+    with pytest.raises(spending.SpendingError, match="发票"):
+        spending.expenditure_reimburse(expenditure=expenditure, acting_user=staff_user)
+
+
+def test_returned_with_a_changed_amount_goes_through_approval_again(
+        taiping, clerk_user, staff_user):
+    expenditure = _submitted(taiping, clerk_user)
+    spending.expenditure_approve(expenditure=expenditure, acting_user=staff_user)
+    spending.expenditure_return(expenditure=expenditure, acting_user=staff_user,
+                                note="金额有误")
+    spending.expenditure_update(expenditure=expenditure, acting_user=clerk_user, date=DAY,
+                                amount=Decimal("1200.00"), category=_category(),
+                                purpose="党员培训", payee="党校")
+    spending.expenditure_submit(expenditure=expenditure, acting_user=clerk_user)
+    expenditure.refresh_from_db()
+    assert expenditure.status == S.SUBMITTED and expenditure.approved_by is None
+    notes = [t.note for t in ExpenditureTransition.objects.filter(expenditure=expenditure)]
+    assert "金额有误" in notes and any("1000.00 → 1200.00" in n for n in notes)
+
+
+def test_returned_without_a_change_of_amount_keeps_its_approval(
+        taiping, clerk_user, staff_user):
+    expenditure = _submitted(taiping, clerk_user)
+    spending.expenditure_approve(expenditure=expenditure, acting_user=staff_user)
+    spending.expenditure_return(expenditure=expenditure, acting_user=staff_user,
+                                note="请补充签到表")
+    spending.voucher_add(expenditure=expenditure, kind="sign_in", upload=_pdf("签到表.pdf"),
+                         acting_user=clerk_user)
+    spending.expenditure_submit(expenditure=expenditure, acting_user=clerk_user)
+    expenditure.refresh_from_db()
+    assert expenditure.status == S.APPROVED and expenditure.approved_by == staff_user
+    assert _states(expenditure)[-1] == ("returned", "approved", "clerk1")
+
+
+def test_reject_and_void_need_a_reason_and_are_final(taiping, clerk_user, staff_user):
+    rejected = _submitted(taiping, clerk_user)
+    with pytest.raises(spending.SpendingError):
+        spending.expenditure_reject(expenditure=rejected, acting_user=staff_user, note=" ")
+    spending.expenditure_reject(expenditure=rejected, acting_user=staff_user, note="不属开支范围")
+    with pytest.raises(spending.SpendingError):
+        spending.expenditure_submit(expenditure=rejected, acting_user=clerk_user)
+    voided = _new(taiping, clerk_user)
+    with pytest.raises(spending.SpendingError):
+        spending.expenditure_void(expenditure=voided, acting_user=clerk_user, note="")
+    spending.expenditure_void(expenditure=voided, acting_user=clerk_user, note="重复录入")
+    assert Expenditure.objects.get(pk=voided.pk).status == S.VOIDED
+    assert Expenditure.objects.count() == 2  # nothing is deleted
+    assert _states(voided)[-1] == ("draft", "voided", "clerk1")
+
+
+def test_a_clerk_cannot_void_a_submitted_expenditure_but_staff_can(
+        taiping, clerk_user, staff_user):
+    expenditure = _submitted(taiping, clerk_user)
+    with pytest.raises(spending.SpendingError):
+        spending.expenditure_void(expenditure=expenditure, acting_user=clerk_user, note="撤回")
+    spending.expenditure_void(expenditure=expenditure, acting_user=staff_user, note="乡镇申请撤回")
+    assert Expenditure.objects.get(pk=expenditure.pk).status == S.VOIDED
+
+
+@pytest.mark.parametrize("action", ["approve", "reimburse", "return"])
+def test_actions_out_of_order_are_refused(taiping, clerk_user, staff_user, action):
+    draft = _new(taiping, clerk_user)
+    service = {"approve": spending.expenditure_approve,
+               "reimburse": spending.expenditure_reimburse,
+               "return": lambda **kw: spending.expenditure_return(note="x", **kw)}[action]
+    with pytest.raises(spending.SpendingError):
+        service(expenditure=draft, acting_user=staff_user)
+    assert Expenditure.objects.get(pk=draft.pk).status == S.DRAFT
+
+
+def test_an_approved_expenditure_cannot_be_edited(client, taiping, clerk_user, staff_user):
+    expenditure = _submitted(taiping, clerk_user)
+    spending.expenditure_approve(expenditure=expenditure, acting_user=staff_user)
+    with pytest.raises(spending.SpendingError):
+        spending.expenditure_update(expenditure=expenditure, acting_user=clerk_user, date=DAY,
+                                    amount=Decimal("1.00"), category=_category(),
+                                    purpose="x", payee="y")
+    login(client, clerk_user)
+    client.post(reverse("expenditure-edit", args=[expenditure.pk]), {
+        "date": "2020-05-01", "amount": "1.00", "category": _category().pk, "purpose": "x",
+        "payee": "y"})
+    assert Expenditure.objects.get(pk=expenditure.pk).amount == Decimal("1000.00")
+
+
+def test_finance_reads_but_cannot_act(client, taiping, clerk_user, finance_user):
+    expenditure = _submitted(taiping, clerk_user)
+    login(client, finance_user)
+    assert client.get(reverse("ledger", args=[taiping.code, 2020])).status_code == 200
+    for action in ("approve", "reject", "return", "reimburse", "void"):
+        response = client.post(reverse("expenditure-action", args=[expenditure.pk, action]),
+                               {"note": "x"})
+        assert response.status_code == 403, action
+    assert Expenditure.objects.get(pk=expenditure.pk).status == S.SUBMITTED
+
+
+# --- Vouchers ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("name", "data", "message"), [
+    ("发票.exe", b"MZ\x90\x00", "只接受"),
+    ("发票.pdf", b"MZ\x90\x00 not a pdf", "不是真正的 PDF"),
+    ("照片.jpg", b"\x89PNG\r\n\x1a\n", "不是真正的 JPG"),
+    ("空.pdf", b"", "空文件"),
+])
+def test_bad_voucher_files_are_refused(client, taiping, clerk_user, name, data, message):
+    expenditure = _new(taiping, clerk_user)
+    login(client, clerk_user)
+    response = client.post(reverse("voucher-upload", args=[expenditure.pk]),
+                           {"kind": "invoice", "file": SimpleUploadedFile(name, data)},
+                           follow=True)
+    body = response.content.decode()
+    assert message in body or "提交的文件为空" in body
+    assert not Voucher.objects.exists()
+
+
+def test_a_voucher_larger_than_the_limit_is_refused(settings, taiping, clerk_user):
+    settings.VOUCHER_MAX_BYTES = 1024
+    expenditure = _new(taiping, clerk_user)
+    with pytest.raises(spending.SpendingError, match="超过"):
+        spending.voucher_add(expenditure=expenditure, kind="photo",
+                             upload=_pdf(data=DEMO_PDF + b" " * 2000), acting_user=clerk_user)
+    assert not Voucher.objects.exists()
+
+
+def test_vouchers_are_stored_under_our_name_and_served_after_login(
+        client, taiping, clerk_user, settings):
+    expenditure = _new(taiping, clerk_user)
+    voucher = spending.voucher_add(expenditure=expenditure, kind="invoice",
+                                   upload=_pdf("../../etc/发票.pdf"), acting_user=clerk_user)
+    assert voucher.original_name == "发票.pdf"
+    assert ".." not in voucher.file.name and voucher.file.name.startswith("vouchers/")
+    url = reverse("voucher-download", args=[voucher.pk])
+    assert client.get(url).status_code == 302  # anonymous: to the login page
+    login(client, clerk_user)
+    response = client.get(url)
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == DEMO_PDF
+    assert "attachment" in response["Content-Disposition"]
+
+
+# --- Inspections ----------------------------------------------------------------------
+
+
+def test_inspection_findings_show_until_closed(client, taiping, staff_user, admin_user):
+    login(client, staff_user)
+    response = client.post(reverse("inspection-create"), {
+        "date": "2020-10-20", "inspectors": "检查组", "townships": [taiping.pk]})
+    inspection = taiping.inspections.get()
+    assert response["Location"] == reverse("inspection-detail", args=[inspection.pk])
+    early = client.post(reverse("inspection-detail", args=[inspection.pk]), {
+        "township": taiping.pk, "description": "签到表缺签名", "deadline": "2020-10-01"})
+    assert early.status_code == 400 and "不能早于检查日期" in early.content.decode()
+    client.post(reverse("inspection-detail", args=[inspection.pk]), {
+        "township": taiping.pk, "description": "签到表缺签名", "deadline": "2020-11-30"})
+    finding = Finding.objects.get()
+    login(client, admin_user)
+    assert "签到表缺签名" in client.get(
+        reverse("township-detail", args=[taiping.code])).content.decode()
+    assert client.get(reverse("overview")).context["open_findings"] == 1
+    refused = client.post(reverse("finding-close", args=[finding.pk]), {"closure_note": ""})
+    assert refused.status_code == 302 and Finding.objects.get().is_open
+    client.post(reverse("finding-close", args=[finding.pk]), {"closure_note": "已补签"})
+    finding.refresh_from_db()
+    assert not finding.is_open and finding.closed_by == admin_user
+    assert client.get(reverse("overview")).context["open_findings"] == 0
+
+
+def test_a_finding_is_for_an_inspected_township(taiping, staff_user):
+    other = Township.objects.exclude(pk=taiping.pk).first()
+    inspection = spending.inspection_record(date=DAY, inspectors="组", townships=[taiping],
+                                            acting_user=staff_user)
+    with pytest.raises(spending.SpendingError):
+        spending.finding_add(inspection=inspection, township=other, description="x",
+                             deadline=DAY, acting_user=staff_user)
+
+
+def test_clerks_cannot_open_the_inspections_or_the_queue(client, demo, clerk_user):
+    login(client, clerk_user)
+    for name in ("inspection-list", "inspection-create", "approval-queue"):
+        assert client.get(reverse(name)).status_code == 403, name
+
+
+# --- Execution: the overview and the tables equal the ledgers, to the yuan --------------
+
+
+AMOUNTS = ["0.10", "0.20", "0.30", "1234.56", "999.99", "0.01", "7777.77", "3.33"]
+
+
+@pytest.fixture
+def spent(demo, clerk_user, staff_user, admin_user):
+    """Reimbursed, approved and pending amounts spread over three townships."""
+    townships = list(Township.objects.in_service(2020).order_by("code")[:3])
+    for i, township in enumerate(townships):
+        for j, amount in enumerate(AMOUNTS):
+            expenditure = _new(township, admin_user, amount=amount)
+            spending.voucher_add(expenditure=expenditure, kind="invoice", upload=_pdf(),
+                                 acting_user=admin_user)
+            spending.expenditure_submit(expenditure=expenditure, acting_user=admin_user)
+            if (i + j) % 3:
+                spending.expenditure_approve(expenditure=expenditure, acting_user=staff_user)
+            if (i + j) % 3 == 2:
+                spending.expenditure_reimburse(expenditure=expenditure, acting_user=staff_user)
+    return townships
+
+
+def _ledger_sums(township):
+    rows = Expenditure.objects.filter(township=township, year=2020)
+    return (sum((e.amount for e in rows if e.status == S.APPROVED), Decimal("0.00")),
+            sum((e.amount for e in rows if e.status == S.REIMBURSED), Decimal("0.00")))
+
+
+def test_execution_everywhere_equals_the_ledger_sums(client, spent, staff_user, finance_user):
+    approved = sum(_ledger_sums(t)[0] for t in spent)
+    reimbursed = sum(_ledger_sums(t)[1] for t in spent)
+    assert reimbursed > 0 and approved > 0
+    totals = execution_totals(_fund_year())
+    assert (totals.approved, totals.reimbursed) == (approved, reimbursed)
+
+    login(client, staff_user)
+    overview = client.get(reverse("overview"))
+    assert overview.context["execution"].reimbursed == reimbursed
+    table = client.get(reverse("allocation-list", args=[2020])).context["table"]
+    for row in table.rows:
+        township = row.record
+        ledger_approved, ledger_reimbursed = _ledger_sums(township)
+        assert row.get_cell_value("reimbursed") == ledger_reimbursed
+        budget = township_budget(township, _fund_year())
+        assert (budget.approved, budget.reimbursed) == (ledger_approved, ledger_reimbursed)
+        expected_rate = (ledger_reimbursed / budget.allocation * 100).quantize(Decimal("0.01"))
+        assert row.get_cell("rate") == f"{expected_rate}%"
+
+    login(client, finance_user)
+    data = b"".join(client.get(reverse("execution-export-csv", args=[2020])).streaming_content)
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    assert rows[0][5] == "已报账（元）"
+    by_code = {r[0]: r for r in rows[1:-1]}
+    for township in spent:
+        assert Decimal(by_code[township.code][5]) == _ledger_sums(township)[1]
+    assert Decimal(rows[-1][5]) == reimbursed and Decimal(rows[-1][4]) == approved
+
+
+def test_ledger_remaining_after_each_line_and_exports(client, spent, finance_user):
+    township = spent[0]
+    login(client, finance_user)
+    response = client.get(reverse("ledger", args=[township.code, 2020]))
+    budget = response.context["budget"]
+    lines = response.context["lines"]
+    counted = [line for line in lines if line.remaining_after is not None]
+    assert counted[-1].remaining_after == budget.remaining
+    assert budget.remaining == budget.allocation - sum(_ledger_sums(township))
+    from openpyxl import load_workbook
+
+    xlsx = client.get(reverse("ledger-export-xlsx", args=[township.code, 2020]))
+    sheet = load_workbook(io.BytesIO(xlsx.content))["2020"]
+    values = list(sheet.iter_rows(values_only=True))
+    assert values[0][0] == "日期" and len(values) == 1 + len(lines) + 4
+    assert Decimal(str(values[-1][6])).quantize(Decimal("0.01")) == budget.remaining
+
+
+# --- Query counts of the list pages do not grow with the townships --------------------
+
+
+@pytest.mark.parametrize("url", ["/approvals/", "/execution/2020/", "/inspections/",
+                                 "/ledger/511781100/2020/"])
+def test_spending_pages_query_counts_are_pinned(client, spent, admin_user, url):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    login(client, admin_user)
+    with CaptureQueriesContext(connection) as small:
+        assert client.get(url).status_code == 200
+    Township.objects.bulk_create(
+        Township(code=f"9{i:08d}", name=f"测试乡{i}", kind="township") for i in range(448))
+    more = Township.objects.filter(code__startswith="9")[:20]
+    for township in more:  # more rows of every kind, too
+        spending.expenditure_submit(expenditure=_new(township, admin_user),
+                                    acting_user=admin_user)
+    with CaptureQueriesContext(connection) as large:
+        assert client.get(url).status_code == 200
+    assert len(large) == len(small) <= 16, "\n".join(q["sql"][:120] for q in large)
