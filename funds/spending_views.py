@@ -80,6 +80,11 @@ def _fund_year_or_404(year: int) -> FundYear:
     return fund_year
 
 
+def _posted(request):
+    """The POST data of a form, bound even when empty (an empty POST is an invalid form)."""
+    return request.POST if request.method == "POST" else None
+
+
 def _report(request, warnings):
     for warning in warnings:
         messages.warning(request, warning)
@@ -149,7 +154,7 @@ def ledger_export_xlsx(request, code: str, year: int):
 def expenditure_create(request, code: str, year: int):
     township = _township_in_scope(request, code)
     fund_year = _fund_year_or_404(year)
-    form = ExpenditureForm(request.POST or None)
+    form = ExpenditureForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             expenditure = spending.expenditure_create(
@@ -236,7 +241,7 @@ def expenditure_edit(request, pk: int):
         messages.error(request, _("Only a draft or a returned expenditure can be changed; ask "
                                   "the approver to return it first."))
         return redirect("expenditure-detail", pk)
-    form = ExpenditureForm(request.POST or None, instance=expenditure)
+    form = ExpenditureForm(_posted(request), instance=expenditure)
     if request.method == "POST" and form.is_valid():
         # The service writes; the form only validated. Read the values, not the instance,
         # which the form has already changed in memory.
@@ -440,7 +445,7 @@ def inspection_list(request):
 
 @permission_required("funds.add_inspection", raise_exception=True)
 def inspection_create(request):
-    form = InspectionForm(request.POST or None)
+    form = InspectionForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             inspection = spending.inspection_record(acting_user=request.user,
@@ -460,7 +465,7 @@ def inspection_detail(request, pk: int):
     inspection = get_object_or_404(Inspection, pk=pk)
     form = None
     if request.user.has_perm("funds.add_finding"):
-        form = FindingForm(request.POST or None, inspection=inspection)
+        form = FindingForm(_posted(request), inspection=inspection)
         if request.method == "POST" and form.is_valid():
             try:
                 spending.finding_add(inspection=inspection, acting_user=request.user,

@@ -54,6 +54,9 @@ class PageWatch:
         page.on("console", self._on_console)
         page.on("pageerror", lambda exc: self.console_errors.append(str(exc)))
         page.on("request", self._on_request)
+        # Console errors about failed loads do not name the URL; this does.
+        page.on("response", lambda r: r.status >= 400 and self.console_errors.append(
+            f"{r.status} {r.url}") if r.request.resource_type != "document" else None)
 
     def _on_console(self, message):
         if message.type == "error":

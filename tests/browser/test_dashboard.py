@@ -232,3 +232,25 @@ def test_clerk_submits_and_staff_approves(watched_page, live_server, demo_live, 
     page.goto(live_server.url + "/ledger/511781100/2020/")
     assert "1.17%" in page.locator(".budget-check").inner_text()  # 2,345.60 of 200,000
     watch.screenshot("ledger")
+
+
+def test_admin_pages_work_under_the_content_security_policy(watched_page, live_server,
+                                                            demo_live):
+    from funds.models import FundYear
+
+    page, watch = watched_page
+    log_in(page, live_server.url, "admin")
+    for path, shot in (
+        ("/admin/", "admin-index"),
+        (f"/admin/funds/fundyear/{FundYear.objects.get().pk}/change/", "admin-fundyear"),
+        ("/admin/funds/spendingcategory/", "admin-spending-categories"),
+        ("/admin/townships/townshipcategory/", "admin-township-categories"),
+    ):
+        response = page.goto(live_server.url + path)
+        assert response.status == 200, path
+        assert "unsafe-inline" not in response.headers["content-security-policy"]
+        watch.screenshot(shot)
+    # the admin's own scripts (here the action bar's select-all) still run
+    page.goto(live_server.url + "/admin/funds/fundyear/")
+    page.locator("#action-toggle").check()
+    assert page.locator(".action-counter").inner_text() == "选中了 1 个中的 1 个"

@@ -1,6 +1,7 @@
 import os
 
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 
 from funds.demo import demo_accounts_create, demo_data_load, demo_spending_load
 
@@ -10,6 +11,10 @@ class Command(BaseCommand):
             "the demo accounts admin, staff, finance and clerk. Safe to run again.")
 
     def handle(self, *args, **options):
+        if not settings.DEMO_MODE:
+            # Demo accounts with a shared password have no place on a real instance.
+            raise CommandError("setup_demo runs only with DEMO_MODE=1 (make run sets it); "
+                               "a real instance uses createsuperuser and the admin.")
         for line in demo_data_load():
             self.stdout.write(line)
         created, generated = demo_accounts_create(os.environ.get("DEMO_PASSWORD") or None)

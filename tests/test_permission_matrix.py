@@ -1,0 +1,206 @@
+"""Every URL pattern × every role × GET and POST → the expected status.
+
+The patterns come from the URL configuration: a new URL without a row in EXPECTED fails
+``test_every_url_pattern_has_a_row``, so nobody adds a page without deciding who may
+open it. Each role's requests run in a savepoint that is rolled back, so a POST that
+changes something (an empty POST to "submit", say) cannot affect the next role.
+"""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from funds import spending
+from funds.demo import DEMO_PDF
+from funds.models import SpendingCategory
+from tests.conftest import make_user
+from townships import roles
+from townships.models import Township
+
+ROLES = ["anonymous", "clerk_a", "clerk_b", "finance", "staff", "admin"]
+
+# (GET, POST) per role, in the order of ROLES; "login" means a redirect to the login page.
+L = "login"
+OPEN = ((L, L), (200, 200), (200, 200), (200, 200), (200, 200), (200, 200))
+ALL_SEE = ((L, L), (403, 403), (403, 403), (200, 200), (200, 200), (200, 200))
+LIST_VIEW = ((L, L), (403, 403), (403, 403), (200, 405), (200, 405), (200, 405))
+OWN_TOWNSHIP = ((L, L), (200, 200), (404, 404), (200, 200), (200, 200), (200, 200))
+EXPORTERS = ((L, L), (403, 403), (403, 403), (200, 200), (200, 200), (200, 200))
+APPROVERS = ((L, L), (403, 403), (403, 403), (403, 403), (200, 200), (200, 200))
+ADMIN_ONLY_FORM = ((L, L), (403, 403), (403, 403), (403, 403), (403, 403), (200, 200))
+OWN_POST_ONLY = ((L, L), (405, 302), (405, 404), (405, 403), (405, 403), (405, 302))
+
+EXPECTED = {
+    "overview": ((L, L), (302, 302), (302, 302), (200, 200), (200, 200), (200, 200)),
+    "year-switch": ((L, L), (302, 302), (302, 302), (302, 302), (302, 302), (302, 302)),
+    "allocation-list": ALL_SEE,
+    "allocation-export-csv": EXPORTERS,
+    "allocation-export-xlsx": EXPORTERS,
+    "allocation-print": ALL_SEE,
+    "township-list": LIST_VIEW,
+    "ranking-list": LIST_VIEW,
+    "audit-category-changes": LIST_VIEW,
+    "audit-events": LIST_VIEW,
+    "township-detail": OWN_TOWNSHIP,
+    "township-category-change": ((L, L), (405, 403), (405, 403), (405, 403), (405, 403),
+                                 (405, 302)),
+    "rankings-import": ((L, L), (403, 403), (403, 403), (403, 403), (200, 200), (200, 200)),
+    "categories-import": ADMIN_ONLY_FORM,
+    "reclassification": ((L, L), (403, 403), (403, 403), (403, 403), (403, 403), (200, 302)),
+    "reclassification-revert": ((L, L), (405, 403), (405, 403), (405, 403), (405, 403),
+                                (405, 404)),
+    "login": ((200, 200), (200, 200), (200, 200), (200, 200), (200, 200), (200, 200)),
+    "logout": ((L, L), (405, L), (405, L), (405, L), (405, L), (405, L)),
+    "set_language": ((302, 302), (302, 302), (302, 302), (302, 302), (302, 302), (302, 302)),
+    "ledger": OWN_TOWNSHIP,
+    "ledger-export-csv": OWN_TOWNSHIP,
+    "ledger-export-xlsx": OWN_TOWNSHIP,
+    "expenditure-create": ((L, L), (200, 400), (404, 404), (403, 403), (403, 403),
+                           (200, 400)),
+    "expenditure-detail": OWN_TOWNSHIP,
+    "expenditure-edit": ((L, L), (200, 400), (404, 404), (403, 403), (403, 403), (200, 400)),
+    "voucher-upload": OWN_POST_ONLY,
+    "decision-create": OWN_POST_ONLY,
+    "expenditure-action": OWN_POST_ONLY,  # "submit": the clerk's and the administrator's
+    "voucher-download": OWN_TOWNSHIP,
+    "decision-minutes": OWN_TOWNSHIP,
+    "approval-queue": APPROVERS,
+    "execution": ALL_SEE,
+    "execution-export-csv": EXPORTERS,
+    "execution-export-xlsx": EXPORTERS,
+    "inspection-list": ALL_SEE,
+    "inspection-create": ((L, L), (403, 403), (403, 403), (403, 403), (200, 400), (200, 400)),
+    "inspection-detail": ((L, L), (403, 403), (403, 403), (200, 403), (200, 400), (200, 400)),
+    "finding-close": ((L, L), (405, 403), (405, 403), (405, 403), (405, 302), (405, 302)),
+}
+
+# The Django admin's own pages: a user who is not staff is sent to the admin's login;
+# audit records can be deleted by nobody, not even an administrator.
+ADMIN_SITE = {
+    "/admin/": ((L, L), (L, L), (L, L), (200, 200), (200, 200), (200, 200)),
+    "/admin/funds/expenditure/": ((L, L), (L, L), (L, L), (200, 200), (200, 200),
+                                  (200, 200)),
+    "/admin/funds/expenditure/{expenditure}/change/": ((L, L), (L, L), (L, L), (200, 403),
+                                                       (200, 403), (200, 403)),
+    "/admin/funds/expenditure/{expenditure}/delete/": ((L, L), (L, L), (L, L), (403, 403),
+                                                       (403, 403), (403, 403)),
+    "/admin/funds/spendingcategory/add/": ((L, L), (L, L), (L, L), (403, 403), (403, 403),
+                                           (200, 200)),
+    "/admin/townships/categorychange/{change}/delete/": ((L, L), (L, L), (L, L), (403, 403),
+                                                         (403, 403), (403, 403)),
+    "/admin/auth/user/": ((L, L), (L, L), (L, L), (403, 403), (403, 403), (200, 200)),
+}
+
+
+def _patterns(resolver=None):
+    for pattern in (resolver or get_resolver()).url_patterns:
+        if isinstance(pattern, URLResolver):
+            if pattern.namespace != "admin":
+                yield from _patterns(pattern)
+        elif isinstance(pattern, URLPattern):
+            yield pattern
+
+
+PATTERNS = {p.name: p for p in _patterns()}
+
+
+def test_every_url_pattern_has_a_row():
+    assert set(PATTERNS) == set(EXPECTED), (
+        f"no row for {sorted(set(PATTERNS) - set(EXPECTED))}; "
+        f"rows without a page: {sorted(set(EXPECTED) - set(PATTERNS))}")
+
+
+@pytest.fixture
+def world(demo, settings, tmp_path):
+    """Two townships with their clerks, one user per other role, and one of everything."""
+    settings.MEDIA_ROOT = tmp_path
+    a = Township.objects.get(name="太平镇")
+    b = Township.objects.get(name="青花镇")
+    users = {
+        "clerk_a": make_user("clerk_a", roles.CLERKS, township=a),
+        "clerk_b": make_user("clerk_b", roles.CLERKS, township=b),
+        "finance": make_user("finance", roles.FINANCE, is_staff=True),
+        "staff": make_user("staff", roles.STAFF, is_staff=True),
+        "admin": make_user("admin", roles.ADMINISTRATORS, is_staff=True),
+    }
+    expenditure = spending.expenditure_create(
+        township=a, date=datetime.date(2020, 5, 1), amount=Decimal("12000.00"),
+        category=SpendingCategory.objects.first(), purpose="培训", payee="党校",
+        acting_user=users["clerk_a"])
+    voucher = spending.voucher_add(
+        expenditure=expenditure, kind="invoice", acting_user=users["clerk_a"],
+        upload=SimpleUploadedFile("发票.pdf", DEMO_PDF))
+    decision = spending.decision_record(
+        expenditure=expenditure, meeting_type="party_committee",
+        meeting_date=datetime.date(2020, 4, 20), attendance="全体",
+        minutes_file=SimpleUploadedFile("纪要.pdf", DEMO_PDF), acting_user=users["clerk_a"])
+    inspection = spending.inspection_record(
+        date=datetime.date(2020, 10, 1), inspectors="检查组", townships=[a],
+        acting_user=users["staff"])
+    finding = spending.finding_add(inspection=inspection, township=a, description="缺签名",
+                                   deadline=datetime.date(2020, 11, 1),
+                                   acting_user=users["staff"])
+    pks = {
+        "expenditure-detail": expenditure.pk, "expenditure-edit": expenditure.pk,
+        "voucher-upload": expenditure.pk, "decision-create": expenditure.pk,
+        "expenditure-action": expenditure.pk, "voucher-download": voucher.pk,
+        "decision-minutes": decision.pk, "inspection-detail": inspection.pk,
+        "finding-close": finding.pk,
+    }
+    return {"users": users, "code": a.code, "pks": pks}
+
+
+def _url(name, world):
+    converters = PATTERNS[name].pattern.converters
+    kwargs = {"year": 2020, "code": world["code"], "pk": world["pks"].get(name),
+              "action": "submit"}
+    return reverse(name, kwargs={k: v for k, v in kwargs.items() if k in converters})
+
+
+def _status(response):
+    location = response.get("Location", "")
+    if response.status_code == 302 and (location.startswith(reverse("login"))
+                                        or location.startswith("/admin/login/")):
+        return L
+    return response.status_code
+
+
+def _observe(world, url):
+    observed = []
+    for role in ROLES:
+        client = Client()
+        if role != "anonymous":
+            client.force_login(world["users"][role])
+        pair = []
+        for method in (client.get, client.post):
+            with transaction.atomic():
+                pair.append(_status(method(url)))
+                transaction.set_rollback(True)
+        observed.append(tuple(pair))
+    return tuple(observed)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_url_pattern_answers_each_role_as_expected(world, name):
+    url = _url(name, world)
+    observed = _observe(world, url)
+    mismatches = {role: (want, got) for role, want, got in zip(ROLES, EXPECTED[name], observed,
+                                                                strict=True) if want != got}
+    assert not mismatches, f"{url}: role → (expected, observed) {mismatches}"
+
+
+@pytest.mark.parametrize("template", sorted(ADMIN_SITE))
+def test_admin_pages_answer_each_role_as_expected(world, template):
+    from townships.models import CategoryChange
+
+    url = template.format(expenditure=world["pks"]["expenditure-detail"],
+                          change=CategoryChange.objects.first().pk)
+    observed = _observe(world, url)
+    mismatches = {role: (want, got) for role, want, got in zip(
+        ROLES, ADMIN_SITE[template], observed, strict=True) if want != got}
+    assert not mismatches, f"{url}: role → (expected, observed) {mismatches}"

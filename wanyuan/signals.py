@@ -1,0 +1,34 @@
+"""Log every login, logout and failed login with the username and the address.
+
+The password is never logged; django-axes logs the lockouts themselves.
+"""
+
+import logging
+
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.dispatch import receiver
+
+logger = logging.getLogger("wanyuan.auth")
+
+
+def _address(request):
+    if request is None:
+        return "-"
+    return request.META.get("REMOTE_ADDR", "-")
+
+
+@receiver(user_logged_in)
+def log_login(sender, request, user, **kwargs):
+    logger.info("login user=%s address=%s", user.get_username(), _address(request))
+
+
+@receiver(user_logged_out)
+def log_logout(sender, request, user, **kwargs):
+    logger.info("logout user=%s address=%s",
+                user.get_username() if user else "-", _address(request))
+
+
+@receiver(user_login_failed)
+def log_login_failed(sender, credentials, request=None, **kwargs):
+    logger.warning("login failed user=%s address=%s",
+                   credentials.get("username", "-"), _address(request))
