@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: run test setup lint messages clean
+.PHONY: run test setup lint messages clean loadtest
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,6 +25,11 @@ run: $(STAMP)
 # The whole suite; set DATABASE_URL=postgres://postgres@127.0.0.1:5432/wanyuan for PostgreSQL.
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# A bounded load (50 users, 60 s) on loopback against gunicorn on PostgreSQL; see README.
+loadtest: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,load]'
+	tests/load/run.sh
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -93,6 +93,10 @@ ADMIN_SITE = {
                                            (200, 200)),
     "/admin/townships/categorychange/{change}/delete/": ((L, L), (L, L), (L, L), (403, 403),
                                                          (403, 403), (403, 403)),
+    "/admin/townships/auditevent/{event}/change/": ((L, L), (L, L), (L, L), (200, 403),
+                                                    (200, 403), (200, 403)),
+    "/admin/townships/auditevent/{event}/delete/": ((L, L), (L, L), (L, L), (403, 403),
+                                                    (403, 403), (403, 403)),
     "/admin/auth/user/": ((L, L), (L, L), (L, L), (403, 403), (403, 403), (200, 200)),
 }
 
@@ -196,10 +200,11 @@ def test_url_pattern_answers_each_role_as_expected(world, name):
 
 @pytest.mark.parametrize("template", sorted(ADMIN_SITE))
 def test_admin_pages_answer_each_role_as_expected(world, template):
-    from townships.models import CategoryChange
+    from townships.models import AuditEvent, CategoryChange
 
     url = template.format(expenditure=world["pks"]["expenditure-detail"],
-                          change=CategoryChange.objects.first().pk)
+                          change=CategoryChange.objects.first().pk,
+                          event=AuditEvent.objects.first().pk)
     observed = _observe(world, url)
     mismatches = {role: (want, got) for role, want, got in zip(
         ROLES, ADMIN_SITE[template], observed, strict=True) if want != got}
