@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import unicodedata
 from collections.abc import Iterator
 from decimal import Decimal
 
@@ -28,7 +29,9 @@ FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n", "|", "%")
 def neutralise(value):
     """Make a text cell inert in a spreadsheet (OWASP CSV injection)."""
     if isinstance(value, str):
-        value = "".join(ch for ch in value if ch in "\t\n" or ord(ch) >= 32)
+        # control characters (C0, DEL, C1) corrupt cells or hide text; tab and newline stay
+        value = "".join(ch for ch in value
+                        if ch in "\t\n" or unicodedata.category(ch) != "Cc")
         if value.startswith(FORMULA_TRIGGERS):
             return "'" + value
     return value
