@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: run test setup lint messages clean loadtest
+.PHONY: run test setup lint messages clean loadtest bench
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,6 +30,12 @@ test: $(STAMP)
 loadtest: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev,load]'
 	tests/load/run.sh
+
+# Benchmarks against the default alternatives at 52, 3,100 and 40,000 townships, on
+# SQLite and PostgreSQL (BENCH_SIZES=52,3100 for a shorter run); see docs/performance.md.
+bench: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	$(BIN)/python tests/bench/bench.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

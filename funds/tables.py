@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from townships.models import Category
 from wanyuan.money import cents_to_yuan, format_percent, format_wan, rate
+from wanyuan.tables import FastRowsMixin, LocalDateTimeColumn
 
 
 class MoneyColumn(tables.Column):
@@ -25,7 +26,7 @@ class YuanAsWanColumn(MoneyColumn):
         return cents_to_yuan(value) if self.cents else value
 
 
-class AllocationTable(tables.Table):
+class AllocationTable(FastRowsMixin, tables.Table):
     """A year's allocation per township; amounts in 万元 on screen, yuan in exports."""
 
     code = tables.Column(verbose_name=_("Official code"))
@@ -119,13 +120,13 @@ class AllocationTable(tables.Table):
 # --- The spending loop ----------------------------------------------------------------
 
 
-class ApprovalQueueTable(tables.Table):
+class ApprovalQueueTable(FastRowsMixin, tables.Table):
     """Submitted expenditures waiting for a decision, oldest first."""
 
-    submitted = tables.DateTimeColumn(verbose_name=_("Submitted"), accessor="submitted_at",
+    submitted = LocalDateTimeColumn(verbose_name=_("Submitted"), accessor="submitted_at",
                                       format="Y-m-d H:i")
     township = tables.Column(verbose_name=_("Township"), order_by=("township__code",))
-    date = tables.DateColumn(verbose_name=_("Date"), format="Y-m-d")
+    date = LocalDateTimeColumn(verbose_name=_("Date"), format="Y-m-d")
     category = tables.Column(verbose_name=_("Spending category"))
     purpose = tables.Column(verbose_name=_("Purpose"), orderable=False)
     amount = YuanAsWanColumn(verbose_name=_("Amount (10k yuan)"))
@@ -158,7 +159,7 @@ class ApprovalQueueTable(tables.Table):
         return "—"
 
 
-class ExecutionTable(tables.Table):
+class ExecutionTable(FastRowsMixin, tables.Table):
     """A year's execution per township: budget, spending and the execution rate."""
 
     code = tables.Column(verbose_name=_("Official code"))
@@ -216,8 +217,8 @@ class ExecutionTable(tables.Table):
         return format_percent(rate(reimbursed, allocation))
 
 
-class InspectionTable(tables.Table):
-    date = tables.DateColumn(verbose_name=_("Date"), format="Y-m-d")
+class InspectionTable(FastRowsMixin, tables.Table):
+    date = LocalDateTimeColumn(verbose_name=_("Date"), format="Y-m-d")
     inspectors = tables.Column(verbose_name=_("Inspectors"))
     township_names = tables.Column(verbose_name=_("Townships"), empty_values=(),
                                    orderable=False)

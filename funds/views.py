@@ -18,6 +18,7 @@ from funds.forms import CategoryChangeForm, CategoryUploadForm, RevertForm, Uplo
 from funds.models import Expenditure, Finding, FundYear
 from funds.selectors import (
     allocation_queryset,
+    allocation_summary,
     budget_check,
     budget_checks_by_year,
     execution_totals,
@@ -132,24 +133,38 @@ def _history_charts(years: list[FundYear]):
     ]
 
 
+def _fund_year_and_years(year: int) -> tuple[FundYear, list[int]]:
+    """The fund year and every year for the switcher, from one query (a small table)."""
+    fund_years = list(FundYear.objects.order_by("year"))
+    fund_year = next((fy for fy in fund_years if fy.year == year), None)
+    if fund_year is None:
+        raise Http404(_("There is no fund year %(year)s.") % {"year": year})
+    return fund_year, [fy.year for fy in fund_years]
+
+
 def allocation_list(request, year: int):
     _require_all_townships(request)
-    fund_year = _fund_year_or_404(year)
+    fund_year, nav_years = _fund_year_and_years(year)
     request.session[YEAR_SESSION_KEY] = year
     queryset = allocation_queryset(fund_year)
     filterset = AllocationFilter(request.GET or None, queryset=queryset)
     rows = filterset.qs if filterset.is_bound and filterset.is_valid() else queryset
-    check = budget_check(fund_year, rows)
+    check, execution = allocation_summary(fund_year, rows)
     table = AllocationTable(with_spending(rows, year), fund_year=fund_year, budget=check,
-                            execution=execution_totals(fund_year, rows, check))
+                            execution=execution)
     RequestConfig(request, paginate={"per_page": 100}).configure(table)
+    # Units without a category are rare: their names are read only when there are some.
+    uncategorised = []
+    if check.uncategorised:
+        uncategorised = Township.objects.in_service(year).exclude(
+            categories__year=year).order_by("code")
     return render(request, "funds/allocation_list.html", {
         "fund_year": fund_year,
+        "nav_years": nav_years,
         "filter": filterset,
         "table": table,
         "budget": check,
-        "uncategorised": Township.objects.in_service(year).exclude(
-            categories__year=year).order_by("code"),
+        "uncategorised": uncategorised,
         "export_query": request.GET.urlencode(),
     })
 
@@ -187,11 +202,10 @@ def allocation_print(request, year: int):
     _require_all_townships(request)
     fund_year = _fund_year_or_404(year)
     rows = filtered_allocation(request.GET, fund_year)
-    check = budget_check(fund_year, rows)
+    check, execution = allocation_summary(fund_year, rows)
     # The kind column is dropped on paper: A4 portrait holds the rest without wrapping.
     table = AllocationTable(with_spending(rows, year), fund_year=fund_year, budget=check,
-                            execution=execution_totals(fund_year, rows, check),
-                            exclude=("kind",))
+                            execution=execution, exclude=("kind",))
     RequestConfig(request, paginate=False).configure(table)
     return render(request, "funds/allocation_print.html", {
         "fund_year": fund_year,

@@ -6,6 +6,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from townships.models import AuditEvent, Category, CategoryChange, Township
+from wanyuan.tables import FastRowsMixin, LocalDateTimeColumn
 
 
 def _category_badge(value):
@@ -19,7 +20,7 @@ def _township_link(township_code, name):
                        name)
 
 
-class TownshipTable(tables.Table):
+class TownshipTable(FastRowsMixin, tables.Table):
     code = tables.Column(verbose_name=_("Official code"))
     name = tables.Column(verbose_name=_("Township"))
     kind = tables.Column(verbose_name=_("Kind"))
@@ -49,7 +50,7 @@ class TownshipTable(tables.Table):
         return _township_link(value.code, value.name)
 
 
-class RankingTable(tables.Table):
+class RankingTable(FastRowsMixin, tables.Table):
     rank = tables.Column(verbose_name=_("Rank"), attrs={"td": {"class": "num"},
                                                         "th": {"class": "num"}})
     code = tables.Column(verbose_name=_("Official code"), accessor="township__code")
@@ -79,8 +80,8 @@ class RankingTable(tables.Table):
         return badge
 
 
-class CategoryChangeTable(tables.Table):
-    changed_at = tables.DateTimeColumn(verbose_name=_("Time"), format="Y-m-d H:i")
+class CategoryChangeTable(FastRowsMixin, tables.Table):
+    changed_at = LocalDateTimeColumn(verbose_name=_("Time"), format="Y-m-d H:i")
     year = tables.Column(verbose_name=_("Year"))
     township = tables.Column(verbose_name=_("Township"), order_by=("township__code",))
     old_category = tables.Column(verbose_name=_("Old category"), default="—")
@@ -101,18 +102,20 @@ class CategoryChangeTable(tables.Table):
     def render_township(self, value):
         return _township_link(value.code, value.name)
 
-    def render_old_category(self, value):
-        return _category_badge(value)
+    # The raw number from the record: for a field with choices django-tables2 would pass
+    # the display label as the value.
+    def render_old_category(self, record):
+        return _category_badge(record.old_category)
 
-    def render_new_category(self, value):
-        return _category_badge(value)
+    def render_new_category(self, record):
+        return _category_badge(record.new_category)
 
     def render_source(self, record):
         return record.get_source_display()
 
 
-class AuditEventTable(tables.Table):
-    created_at = tables.DateTimeColumn(verbose_name=_("Time"), format="Y-m-d H:i")
+class AuditEventTable(FastRowsMixin, tables.Table):
+    created_at = LocalDateTimeColumn(verbose_name=_("Time"), format="Y-m-d H:i")
     action = tables.Column(verbose_name=_("Action"))
     year = tables.Column(verbose_name=_("Year"), default="—")
     summary = tables.Column(verbose_name=_("Summary"), orderable=False)

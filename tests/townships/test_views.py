@@ -131,3 +131,12 @@ def test_audit_text_is_escaped(client, demo, admin_user):
     body = client.get(reverse("audit-events")).content.decode()
     assert "<script>alert(1)" not in body
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body
+
+
+def test_audit_list_shows_the_old_and_new_category(client, demo, admin_user):
+    services.reclassification_apply(year=2020, acting_user=admin_user)
+    login(client, admin_user)
+    body = client.get(reverse("audit-category-changes"), {"source": "reclassification"})
+    html = body.content.decode()
+    assert '<span class="tier tier-2">二类</span>' in html
+    assert '<span class="tier tier-1">一类</span>' in html

@@ -1,0 +1,291 @@
+"""`make bench`: our implementation against the default alternatives, in one run.
+
+For each database (SQLite, PostgreSQL) and each size N (52, 3,100 and 40,000 synthetic
+townships; BENCH_SIZES overrides), in a fresh database filled by generate_synthetic:
+
+1. the allocation page against the Django admin changelist of the same townships, each
+   served by one gunicorn worker: requests per second and queries per request;
+2. the yearly CSV export against django-tables2's own export of the same table, and
+   against PostgreSQL's COPY ... TO STDOUT of the same rows: time and peak memory
+   (tracemalloc, Python allocations);
+3. applying the reclassification: the real service against the same rule applied with
+   one ORM save per township.
+
+Run as `python tests/bench/bench.py`; it prints one table at the end.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+PYTHON = sys.executable
+PG = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
+SIZES = [int(n) for n in os.environ.get("BENCH_SIZES", "52,3100,40000").split(",")]
+DATABASES = os.environ.get("BENCH_DATABASES", "sqlite,postgresql").split(",")
+SECONDS = float(os.environ.get("BENCH_SECONDS", "4"))
+PORT = int(os.environ.get("BENCH_PORT", "8093"))
+
+
+def _env(database_url: str) -> dict:
+    env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "PYTEST_VERSION"}}
+    env.update(DATABASE_URL=database_url, SECRET_KEY="bench-secret-not-for-production-1234567",
+               ALLOWED_HOSTS="127.0.0.1,testserver", SECURE_SSL_REDIRECT="0",
+               SECURE_COOKIES="0", DJANGO_SETTINGS_MODULE="wanyuan.settings",
+               STATIC_ROOT=str(Path(tempfile.gettempdir()) / "wanyuan-bench-static"),
+               LOG_LEVEL="WARNING")
+    return env
+
+
+def _fresh_database(kind: str) -> str:
+    if kind == "sqlite":
+        path = Path(tempfile.gettempdir()) / "wanyuan-bench.sqlite3"
+        path.unlink(missing_ok=True)
+        return f"sqlite:///{path}"
+    subprocess.run(["psql", f"{PG}/postgres", "-qc", "DROP DATABASE IF EXISTS wanyuan_bench",
+                    "-c", "CREATE DATABASE wanyuan_bench"], check=True)
+    return f"{PG}/wanyuan_bench"
+
+
+def _manage(env, *args):
+    subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, env=env, check=True,
+                   stdout=subprocess.DEVNULL)
+
+
+def run_all():
+    rows = []
+    for kind in DATABASES:
+        for n in SIZES:
+            env = _env(_fresh_database(kind))
+            _manage(env, "migrate", "--no-input", "-v", "0")
+            _manage(env, "collectstatic", "--no-input", "-v", "0")
+            _manage(env, "generate_synthetic", "--townships", str(n), "--years", "1")
+            out = subprocess.run([PYTHON, __file__, "--measure"], cwd=ROOT, env=env,
+                                 check=True, capture_output=True, text=True)
+            result = json.loads(out.stdout.strip().splitlines()[-1])
+            print(f"{kind} N={n}: done", file=sys.stderr)
+            rows += [(kind, n, *r) for r in result]
+    print_table(rows)
+
+
+def print_table(rows):
+    header = ("database", "N", "measure", "ours", "baseline", "ours/baseline")
+    lines = [header] + [(db, f"{n:,}", what, ours, base, ratio)
+                        for db, n, what, ours, base, ratio in rows]
+    widths = [max(len(str(line[i])) for line in lines) for i in range(len(header))]
+    for i, line in enumerate(lines):
+        print("  ".join(str(v).ljust(w) for v, w in zip(line, widths, strict=True)))
+        if i == 0:
+            print("  ".join("-" * w for w in widths))
+
+
+# --- Inside one database (a subprocess with DATABASE_URL set) -----------------------------
+
+
+def measure():
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.contrib.auth import (
+        BACKEND_SESSION_KEY,
+        HASH_SESSION_KEY,
+        SESSION_KEY,
+        get_user_model,
+    )
+    from django.contrib.sessions.backends.db import SessionStore
+
+    user = get_user_model().objects.create_superuser("bench", password=None)
+    session = SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session.create()
+    cookie = f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
+
+    results = []
+    pages = {"allocation page": "/allocations/2020/",
+             "admin changelist": "/admin/townships/township/"}
+    rps = _requests_per_second(pages, cookie)
+    queries = {name: _queries(url, user) for name, url in pages.items()}
+    results.append(("pages: requests/s (1 worker)", f"{rps['allocation page']:.1f}",
+                    f"{rps['admin changelist']:.1f}",
+                    f"{rps['allocation page'] / rps['admin changelist']:.2f}×"))
+    results.append(("pages: queries/request", queries["allocation page"],
+                    queries["admin changelist"],
+                    f"{queries['allocation page'] / queries['admin changelist']:.2f}×"))
+    results += _exports()
+    results += _reclassification(user)
+    print(json.dumps(results))
+
+
+def _requests_per_second(pages, cookie):
+    import urllib.request
+
+    server = subprocess.Popen(
+        [str(Path(PYTHON).parent / "gunicorn"), "wanyuan.wsgi:application", "--workers", "1",
+         "--bind", f"127.0.0.1:{PORT}", "--log-level", "warning", "--timeout", "300"],
+        cwd=ROOT, env=os.environ.copy())
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{PORT}/accounts/login/", timeout=2)
+                break
+            except OSError:
+                time.sleep(0.1)
+        rates = {}
+        for name, url in pages.items():
+            request = urllib.request.Request(f"http://127.0.0.1:{PORT}{url}",
+                                             headers={"Cookie": cookie})
+            with urllib.request.urlopen(request, timeout=300) as response:  # warm up
+                assert response.status == 200, (name, response.status)
+                response.read()
+            count, start = 0, time.perf_counter()
+            while time.perf_counter() - start < SECONDS or count < 3:
+                with urllib.request.urlopen(request, timeout=300) as response:
+                    response.read()
+                count += 1
+            rates[name] = count / (time.perf_counter() - start)
+        return rates
+    finally:
+        server.terminate()
+        server.wait()
+
+
+def _queries(url, user):
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client()
+    client.force_login(user)
+    client.get(url)
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured)
+
+
+def _timed(function):
+    import gc
+    import tracemalloc
+
+    gc.collect()
+    tracemalloc.start()
+    start = time.perf_counter()
+    size = function()
+    elapsed = time.perf_counter() - start
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return elapsed, peak, size
+
+
+def _exports():
+    from django.db import connection
+    from django_tables2.export import TableExport
+
+    from funds.exports import allocation_headers, allocation_rows, csv_lines
+    from funds.models import FundYear
+    from funds.selectors import allocation_queryset
+    from funds.tables import AllocationTable
+
+    fund_year = FundYear.objects.get(year=2020)
+
+    def ours():
+        return sum(len(line.encode()) for line in
+                   csv_lines(allocation_headers(), allocation_rows(fund_year)))
+
+    def tables2():
+        table = AllocationTable(allocation_queryset(fund_year).order_by("code"),
+                                fund_year=fund_year, exclude=("reimbursed", "rate"))
+        return len(TableExport("csv", table).export())
+
+    def copy():
+        queryset = allocation_queryset(fund_year).order_by("code").values_list(
+            "code", "name", "kind", "category", "rank", "standard_amount")
+        sql, params = queryset.query.sql_with_params()
+        size = 0
+        with connection.cursor() as cursor:
+            raw = cursor.cursor  # the psycopg cursor under Django's wrapper
+            with raw.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv, HEADER)", params) as out:
+                for block in out:
+                    size += len(block)
+        return size
+
+    measured = {"ours": _timed(ours), "tables2": _timed(tables2)}
+    if connection.vendor == "postgresql":
+        measured["copy"] = _timed(copy)
+    results = []
+    for baseline in ("tables2", "copy"):
+        if baseline not in measured:
+            continue
+        label = "django-tables2 export" if baseline == "tables2" else "PostgreSQL COPY"
+        (t_ours, m_ours, _), (t_base, m_base, _) = measured["ours"], measured[baseline]
+        results.append((f"CSV export vs {label}: seconds", f"{t_ours:.3f}", f"{t_base:.3f}",
+                        f"{t_ours / t_base:.2f}×"))
+        results.append((f"CSV export vs {label}: peak MB", f"{m_ours / 1e6:.1f}",
+                        f"{m_base / 1e6:.1f}", f"{m_ours / max(m_base, 1):.2f}×"))
+    return results
+
+
+def _reclassification(user):
+    from django.db import transaction
+    from django.utils import timezone
+
+    from funds import services
+    from funds.models import FundYear
+    from townships import services as township_services
+    from townships.models import (
+        AuditEvent,
+        CategoryChange,
+        CategorySource,
+        Reclassification,
+        TownshipCategory,
+    )
+
+    def clean():
+        CategoryChange.objects.filter(year=2021).delete()
+        TownshipCategory.objects.filter(year=2021).delete()
+        Reclassification.objects.all().delete()
+        AuditEvent.objects.all().delete()
+        FundYear.objects.filter(year=2021).delete()
+
+    def real():
+        services.reclassification_apply(year=2020, acting_user=user)
+
+    fund_year = FundYear.objects.get(year=2020)
+
+    def one_save_each():
+        with transaction.atomic():
+            result = township_services.reclassification_preview(
+                year=2020, promote_count=fund_year.promote_count,
+                demote_count=fund_year.demote_count)
+            now = timezone.now()
+            for d in result.decisions:
+                TownshipCategory(township_id=d.key, year=2021, category=d.new_category,
+                                 source=CategorySource.RECLASSIFICATION, reason=d.reason,
+                                 changed_by=user, changed_at=now).save()
+                CategoryChange(township_id=d.key, year=2021, old_category=d.old_category,
+                               new_category=d.new_category,
+                               source=CategorySource.RECLASSIFICATION, reason=d.reason,
+                               changed_by=user, changed_at=now).save()
+
+    t_real = _timed(real)[0]
+    clean()
+    t_naive = _timed(one_save_each)[0]
+    clean()
+    return [("reclassification: seconds vs one save per township", f"{t_real:.3f}",
+             f"{t_naive:.3f}", f"{t_naive / t_real:.1f}× faster")]
+
+
+if __name__ == "__main__":
+    if "--measure" in sys.argv:
+        sys.path.insert(0, str(ROOT))
+        measure()
+    else:
+        run_all()
