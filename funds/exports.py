@@ -29,9 +29,11 @@ FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n", "|", "%")
 def neutralise(value):
     """Make a text cell inert in a spreadsheet (OWASP CSV injection)."""
     if isinstance(value, str):
-        # control characters (C0, DEL, C1) corrupt cells or hide text; tab and newline stay
-        value = "".join(ch for ch in value
-                        if ch in "\t\n" or unicodedata.category(ch) != "Cc")
+        # control characters (C0, DEL, C1) corrupt cells or hide text; tab and newline
+        # stay. Most cells are printable as they are: check those in C, not per character.
+        if not value.isprintable():
+            value = "".join(ch for ch in value
+                            if ch in "\t\n" or unicodedata.category(ch) != "Cc")
         if value.startswith(FORMULA_TRIGGERS):
             return "'" + value
     return value
@@ -48,20 +50,18 @@ def allocation_rows(fund_year: FundYear, queryset=None) -> Iterator[list]:
     """One row per township, then the totals row; constant memory."""
     if queryset is None:
         queryset = allocation_queryset(fund_year)
-    kinds = dict(TownshipKind.choices)
-    categories = dict(Category.choices)
+    # Labels and amounts per kind and category, worked out once, not once per row.
+    kinds = {k: str(label) for k, label in TownshipKind.choices}
+    categories = {c: str(label) for c, label in Category.choices}
+    categories[None] = _("not set")
+    amounts = {c: (fund_year.floor_for(c), fund_year.standard_for(c),
+                   fund_year.allocation_for(c)) for c in categories}
     counts: dict[int | None, int] = {}
     rows = queryset.order_by("code").values_list("code", "name", "kind", "category", "rank")
     for code, name, kind, category, rank in rows.iterator(chunk_size=2000):
         counts[category] = counts.get(category, 0) + 1
-        floor = fund_year.floor_for(category)
-        standard = fund_year.standard_for(category)
-        yield [
-            code, name, str(kinds.get(kind, kind)),
-            str(categories[category]) if category else _("not set"),
-            rank if rank is not None else "",
-            floor, standard, floor + standard,
-        ]
+        yield [code, name, kinds.get(kind, kind), categories[category],
+               rank if rank is not None else "", *amounts[category]]
     check = budget_check_from_counts(fund_year, counts)
     yield [
         _("Total"), _("%(n)s townships") % {"n": check.township_count}, "", "", "",

@@ -11,6 +11,7 @@ from django.db.models import (
     Count,
     DecimalField,
     F,
+    FilteredRelation,
     OuterRef,
     Q,
     Subquery,
@@ -21,28 +22,32 @@ from django.db.models import (
 from django.db.models.functions import Cast, Round
 
 from funds.models import FundYear
-from townships.models import AssessmentResult, Category, Township, TownshipCategory
+from townships.models import Category, Township, TownshipCategory
 from wanyuan.money import cents_to_yuan, rate, to_yuan
 
 
 def allocation_queryset(fund_year: FundYear):
     """Townships in service in the year with category, rank, score and standard.
 
-    One query whatever the number of townships; the standard is annotated so that the
-    table can sort on money in the database. Amounts shown are computed in Python from
-    the fund year (see :class:`funds.tables.AllocationTable`).
+    One query whatever the number of townships. The year's category and result are LEFT
+    JOINs (FilteredRelation; each is unique per township and year), which the database
+    can hash-join when it counts or sums over every township. The standard is annotated
+    so that the table can sort on money in the database; amounts shown are computed in
+    Python from the fund year (see :class:`funds.tables.AllocationTable`).
     """
     year = fund_year.year
-    categories = TownshipCategory.objects.filter(township=OuterRef("pk"), year=year)
-    results = AssessmentResult.objects.filter(township=OuterRef("pk"), year=year)
     money = DecimalField(max_digits=14, decimal_places=2)
     return (
         Township.objects.in_service(year)
         .annotate(
-            category=Subquery(categories.values("category")[:1]),
-            category_source=Subquery(categories.values("source")[:1]),
-            rank=Subquery(results.values("rank")[:1]),
-            score=Subquery(results.values("score")[:1]),
+            year_category=FilteredRelation("categories", condition=Q(categories__year=year)),
+            year_result=FilteredRelation("assessments", condition=Q(assessments__year=year)),
+        )
+        .annotate(
+            category=F("year_category__category"),
+            category_source=F("year_category__source"),
+            rank=F("year_result__rank"),
+            score=F("year_result__score"),
         )
         .annotate(
             standard_amount=Case(
@@ -269,24 +274,24 @@ def execution_totals(fund_year: FundYear, queryset=None,
 
 
 def allocation_summary(fund_year: FundYear, queryset) -> tuple[BudgetCheck, ExecutionTotals]:
-    """The budget check and the execution of the given allocation rows, in one query.
+    """The budget check and the execution of the given allocation rows, in two queries.
 
-    Counts per category and the spending sums (integer cents) come from one grouped
-    query; the money is then computed in Python as in :func:`budget_check`.
+    Counts per category come from the rows' joins; the spending sums (integer cents)
+    from one grouped query on the expenditures of those rows. The money is computed in
+    Python, as in :func:`budget_check`. ``check.township_count`` is the number of rows,
+    so the page's paginator need not count them again.
     """
-    year = fund_year.year
-    rows = (
-        with_spending(queryset, year).order_by()
-        .values("category")
-        .annotate(n=Count("pk"), approved=Sum("approved_cents"),
-                  reimbursed=Sum("reimbursed_cents"))
+    from funds.models import Expenditure
+
+    check = budget_check_from_counts(fund_year, category_counts(queryset))
+    sums = dict(
+        Expenditure.objects.filter(year=fund_year.year, status__in=SPENT_STATUSES,
+                                   township__in=queryset.values("pk"))
+        .order_by()
+        .values("status")
+        .annotate(cents=Sum(_cents()))
+        .values_list("status", "cents")
     )
-    counts, approved, reimbursed = {}, 0, 0
-    for row in rows:
-        counts[row["category"]] = row["n"]
-        approved += row["approved"] or 0
-        reimbursed += row["reimbursed"] or 0
-    check = budget_check_from_counts(fund_year, counts)
     return check, ExecutionTotals(allocation=check.grand_total,
-                                  approved=cents_to_yuan(approved),
-                                  reimbursed=cents_to_yuan(reimbursed))
+                                  approved=cents_to_yuan(sums.get("approved")),
+                                  reimbursed=cents_to_yuan(sums.get("reimbursed")))

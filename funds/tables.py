@@ -64,11 +64,19 @@ class AllocationTable(FastRowsMixin, tables.Table):
         self.fund_year = fund_year
         self.budget = budget
         self.execution = execution
+        # What every row of a category shows, worked out once per page, not per cell.
+        self.amounts = {c: {"floor": fund_year.floor_for(c), "standard": fund_year.standard_for(c),
+                            "total": fund_year.allocation_for(c)}
+                        for c in (None, *Category.values)}
+        self.shown = {c: {k: format_wan(v) for k, v in amounts.items()}
+                      for c, amounts in self.amounts.items()}
+        self.badges = {c: format_html('<span class="tier tier-{}">{}</span>', c,
+                                      Category(c).label) for c in Category.values}
+        self.detail_url = reverse("township-detail", args=["CODE"]).replace("CODE", "{}")
         super().__init__(*args, **kwargs)
 
     def render_name(self, record, value):
-        url = reverse("township-detail", args=[record.code])
-        return format_html('<a href="{}">{}</a>', url, value)
+        return format_html('<a href="{}">{}</a>', self.detail_url.format(record.code), value)
 
     def value_name(self, value):
         return value
@@ -80,28 +88,28 @@ class AllocationTable(FastRowsMixin, tables.Table):
         return str(record.get_kind_display())
 
     def render_category(self, value):
-        return format_html('<span class="tier tier-{}">{}</span>', value, Category(value).label)
+        return self.badges[value]
 
     def value_category(self, value):
         return str(Category(value).label) if value else ""
 
     def render_floor(self, record):
-        return format_wan(self.fund_year.floor_for(record.category))
+        return self.shown[record.category]["floor"]
 
     def value_floor(self, record):
-        return self.fund_year.floor_for(record.category)
+        return self.amounts[record.category]["floor"]
 
     def render_standard(self, record):
-        return format_wan(self.fund_year.standard_for(record.category))
+        return self.shown[record.category]["standard"]
 
     def value_standard(self, record):
-        return self.fund_year.standard_for(record.category)
+        return self.amounts[record.category]["standard"]
 
     def render_total(self, record):
-        return format_wan(self.fund_year.allocation_for(record.category))
+        return self.shown[record.category]["total"]
 
     def value_total(self, record):
-        return self.fund_year.allocation_for(record.category)
+        return self.amounts[record.category]["total"]
 
     def footer_amount(self, attribute):
         return format_wan(getattr(self.budget, attribute)) if self.budget else ""
@@ -113,7 +121,7 @@ class AllocationTable(FastRowsMixin, tables.Table):
         return format_percent(value) if attribute == "execution_rate" else format_wan(value)
 
     def render_rate(self, record):
-        allocation = self.fund_year.allocation_for(record.category)
+        allocation = self.amounts[record.category]["total"]
         return format_percent(rate(cents_to_yuan(record.reimbursed_cents), allocation))
 
 

@@ -36,6 +36,7 @@ from townships.models import (
 from townships.roles import own_township_id, sees_all_townships
 from townships.views import YEAR_SESSION_KEY
 from wanyuan.money import format_wan
+from wanyuan.tables import KnownCountPaginator
 
 
 def _fund_year_or_404(year: int) -> FundYear:
@@ -152,7 +153,8 @@ def allocation_list(request, year: int):
     check, execution = allocation_summary(fund_year, rows)
     table = AllocationTable(with_spending(rows, year), fund_year=fund_year, budget=check,
                             execution=execution)
-    RequestConfig(request, paginate={"per_page": 100}).configure(table)
+    RequestConfig(request, paginate={"per_page": 100, "paginator_class": KnownCountPaginator,
+                                     "count": check.township_count}).configure(table)
     # Units without a category are rare: their names are read only when there are some.
     uncategorised = []
     if check.uncategorised:

@@ -145,6 +145,11 @@ def reclassify(entries: Iterable[Entry], *, promote_count: int, demote_count: in
         )
 
     rank_counts = Counter(e.rank for e in ranked)
+    # How many townships rank strictly better than each rank: one pass, not one per entry.
+    better_than, seen = {}, 0
+    for rank in sorted(rank_counts):
+        better_than[rank] = seen
+        seen += rank_counts[rank]
     decisions = []
     for entry in entries:
         if entry.rank is None:
@@ -153,7 +158,7 @@ def reclassify(entries: Iterable[Entry], *, promote_count: int, demote_count: in
                 Move.UNRANKED, ranked_count,
             ))
             continue
-        better = sum(n for r, n in rank_counts.items() if r < entry.rank)
+        better = better_than[entry.rank]
         ties = rank_counts[entry.rank]
         worse = ranked_count - better - ties
         in_promotion = better < promote_count
