@@ -46,8 +46,14 @@ def allocation_headers() -> list[str]:
     ]
 
 
-def allocation_rows(fund_year: FundYear, queryset=None) -> Iterator[list]:
-    """One row per township, then the totals row; constant memory."""
+def allocation_rows(fund_year: FundYear, queryset=None, *, as_text: bool = False
+                    ) -> Iterator[list]:
+    """One row per township, then the totals row; constant memory.
+
+    ``as_text`` gives the cells as the CSV writes them (amounts with two decimals, text
+    neutralised), worked out once per kind and category rather than once per cell: the
+    export of 40,000 townships spends its time here (docs/performance.md).
+    """
     if queryset is None:
         queryset = allocation_queryset(fund_year)
     # Labels and amounts per kind and category, worked out once, not once per row.
@@ -56,17 +62,26 @@ def allocation_rows(fund_year: FundYear, queryset=None) -> Iterator[list]:
     categories[None] = _("not set")
     amounts = {c: (fund_year.floor_for(c), fund_year.standard_for(c),
                    fund_year.allocation_for(c)) for c in categories}
+    if as_text:
+        kinds = {k: neutralise(v) for k, v in kinds.items()}
+        categories = {c: neutralise(v) for c, v in categories.items()}
+        amounts = {c: tuple(f"{v:.2f}" for v in values) for c, values in amounts.items()}
+        text = neutralise
+    else:
+        def text(value):
+            return value
     counts: dict[int | None, int] = {}
     rows = queryset.order_by("code").values_list("code", "name", "kind", "category", "rank")
     for code, name, kind, category, rank in rows.iterator(chunk_size=2000):
         counts[category] = counts.get(category, 0) + 1
-        yield [code, name, kinds.get(kind, kind), categories[category],
+        yield [text(code), text(name), kinds.get(kind, kind), categories[category],
                rank if rank is not None else "", *amounts[category]]
     check = budget_check_from_counts(fund_year, counts)
-    yield [
-        _("Total"), _("%(n)s townships") % {"n": check.township_count}, "", "", "",
-        check.floors_total, check.standards_total, check.grand_total,
-    ]
+    totals = [check.floors_total, check.standards_total, check.grand_total]
+    if as_text:
+        totals = [f"{v:.2f}" for v in totals]
+    yield [_("Total"), _("%(n)s townships") % {"n": check.township_count}, "", "", "",
+           *totals]
 
 
 class _Echo:
@@ -82,9 +97,13 @@ def _cell(value):
     return neutralise(value)
 
 
-def csv_lines(header: list[str], rows) -> Iterator[str]:
+def csv_lines(header: list[str], rows, *, prepared: bool = False) -> Iterator[str]:
+    """CSV lines with a BOM; ``prepared`` rows are already text cells (``as_text``)."""
     writer = csv.writer(_Echo())
     yield BOM + writer.writerow([_cell(v) for v in header])
+    if prepared:
+        yield from map(writer.writerow, rows)
+        return
     for row in rows:
         yield writer.writerow([_cell(v) for v in row])
 

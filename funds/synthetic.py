@@ -11,7 +11,7 @@ import random
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from funds.models import Expenditure, FundYear
@@ -92,5 +92,10 @@ def synthetic_generate(*, townships: int, years: int, start_year: int = 2020,
                                              Decimal("0.01")))
                         for r, pk in enumerate(order, start=1)]
         AssessmentResult.objects.bulk_create(results, batch_size=5000)
+    # Fresh statistics after a bulk load, as autovacuum would give them later: without
+    # them PostgreSQL plans the first queries as if the tables were empty.
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
     return {"townships": townships, "years": years, "categories": len(categories),
             "results": len(results)}

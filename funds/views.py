@@ -176,7 +176,8 @@ def allocation_export_csv(request, year: int):
     fund_year = _fund_year_or_404(year)
     rows = filtered_allocation(request.GET, fund_year)
     response = StreamingHttpResponse(
-        csv_lines(allocation_headers(), allocation_rows(fund_year, rows)),
+        csv_lines(allocation_headers(), allocation_rows(fund_year, rows, as_text=True),
+                  prepared=True),
         content_type="text/csv; charset=utf-8",
     )
     response["Content-Disposition"] = f'attachment; filename="allocation-{year}.csv"'

@@ -6,11 +6,13 @@ The rule is specified in DOMAIN.md ("The yearly reclassification rule").
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from townships.models import Category
@@ -52,28 +54,30 @@ class Decision:
 
     @property
     def reason(self) -> str:
-        old = _category_label(self.old_category)
-        new = _category_label(self.new_category)
+        texts = _texts(translation.get_language())
+        old = texts["labels"][self.old_category]
+        new = texts["labels"][self.new_category]
         if self.move is Move.UNRANKED:
-            return _("Not assessed (未参评), stays %(old)s") % {"old": old}
-        position = _("Rank %(rank)s of %(total)s") % {
-            "rank": self.rank, "total": self.ranked_count,
-        }
+            return texts["unranked"] % {"old": old}
+        position = texts["position"] % {"rank": self.rank, "total": self.ranked_count}
         if self.move in (Move.PROMOTED, Move.DEMOTED):
             return f"{position}，{old}→{new}"
-        if self.move is Move.KEPT_AT_TOP:
-            return _("%(position)s, promotion zone, already %(old)s") % {
-                "position": position, "old": old,
-            }
-        if self.move is Move.KEPT_AT_BOTTOM:
-            return _("%(position)s, demotion zone, already %(old)s") % {
-                "position": position, "old": old,
-            }
-        if self.move is Move.CONFLICT:
-            return _("%(position)s, in both the promotion and the demotion zone") % {
-                "position": position,
-            }
-        return _("%(position)s, stays %(old)s") % {"position": position, "old": old}
+        return texts[self.move] % {"position": position, "old": old}
+
+
+@functools.lru_cache(maxsize=8)
+def _texts(language: str | None) -> dict:
+    """The reason patterns translated once per language, not once per township."""
+    return {
+        "labels": {None: _("no category"),
+                   **{c: str(Category(c).label) for c in Category.values}},
+        "unranked": _("Not assessed (未参评), stays %(old)s"),
+        "position": _("Rank %(rank)s of %(total)s"),
+        Move.KEPT_AT_TOP: _("%(position)s, promotion zone, already %(old)s"),
+        Move.KEPT_AT_BOTTOM: _("%(position)s, demotion zone, already %(old)s"),
+        Move.CONFLICT: _("%(position)s, in both the promotion and the demotion zone"),
+        Move.KEPT: _("%(position)s, stays %(old)s"),
+    }
 
 
 @dataclass(frozen=True)
@@ -101,12 +105,6 @@ class Result:
     @property
     def demoted(self) -> int:
         return sum(1 for d in self.decisions if d.move is Move.DEMOTED)
-
-
-def _category_label(category: int | None) -> str:
-    if category is None:
-        return _("no category")
-    return str(Category(category).label)
 
 
 def _counts(categories: Iterable[int | None]) -> dict[int, int]:

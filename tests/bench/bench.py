@@ -198,7 +198,8 @@ def _exports():
 
     def ours():
         return sum(len(line.encode()) for line in
-                   csv_lines(allocation_headers(), allocation_rows(fund_year)))
+                   csv_lines(allocation_headers(), allocation_rows(fund_year, as_text=True),
+                             prepared=True))
 
     def tables2():
         table = AllocationTable(allocation_queryset(fund_year).order_by("code"),

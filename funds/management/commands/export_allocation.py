@@ -17,7 +17,8 @@ class Command(BaseCommand):
         fund_year = FundYear.objects.filter(year=year).first()
         if fund_year is None:
             raise CommandError(f"there is no fund year {year}")
-        lines = csv_lines(allocation_headers(), allocation_rows(fund_year))
+        lines = csv_lines(allocation_headers(), allocation_rows(fund_year, as_text=True),
+                          prepared=True)
         if output:
             with open(output, "w", encoding="utf-8", newline="") as handle:
                 handle.writelines(lines)
