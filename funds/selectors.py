@@ -177,7 +177,8 @@ def with_spending(queryset, year: int):
 
 @dataclass(frozen=True)
 class TownshipBudget:
-    """预算: the allocation, and what approved and reimbursed spending took from it."""
+    """预算: the allocation, and what approved and reimbursed spending took from it —
+    of one township (:func:`township_budget`) or of many (:func:`execution_totals`)."""
 
     allocation: Decimal
     approved: Decimal  # approved, not yet reimbursed
@@ -233,23 +234,8 @@ def ledger_lines(expenditures, allocation: Decimal) -> list[LedgerLine]:
     return lines
 
 
-@dataclass(frozen=True)
-class ExecutionTotals:
-    allocation: Decimal
-    approved: Decimal
-    reimbursed: Decimal
-
-    @property
-    def remaining(self) -> Decimal:
-        return self.allocation - self.approved - self.reimbursed
-
-    @property
-    def execution_rate(self) -> Decimal | None:
-        return rate(self.reimbursed, self.allocation)
-
-
 def execution_totals(fund_year: FundYear, queryset=None,
-                     check: BudgetCheck | None = None) -> ExecutionTotals:
+                     check: BudgetCheck | None = None) -> TownshipBudget:
     """The year's execution over the given allocation rows (all townships by default);
     pass the rows' budget check when it is already known."""
     from funds.models import Expenditure
@@ -266,14 +252,14 @@ def execution_totals(fund_year: FundYear, queryset=None,
         .annotate(cents=Sum(_cents()))
         .values_list("status", "cents")
     )
-    return ExecutionTotals(
+    return TownshipBudget(
         allocation=check.grand_total,
         approved=cents_to_yuan(sums.get("approved")),
         reimbursed=cents_to_yuan(sums.get("reimbursed")),
     )
 
 
-def allocation_summary(fund_year: FundYear, queryset) -> tuple[BudgetCheck, ExecutionTotals]:
+def allocation_summary(fund_year: FundYear, queryset) -> tuple[BudgetCheck, TownshipBudget]:
     """The budget check and the execution of the given allocation rows, in two queries.
 
     Counts per category come from the rows' joins; the spending sums (integer cents)
@@ -292,6 +278,6 @@ def allocation_summary(fund_year: FundYear, queryset) -> tuple[BudgetCheck, Exec
         .annotate(cents=Sum(_cents()))
         .values_list("status", "cents")
     )
-    return check, ExecutionTotals(allocation=check.grand_total,
+    return check, TownshipBudget(allocation=check.grand_total,
                                   approved=cents_to_yuan(sums.get("approved")),
                                   reimbursed=cents_to_yuan(sums.get("reimbursed")))

@@ -85,6 +85,13 @@ def _posted(request):
     return request.POST if request.method == "POST" else None
 
 
+def _errors_as_messages(request, form):
+    """A form posted from the expenditure page: its errors go back there as messages."""
+    for errors in form.errors.values():
+        for error in errors:
+            messages.error(request, error)
+
+
 def _report(request, warnings):
     for warning in warnings:
         messages.warning(request, warning)
@@ -281,9 +288,7 @@ def expenditure_action(request, pk: int, action: str):
     if form_class is not None:
         form = form_class(request.POST)
         if not form.is_valid():
-            for errors in form.errors.values():
-                for error in errors:
-                    messages.error(request, error)
+            _errors_as_messages(request, form)
             return redirect("expenditure-detail", pk)
         kwargs = form.cleaned_data
     try:
@@ -303,9 +308,7 @@ def voucher_upload(request, pk: int):
     expenditure = _expenditure_in_scope(request, pk)
     form = VoucherForm(request.POST, request.FILES)
     if not form.is_valid():
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
+        _errors_as_messages(request, form)
         return redirect("expenditure-detail", pk)
     try:
         voucher = spending.voucher_add(expenditure=expenditure, acting_user=request.user,
@@ -345,9 +348,7 @@ def decision_create(request, pk: int):
     expenditure = _expenditure_in_scope(request, pk)
     form = DecisionForm(request.POST, request.FILES)
     if not form.is_valid():
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
+        _errors_as_messages(request, form)
         return redirect("expenditure-detail", pk)
     try:
         spending.decision_record(expenditure=expenditure, acting_user=request.user,
