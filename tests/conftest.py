@@ -5,6 +5,7 @@ from decimal import Decimal
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import Group, User
+from hypothesis import settings as hypothesis_settings
 
 from funds.demo import demo_data_load
 from funds.models import FundYear
@@ -13,6 +14,11 @@ from townships.models import Category, CategorySource, Township, TownshipCategor
 from townships.reference import townships_load
 
 PASSWORD = "correct-horse-battery-staple"
+
+# Property tests check behaviour, not speed: a busy CI machine must not turn a slow
+# example into a failure (speed is measured by `make bench`).
+hypothesis_settings.register_profile("wanyuan", deadline=None)
+hypothesis_settings.load_profile("wanyuan")
 
 
 @pytest.fixture
