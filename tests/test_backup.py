@@ -97,8 +97,8 @@ def test_restore_refuses_paths_outside_media_root(db, tmp_path, settings, name):
     settings.MEDIA_ROOT = tmp_path / "media"
     evil = tmp_path / "evil.zip"
     with zipfile.ZipFile(evil, "w") as archive:
-        archive.writestr("manifest.json", json.dumps({"format": 1, "counts": {}, "media": []}))
-        archive.writestr("data.json", "[]")
+        archive.writestr("manifest.json", json.dumps({"format": 2, "counts": {}, "media": []}))
+        archive.writestr("data.xml", '<?xml version="1.0"?><django-objects version="1.0"/>')
         archive.writestr(name, "x")
     with pytest.raises(CommandError, match="unsafe path"):
         call_command("restore", str(evil))

@@ -1,6 +1,6 @@
 """Backup and restore of everything the dashboard holds: the database and MEDIA_ROOT.
 
-A backup is one ZIP file: ``data.json`` (``dumpdata`` with natural keys for content
+A backup is one ZIP file: ``data.xml`` (``dumpdata`` with natural keys for content
 types and permissions, so that it loads into any freshly migrated database, SQLite or
 PostgreSQL), the voucher and minutes files under ``media/``, and ``manifest.json`` with
 the row count of every model. A restore goes into an empty, migrated database only, runs
@@ -22,7 +22,7 @@ from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
 
-FORMAT = 1
+FORMAT = 2
 #: Not backed up: recreated by migrate (content types, permissions), or transient.
 EXCLUDED = ["contenttypes", "auth.permission", "sessions", "axes", "admin.logentry"]
 #: Tables whose rows mean "this database is in use": restore refuses to mix.
@@ -62,8 +62,10 @@ def backup_write(path: Path) -> dict:
     """Write the backup ZIP to ``path``; returns the manifest."""
     data = io.StringIO()
     with transaction.atomic():  # one consistent snapshot of every table
+        # XML, not JSON: Django's JSON encoder cuts times to milliseconds; XML keeps the
+        # microseconds, so a restore gives back exactly what was saved.
         call_command("dumpdata", exclude=EXCLUDED, natural_foreign=True, stdout=data,
-                     verbosity=0)
+                     verbosity=0, format="xml")
         counts = row_counts()
     root = Path(settings.MEDIA_ROOT)
     files = _media_files()
@@ -75,7 +77,7 @@ def backup_write(path: Path) -> dict:
     }
     tmp = path.with_suffix(path.suffix + ".part")
     with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("data.json", data.getvalue())
+        archive.writestr("data.xml", data.getvalue())
         for file in files:
             archive.write(file, "media/" + file.relative_to(root).as_posix())
         archive.writestr("manifest.json", json.dumps(manifest, ensure_ascii=False, indent=1))
@@ -99,7 +101,7 @@ def restore_read(path: Path) -> dict:
     with archive:
         try:
             manifest = json.loads(archive.read("manifest.json"))
-            data = archive.read("data.json").decode("utf-8")
+            data = archive.read("data.xml").decode("utf-8")
         except KeyError as exc:
             raise BackupError(f"{path} is not a backup file: {exc}") from exc
         if manifest.get("format") != FORMAT:
@@ -119,7 +121,7 @@ def restore_read(path: Path) -> dict:
             # are replaced by the backed-up ones.
             for label in SEEDED_MODELS:
                 apps.get_model(label)._default_manager.all().delete()
-            fixture = Path(tmp) / "data.json"
+            fixture = Path(tmp) / "data.xml"
             fixture.write_text(data, encoding="utf-8")
             call_command("loaddata", str(fixture), verbosity=0)  # resets the sequences
             counts = row_counts()
