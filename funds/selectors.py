@@ -262,22 +262,8 @@ def execution_totals(fund_year: FundYear, queryset=None,
 def allocation_summary(fund_year: FundYear, queryset) -> tuple[BudgetCheck, TownshipBudget]:
     """The budget check and the execution of the given allocation rows, in two queries.
 
-    Counts per category come from the rows' joins; the spending sums (integer cents)
-    from one grouped query on the expenditures of those rows. The money is computed in
-    Python, as in :func:`budget_check`. ``check.township_count`` is the number of rows,
-    so the page's paginator need not count them again.
+    ``check.township_count`` is the number of rows, so the page's paginator need not
+    count them again.
     """
-    from funds.models import Expenditure
-
-    check = budget_check_from_counts(fund_year, category_counts(queryset))
-    sums = dict(
-        Expenditure.objects.filter(year=fund_year.year, status__in=SPENT_STATUSES,
-                                   township__in=queryset.values("pk"))
-        .order_by()
-        .values("status")
-        .annotate(cents=Sum(_cents()))
-        .values_list("status", "cents")
-    )
-    return check, TownshipBudget(allocation=check.grand_total,
-                                  approved=cents_to_yuan(sums.get("approved")),
-                                  reimbursed=cents_to_yuan(sums.get("reimbursed")))
+    check = budget_check(fund_year, queryset)
+    return check, execution_totals(fund_year, queryset, check)

@@ -51,6 +51,7 @@ from funds.selectors import (
     with_spending,
 )
 from funds.tables import ApprovalQueueTable, ExecutionTable, InspectionTable
+from funds.views import fund_year_or_404
 from townships.models import Township
 from townships.roles import sees_all_townships
 
@@ -71,13 +72,6 @@ def _expenditure_in_scope(request, pk: int) -> Expenditure:
     if not spending.may_act_for(request.user, expenditure.township):
         raise Http404
     return expenditure
-
-
-def _fund_year_or_404(year: int) -> FundYear:
-    fund_year = FundYear.objects.filter(year=year).first()
-    if fund_year is None:
-        raise Http404(_("There is no fund year %(year)s.") % {"year": year})
-    return fund_year
 
 
 def _posted(request):
@@ -112,7 +106,7 @@ def _ledger(township, fund_year):
 @permission_required("funds.view_expenditure", raise_exception=True)
 def ledger(request, code: str, year: int):
     township = _township_in_scope(request, code)
-    fund_year = _fund_year_or_404(year)
+    fund_year = fund_year_or_404(year)
     lines, budget = _ledger(township, fund_year)
     return render(request, "funds/ledger.html", {
         "township": township,
@@ -129,7 +123,7 @@ def ledger(request, code: str, year: int):
 
 def _ledger_export(request, code, year):
     township = _township_in_scope(request, code)
-    fund_year = _fund_year_or_404(year)
+    fund_year = fund_year_or_404(year)
     lines, budget = _ledger(township, fund_year)
     return township, ledger_rows(lines, budget)
 
@@ -160,7 +154,7 @@ def ledger_export_xlsx(request, code: str, year: int):
 @permission_required("funds.add_expenditure", raise_exception=True)
 def expenditure_create(request, code: str, year: int):
     township = _township_in_scope(request, code)
-    fund_year = _fund_year_or_404(year)
+    fund_year = fund_year_or_404(year)
     form = ExpenditureForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         try:
@@ -387,7 +381,7 @@ def _execution_queryset(request, fund_year):
 def execution(request, year: int):
     if not sees_all_townships(request.user):
         raise PermissionDenied
-    fund_year = _fund_year_or_404(year)
+    fund_year = fund_year_or_404(year)
     filterset, rows = _execution_queryset(request, fund_year)
     totals = execution_totals(fund_year, rows)
     table = ExecutionTable(with_spending(rows, year), fund_year=fund_year, totals=totals)
@@ -401,7 +395,7 @@ def execution(request, year: int):
 def _execution_export_rows(request, year):
     if not sees_all_townships(request.user):
         raise PermissionDenied
-    fund_year = _fund_year_or_404(year)
+    fund_year = fund_year_or_404(year)
     return execution_rows(fund_year, filtered_allocation(request.GET, fund_year))
 
 

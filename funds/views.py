@@ -39,7 +39,7 @@ from wanyuan.money import format_wan
 from wanyuan.tables import KnownCountPaginator
 
 
-def _fund_year_or_404(year: int) -> FundYear:
+def fund_year_or_404(year: int) -> FundYear:
     fund_year = FundYear.objects.filter(year=year).first()
     if fund_year is None:
         raise Http404(_("There is no fund year %(year)s.") % {"year": year})
@@ -173,7 +173,7 @@ def allocation_list(request, year: int):
 
 @permission_required("funds.export_allocation", raise_exception=True)
 def allocation_export_csv(request, year: int):
-    fund_year = _fund_year_or_404(year)
+    fund_year = fund_year_or_404(year)
     rows = filtered_allocation(request.GET, fund_year)
     response = StreamingHttpResponse(
         csv_lines(allocation_headers(), allocation_rows(fund_year, rows, as_text=True),
@@ -186,7 +186,7 @@ def allocation_export_csv(request, year: int):
 
 @permission_required("funds.export_allocation", raise_exception=True)
 def allocation_export_xlsx(request, year: int):
-    fund_year = _fund_year_or_404(year)
+    fund_year = fund_year_or_404(year)
     rows = filtered_allocation(request.GET, fund_year)
     content = xlsx_workbook(
         allocation_headers(), allocation_rows(fund_year, rows),
@@ -203,7 +203,7 @@ def allocation_export_xlsx(request, year: int):
 def allocation_print(request, year: int):
     """The whole allocation table on A4: title, date, totals and the budget check, no nav."""
     _require_all_townships(request)
-    fund_year = _fund_year_or_404(year)
+    fund_year = fund_year_or_404(year)
     rows = filtered_allocation(request.GET, fund_year)
     check, execution = allocation_summary(fund_year, rows)
     # The kind column is dropped on paper: A4 portrait holds the rest without wrapping.
@@ -315,7 +315,7 @@ def _handle_upload(request, *, form_class, parse, write, template, context):
 
 @permission_required("townships.import_rankings", raise_exception=True)
 def rankings_import(request, year: int):
-    fund_year = _fund_year_or_404(year)
+    fund_year = fund_year_or_404(year)
     result = _handle_upload(
         request, form_class=UploadForm,
         parse=lambda data, name: imports.parse_rankings(data, name, year=year),
@@ -334,7 +334,7 @@ def rankings_import(request, year: int):
 
 @permission_required("townships.change_townshipcategory", raise_exception=True)
 def categories_import(request, year: int):
-    fund_year = _fund_year_or_404(year)
+    fund_year = fund_year_or_404(year)
     result = _handle_upload(
         request, form_class=CategoryUploadForm,
         parse=lambda data, name: imports.parse_categories(data, name, year=year),
@@ -353,7 +353,7 @@ def categories_import(request, year: int):
 
 @permission_required("townships.apply_reclassification", raise_exception=True)
 def reclassification(request, year: int):
-    fund_year = _fund_year_or_404(year)
+    fund_year = fund_year_or_404(year)
     if request.method == "POST":
         try:
             record = services.reclassification_apply(year=year, acting_user=request.user)
