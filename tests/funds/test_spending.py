@@ -557,3 +557,32 @@ def test_spending_pages_query_counts_are_pinned(client, spent, admin_user, url):
     with CaptureQueriesContext(connection) as large:
         assert client.get(url).status_code == 200
     assert len(large) == len(small) <= 16, "\n".join(q["sql"][:120] for q in large)
+
+
+def test_detail_and_print_pages_query_counts_are_pinned(client, spent, admin_user, staff_user):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    expenditure = Expenditure.objects.filter(township=spent[0]).first()
+    inspection = spending.inspection_record(date=DAY, inspectors="组", townships=spent,
+                                            acting_user=staff_user)
+    spending.finding_add(inspection=inspection, township=spent[0], description="x",
+                         deadline=DAY, expenditures=[expenditure], acting_user=staff_user)
+    urls = [reverse("expenditure-detail", args=[expenditure.pk]),
+            reverse("inspection-detail", args=[inspection.pk]),
+            reverse("allocation-print", args=[2020])]
+    login(client, admin_user)
+    small = {}
+    for url in urls:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        small[url] = len(captured)
+    Township.objects.bulk_create(
+        Township(code=f"9{i:08d}", name=f"测试乡{i}", kind="township") for i in range(448))
+    for township in Township.objects.filter(code__startswith="9")[:20]:
+        spending.expenditure_submit(expenditure=_new(township, admin_user),
+                                    acting_user=admin_user)
+    for url in urls:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        assert len(captured) == small[url] <= 20, url
