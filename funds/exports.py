@@ -10,8 +10,9 @@ from __future__ import annotations
 import csv
 import io
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from decimal import Decimal
+from itertools import islice
 
 from django.utils.translation import gettext as _
 from openpyxl.cell import WriteOnlyCell
@@ -19,6 +20,7 @@ from openpyxl.cell import WriteOnlyCell
 from funds.models import FundYear
 from funds.selectors import allocation_queryset, budget_check_from_counts
 from townships.models import Category, TownshipKind
+from wanyuan.db import stream_rows
 
 BOM = "\ufeff"
 YUAN_FORMAT = '#,##0.00"元"'
@@ -47,7 +49,7 @@ def allocation_headers() -> list[str]:
 
 
 def allocation_rows(fund_year: FundYear, queryset=None, *, as_text: bool = False
-                    ) -> Iterator[list]:
+                    ) -> Iterator[Sequence]:
     """One row per township, then the totals row; constant memory.
 
     ``as_text`` gives the cells as the CSV writes them (amounts with two decimals, text
@@ -66,27 +68,24 @@ def allocation_rows(fund_year: FundYear, queryset=None, *, as_text: bool = False
         kinds = {k: neutralise(v) for k, v in kinds.items()}
         categories = {c: neutralise(v) for c, v in categories.items()}
         amounts = {c: tuple(f"{v:.2f}" for v in values) for c, values in amounts.items()}
-        text = neutralise
-    else:
-        def text(value):
-            return value
-    counts: dict[int | None, int] = {}
+    counts: dict[int | None, int] = dict.fromkeys(categories, 0)
     rows = queryset.order_by("code").values_list("code", "name", "kind", "category", "rank")
-    for code, name, kind, category, rank in rows.iterator(chunk_size=2000):
-        counts[category] = counts.get(category, 0) + 1
-        yield [text(code), text(name), kinds.get(kind, kind), categories[category],
-               rank if rank is not None else "", *amounts[category]]
+    for code, name, kind, category, rank in stream_rows(rows):
+        counts[category] += 1
+        if as_text:
+            # inline the common case of neutralise(): printable, no formula trigger
+            if not code.isprintable() or code.startswith(FORMULA_TRIGGERS):
+                code = neutralise(code)
+            if not name.isprintable() or name.startswith(FORMULA_TRIGGERS):
+                name = neutralise(name)
+        yield (code, name, kinds.get(kind, kind), categories[category],
+               "" if rank is None else rank, *amounts[category])
     check = budget_check_from_counts(fund_year, counts)
     totals = [check.floors_total, check.standards_total, check.grand_total]
     if as_text:
         totals = [f"{v:.2f}" for v in totals]
     yield [_("Total"), _("%(n)s townships") % {"n": check.township_count}, "", "", "",
            *totals]
-
-
-class _Echo:
-    def write(self, value):
-        return value
 
 
 def _cell(value):
@@ -97,15 +96,23 @@ def _cell(value):
     return neutralise(value)
 
 
-def csv_lines(header: list[str], rows, *, prepared: bool = False) -> Iterator[str]:
-    """CSV lines with a BOM; ``prepared`` rows are already text cells (``as_text``)."""
-    writer = csv.writer(_Echo())
-    yield BOM + writer.writerow([_cell(v) for v in header])
-    if prepared:
-        yield from map(writer.writerow, rows)
-        return
-    for row in rows:
-        yield writer.writerow([_cell(v) for v in row])
+def csv_lines(header: list[str], rows, *, prepared: bool = False,
+              batch: int = 1000) -> Iterator[str]:
+    """CSV text with a BOM, in pieces of up to ``batch`` lines (one piece per write of a
+    streamed response, not one per line); ``prepared`` rows are already text cells
+    (``as_text``)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([_cell(v) for v in header])
+    yield BOM + buffer.getvalue()
+    if not prepared:
+        rows = ([_cell(v) for v in row] for row in rows)
+    rows = iter(rows)
+    while lines := list(islice(rows, batch)):
+        buffer.seek(0)
+        buffer.truncate()
+        writer.writerows(lines)
+        yield buffer.getvalue()
 
 
 def xlsx_workbook(header: list[str], rows, *, sheet_title: str, yuan_columns: set[int],
