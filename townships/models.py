@@ -87,8 +87,10 @@ class Township(models.Model):
 class TownshipCategory(models.Model):
     """The category a township has in one year: one row per township and year."""
 
+    # db_index=False: the unique (township, year) index serves lookups by township.
     township = models.ForeignKey(
-        Township, verbose_name=_("township"), on_delete=models.PROTECT, related_name="categories"
+        Township, verbose_name=_("township"), on_delete=models.PROTECT,
+        related_name="categories", db_index=False,
     )
     year = models.PositiveSmallIntegerField(_("year"))
     category = models.PositiveSmallIntegerField(_("category"), choices=Category.choices)
@@ -123,9 +125,10 @@ class TownshipCategory(models.Model):
 class CategoryChange(models.Model):
     """Audit record of every change of a township's category; never edited or deleted."""
 
+    # db_index=False: category_change_idx (township, year) serves lookups by township.
     township = models.ForeignKey(
         Township, verbose_name=_("township"), on_delete=models.PROTECT,
-        related_name="category_changes",
+        related_name="category_changes", db_index=False,
     )
     year = models.PositiveSmallIntegerField(_("year"))
     old_category = models.PositiveSmallIntegerField(
@@ -159,8 +162,10 @@ class CategoryChange(models.Model):
 class AssessmentResult(models.Model):
     """A township's result in the annual party-building assessment; rank 1 is best."""
 
+    # db_index=False: the unique (township, year) index serves lookups by township.
     township = models.ForeignKey(
-        Township, verbose_name=_("township"), on_delete=models.PROTECT, related_name="assessments"
+        Township, verbose_name=_("township"), on_delete=models.PROTECT,
+        related_name="assessments", db_index=False,
     )
     year = models.PositiveSmallIntegerField(_("year"))
     rank = models.PositiveIntegerField(_("rank"))

@@ -54,15 +54,23 @@ class Decision:
 
     @property
     def reason(self) -> str:
-        texts = _texts(translation.get_language())
-        old = texts["labels"][self.old_category]
-        new = texts["labels"][self.new_category]
-        if self.move is Move.UNRANKED:
-            return texts["unranked"] % {"old": old}
-        position = texts["position"] % {"rank": self.rank, "total": self.ranked_count}
-        if self.move in (Move.PROMOTED, Move.DEMOTED):
-            return f"{position}，{old}→{new}"
-        return texts[self.move] % {"position": position, "old": old}
+        return _reason(self, _texts(translation.get_language()))
+
+
+def reasons(decisions: Iterable[Decision]) -> dict[Hashable, str]:
+    """Each decision's reason by key, in the active language, translated once for all."""
+    texts = _texts(translation.get_language())
+    return {d.key: _reason(d, texts) for d in decisions}
+
+
+def _reason(decision: Decision, texts: dict) -> str:
+    old = texts["labels"][decision.old_category]
+    if decision.move is Move.UNRANKED:
+        return texts["unranked"] % {"old": old}
+    position = texts["position"] % {"rank": decision.rank, "total": decision.ranked_count}
+    if decision.move is Move.PROMOTED or decision.move is Move.DEMOTED:
+        return f"{position}，{old}→{texts['labels'][decision.new_category]}"
+    return texts[decision.move] % {"position": position, "old": old}
 
 
 @functools.lru_cache(maxsize=8)
