@@ -19,6 +19,11 @@ class AllocationFilter(django_filters.FilterSet):
         model = Township
         fields = ["category", "kind", "name"]
 
+    def is_filtering(self) -> bool:
+        """Whether a valid filter narrows the rows (a page or sort alone does not)."""
+        return (self.is_bound and self.is_valid()
+                and any(value not in (None, "") for value in self.form.cleaned_data.values()))
+
     def filter_name(self, queryset, name, value):
         value = value.strip()
         return queryset.filter(Q(name__icontains=value) | Q(code__startswith=value))

@@ -12,6 +12,7 @@ from django.db.models import (
     DecimalField,
     F,
     FilteredRelation,
+    IntegerField,
     OuterRef,
     Q,
     Subquery,
@@ -117,10 +118,48 @@ def category_counts(queryset) -> dict[int | None, int]:
     return {row["category"]: row["n"] for row in rows}
 
 
+def year_category_counts(year: int) -> dict[int | None, int]:
+    """Townships in service per category in a whole year, from one query.
+
+    The same counts as ``category_counts(allocation_queryset(fund_year))``, without
+    joining every township to its category, which at 40,000 townships costs more than
+    the rest of the allocation page (docs/performance.md). The union adds up three
+    small reads: the year's categories from the (year, category) index, minus those of
+    townships out of service that year (few), and the townships in service; those in
+    service without a category are the difference.
+    """
+    out_of_service = Q(township__first_year__gt=year) | Q(township__last_year__lt=year)
+
+    def per_category(queryset, sign):
+        return (queryset.order_by().values("category")
+                .annotate(sign=Value(sign), n=Count("*")).values_list("sign", "category", "n"))
+
+    year_categories = TownshipCategory.objects.filter(year=year)
+    in_service = (
+        Township.objects.in_service(year).order_by()
+        .annotate(sign=Value(0), category=Value(None, output_field=IntegerField()))
+        .values("sign", "category").annotate(n=Count("*")).values_list("sign", "category", "n")
+    )
+    counts: dict[int | None, int] = {}
+    total = 0
+    for sign, category, n in per_category(year_categories, 1).union(
+            per_category(year_categories.filter(out_of_service), -1), in_service, all=True):
+        if sign == 0:
+            total = n
+        else:
+            counts[category] = counts.get(category, 0) + sign * n
+    counts = {c: n for c, n in counts.items() if n}
+    uncategorised = total - sum(counts.values())
+    if uncategorised:
+        counts[None] = uncategorised
+    return counts
+
+
 def budget_check(fund_year: FundYear, queryset=None) -> BudgetCheck:
-    if queryset is None:
-        queryset = allocation_queryset(fund_year)
-    return budget_check_from_counts(fund_year, category_counts(queryset))
+    """The budget check of the given allocation rows; of the whole year by default."""
+    counts = (year_category_counts(fund_year.year) if queryset is None
+              else category_counts(queryset))
+    return budget_check_from_counts(fund_year, counts)
 
 
 def budget_checks_by_year(fund_years) -> dict[int, BudgetCheck]:
@@ -240,13 +279,15 @@ def execution_totals(fund_year: FundYear, queryset=None,
     pass the rows' budget check when it is already known."""
     from funds.models import Expenditure
 
-    if queryset is None:
-        queryset = allocation_queryset(fund_year)
     if check is None:
         check = budget_check(fund_year, queryset)
+    # The whole year's townships are those in service: a simpler subquery to build and
+    # to run than the allocation rows.
+    townships = (Township.objects.in_service(fund_year.year) if queryset is None
+                 else queryset).values("pk")
     sums = dict(
         Expenditure.objects.filter(year=fund_year.year, status__in=SPENT_STATUSES,
-                                   township__in=queryset.values("pk"))
+                                   township__in=townships)
         .order_by()
         .values("status")
         .annotate(cents=Sum(_cents()))
@@ -259,8 +300,10 @@ def execution_totals(fund_year: FundYear, queryset=None,
     )
 
 
-def allocation_summary(fund_year: FundYear, queryset) -> tuple[BudgetCheck, TownshipBudget]:
-    """The budget check and the execution of the given allocation rows, in two queries.
+def allocation_summary(fund_year: FundYear, queryset=None
+                       ) -> tuple[BudgetCheck, TownshipBudget]:
+    """The budget check and the execution of the given allocation rows (of the whole
+    year when ``queryset`` is None), in two queries.
 
     ``check.township_count`` is the number of rows, so the page's paginator need not
     count them again.

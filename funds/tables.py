@@ -3,7 +3,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from townships.models import Category
+from townships.models import Category, TownshipKind
 from wanyuan.money import cents_to_yuan, format_percent, format_wan, rate
 from wanyuan.tables import FastRowsMixin, LocalDateTimeColumn
 
@@ -72,6 +72,7 @@ class AllocationTable(FastRowsMixin, tables.Table):
                       for c, amounts in self.amounts.items()}
         self.badges = {c: format_html('<span class="tier tier-{}">{}</span>', c,
                                       Category(c).label) for c in Category.values}
+        self.kinds = dict(TownshipKind.choices)
         self.detail_url = reverse("township-detail", args=["CODE"]).replace("CODE", "{}")
         super().__init__(*args, **kwargs)
 
@@ -81,11 +82,11 @@ class AllocationTable(FastRowsMixin, tables.Table):
     def value_name(self, value):
         return value
 
-    def render_kind(self, record):
-        return record.get_kind_display()
+    def render_kind(self, value):
+        return self.kinds.get(value, value)
 
-    def value_kind(self, record):
-        return str(record.get_kind_display())
+    def value_kind(self, value):
+        return str(self.kinds.get(value, value))
 
     def render_category(self, value):
         return self.badges[value]

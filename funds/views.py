@@ -149,8 +149,9 @@ def allocation_list(request, year: int):
     request.session[YEAR_SESSION_KEY] = year
     queryset = allocation_queryset(fund_year)
     filterset = AllocationFilter(request.GET or None, queryset=queryset)
-    rows = filterset.qs if filterset.is_bound and filterset.is_valid() else queryset
-    check, execution = allocation_summary(fund_year, rows)
+    filtering = filterset.is_filtering()
+    rows = filterset.qs if filtering else queryset
+    check, execution = allocation_summary(fund_year, rows if filtering else None)
     table = AllocationTable(with_spending(rows, year), fund_year=fund_year, budget=check,
                             execution=execution)
     RequestConfig(request, paginate={"per_page": 100, "paginator_class": KnownCountPaginator,

@@ -6,6 +6,7 @@ render method of every cell: for a 100-row page that is most of the page's time
 columns, ordering, pagination, headers, footers, ``value_*`` for exports, ``table.rows``
 — and renders the body in Python with the same ``render_*`` methods and column
 attributes, inspecting each render method once per table instead of once per cell.
+Pinned rows are not rendered (no table of ours has them).
 """
 
 from __future__ import annotations
@@ -41,8 +42,10 @@ class FastRowsMixin:
             else:
                 accepted = {p.name for p in parameters}
             fixed = {"column": bound.column, "bound_column": bound, "table": self}
+            accessor = A(bound.accessor)
             plans.append((
-                A(bound.accessor), bound.column.empty_values, bound.default, render,
+                accessor, _plain_attribute(accessor), bound.column.empty_values,
+                bound.default, render,
                 {k: v for k, v in fixed.items() if k in accepted},
                 "value" in accepted, "record" in accepted, "bound_row" in accepted,
                 bound.attrs["td"].as_html(),
@@ -52,16 +55,25 @@ class FastRowsMixin:
     def rows_html(self):
         """The ``<tr>`` of every record of the current page, as safe HTML."""
         page = getattr(self, "page", None)  # a page of BoundRows, or all the data
-        records = (row.record for row in page.object_list) if page is not None else self.data
+        # the page's records, without building a BoundRow for each
+        records = page.object_list.data if page is not None else self.data
         plans = self._cell_plans()
         for index, record in enumerate(records):
             cells = []
-            for (accessor, empty, default, render, fixed, wants_value, wants_record, wants_row,
-                 td) in plans:
-                try:
-                    value = accessor.resolve(record)
-                except (AttributeError, KeyError, IndexError, TypeError, ValueError):
-                    value = None
+            for (accessor, attribute, empty, default, render, fixed, wants_value, wants_record,
+                 wants_row, td) in plans:
+                # A plain attribute of a model instance is read directly; anything else
+                # (dicts, paths, callables) goes through the accessor as django-tables2 does.
+                value = _MISSING
+                if attribute is not None and not isinstance(record, dict):
+                    value = getattr(record, attribute, _MISSING)
+                    if callable(value):
+                        value = _MISSING
+                if value is _MISSING:
+                    try:
+                        value = accessor.resolve(record)
+                    except (AttributeError, KeyError, IndexError, TypeError, ValueError):
+                        value = None
                 if value in empty:
                     content = default
                 else:
@@ -80,6 +92,17 @@ class FastRowsMixin:
                 cells.append(f"<td {td}>{content}</td>")
             row_class = "odd" if index % 2 else "even"
             yield SafeString(f'<tr class="{row_class}">{"".join(cells)}</tr>')
+
+
+_MISSING = object()
+
+
+def _plain_attribute(accessor) -> str | None:
+    """The attribute name of an accessor of one plain name, else None."""
+    name = str(accessor)
+    if not name or name.isdigit() or any(sep in name for sep in (".", "__")):
+        return None
+    return name
 
 
 class LocalDateTimeColumn(Column):

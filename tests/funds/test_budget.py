@@ -3,7 +3,13 @@ from decimal import Decimal
 import pytest
 
 from funds.models import FundYear
-from funds.selectors import allocation_queryset, budget_check, budget_check_from_counts
+from funds.selectors import (
+    allocation_queryset,
+    budget_check,
+    budget_check_from_counts,
+    category_counts,
+    year_category_counts,
+)
 from townships.models import Category
 
 
@@ -52,3 +58,45 @@ def test_surplus_when_the_fund_covers_the_standards():
 def test_a_township_without_category_gets_nothing(category):
     year = FundYear(year=2032, special_fund=Decimal("0"))
     assert year.allocation_for(category) == Decimal("0.00")
+
+
+def _counts_by_join(year):
+    return category_counts(allocation_queryset(FundYear(year=year)))
+
+
+def test_whole_year_counts_equal_the_joined_counts_around_units_out_of_service(demo):
+    from django.utils import timezone
+
+    from townships.models import Township, TownshipCategory
+
+    now = timezone.now()
+    # a unit abolished after 2019 that still has a 2020 category, one opened only in 2021
+    # with a 2020 category set in advance, and two units in service without a category
+    gone = Township.objects.create(code="900000001", name="撤并乡", kind="township",
+                                   last_year=2019)
+    later = Township.objects.create(code="900000002", name="新设乡", kind="township",
+                                    first_year=2021)
+    for township in (gone, later):
+        TownshipCategory.objects.create(township=township, year=2020, category=1,
+                                        source="manual", changed_at=now)
+    for code in ("900000003", "900000004"):
+        Township.objects.create(code=code, name=f"未分类{code}", kind="town")
+    expected = _counts_by_join(2020)
+    assert expected == {1: 20, 2: 16, 3: 16, None: 2}
+    assert year_category_counts(2020) == expected
+    # a year with townships but no categories at all, and one before any township
+    assert year_category_counts(2021) == _counts_by_join(2021) == {None: 55}
+    assert budget_check(demo).counts == {1: 20, 2: 16, 3: 16}
+    assert budget_check(demo).uncategorised == 2
+
+
+def test_whole_year_counts_after_the_merger(demo, admin_user):
+    from django.core.management import call_command
+
+    from funds import services
+
+    services.reclassification_apply(year=2020, acting_user=admin_user)
+    call_command("apply_merger")
+    for year in (2020, 2021):
+        assert year_category_counts(year) == _counts_by_join(year)
+    assert sum(year_category_counts(2021).values()) == 31
