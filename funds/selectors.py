@@ -11,7 +11,6 @@ from django.db.models import (
     Count,
     DecimalField,
     F,
-    FilteredRelation,
     IntegerField,
     OuterRef,
     Q,
@@ -30,20 +29,15 @@ from wanyuan.money import cents_to_yuan, rate, to_yuan
 def allocation_queryset(fund_year: FundYear):
     """Townships in service in the year with category, rank, score and standard.
 
-    One query whatever the number of townships. The year's category and result are LEFT
-    JOINs (FilteredRelation; each is unique per township and year), which the database
-    can hash-join when it counts or sums over every township. The standard is annotated
+    One query whatever the number of townships; the year's category and result are the
+    LEFT JOINs of ``Township.objects.in_service_with_year``. The standard is annotated
     so that the table can sort on money in the database; amounts shown are computed in
     Python from the fund year (see :class:`funds.tables.AllocationTable`).
     """
     year = fund_year.year
     money = DecimalField(max_digits=14, decimal_places=2)
     return (
-        Township.objects.in_service(year)
-        .annotate(
-            year_category=FilteredRelation("categories", condition=Q(categories__year=year)),
-            year_result=FilteredRelation("assessments", condition=Q(assessments__year=year)),
-        )
+        Township.objects.in_service_with_year(year)
         .annotate(
             category=F("year_category__category"),
             category_source=F("year_category__source"),

@@ -36,6 +36,17 @@ class TownshipQuerySet(models.QuerySet):
             Q(last_year__isnull=True) | Q(last_year__gte=year),
         )
 
+    def in_service_with_year(self, year: int):
+        """Townships in service in the year, joined to that year's category and result
+        as ``year_category`` and ``year_result``: LEFT JOINs (each is unique per township
+        and year) that the database can hash-join over every township."""
+        return self.in_service(year).annotate(
+            year_category=models.FilteredRelation(
+                "categories", condition=Q(categories__year=year)),
+            year_result=models.FilteredRelation(
+                "assessments", condition=Q(assessments__year=year)),
+        )
+
 
 class Township(models.Model):
     code = models.CharField(_("official code"), max_length=12, unique=True)

@@ -13,7 +13,6 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import FilteredRelation, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -195,13 +194,10 @@ def assessment_results_replace(
 def reclassification_entries(year: int) -> list[rules.Entry]:
     """The rule's input for a year: every township in service with category and rank.
 
-    One query: the year's category and result are LEFT JOINs (each is unique per
-    township and year).
+    One query: the year's category and result are LEFT JOINs.
     """
-    rows = Township.objects.in_service(year).annotate(
-        year_category=FilteredRelation("categories", condition=Q(categories__year=year)),
-        year_result=FilteredRelation("assessments", condition=Q(assessments__year=year)),
-    ).values_list("pk", "year_category__category", "year_result__rank", "name")
+    rows = Township.objects.in_service_with_year(year).values_list(
+        "pk", "year_category__category", "year_result__rank", "name")
     return [rules.Entry(*row) for row in rows]
 
 
