@@ -1,5 +1,5 @@
 from django.conf import settings
-from django.db import models
+from django.db import connection, models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -297,3 +297,49 @@ class TownshipClerk(models.Model):
 
     def __str__(self):
         return f"{self.user} @ {self.township}"
+
+
+class DataVersion(models.Model):
+    """A token that changes with every write of townships or their categories.
+
+    Database triggers (migration ``townships.0003``) replace the token of the one row
+    after each writing statement, inside the writing transaction, whatever wrote: the
+    ORM, a bulk COPY, the admin, a command or plain SQL, so no write path can forget it.
+    Readers key caches of figures derived from townships and categories on it
+    (``funds.selectors.year_category_counts``): a cached figure is used only while the
+    token it was computed under is current. The token is random, so a state rolled back
+    never hands its token to a later one.
+    """
+
+    token = models.CharField(max_length=32)
+
+    class Meta:
+        verbose_name = _("data version")
+        verbose_name_plural = _("data versions")
+
+    def __str__(self):
+        return self.token
+
+    @classmethod
+    def token_subquery(cls):
+        """The current token as a subquery: read in the same round trip as other rows."""
+        return models.Subquery(cls.objects.filter(pk=1).values("token")[:1])
+
+    @classmethod
+    def touch(cls) -> None:
+        """Change the token now, in the current transaction, as a write would.
+
+        On PostgreSQL that locks the version row until the transaction ends. A writer
+        that locks category rows before writing them calls this first: the version row
+        is then always locked before those rows, so two concurrent writers wait for
+        each other in one order instead of deadlocking. SQLite lets one writer in at a
+        time, so there is nothing to order, and its triggers change the token anyway.
+        """
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT townships_data_version_touch()")
+
+    @classmethod
+    def current(cls) -> str | None:
+        """The current token; None where the row does not exist (nothing to key on)."""
+        return cls.objects.filter(pk=1).values_list("token", flat=True).first()

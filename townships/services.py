@@ -23,6 +23,7 @@ from townships.models import (
     Category,
     CategoryChange,
     CategorySource,
+    DataVersion,
     Reclassification,
     Township,
     TownshipCategory,
@@ -83,6 +84,7 @@ def township_category_set(
             _("%(township)s is not in service in %(year)s.") % {"township": township, "year": year}
         )
     with transaction.atomic():
+        DataVersion.touch()  # before the row lock: see DataVersion.touch
         now = timezone.now()
         current = (
             TownshipCategory.objects.select_for_update()
