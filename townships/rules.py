@@ -11,6 +11,7 @@ from collections import Counter
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import NamedTuple
 
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -30,16 +31,16 @@ class Move(StrEnum):
     CONFLICT = "conflict"  # in both zones: an error, nothing moves
 
 
-@dataclass(frozen=True)
-class Entry:
+# Entries and decisions are named tuples: at 40,000 townships building frozen
+# dataclasses took a third of the rule's time.
+class Entry(NamedTuple):
     key: Hashable
     category: int | None
     rank: int | None
     label: str = ""
 
 
-@dataclass(frozen=True)
-class Decision:
+class Decision(NamedTuple):
     key: Hashable
     label: str
     rank: int | None
@@ -156,39 +157,34 @@ def reclassify(entries: Iterable[Entry], *, promote_count: int, demote_count: in
     for rank in sorted(rank_counts):
         better_than[rank] = seen
         seen += rank_counts[rank]
+    first, third = int(Category.FIRST), int(Category.THIRD)
     decisions = []
-    for entry in entries:
-        if entry.rank is None:
-            decisions.append(Decision(
-                entry.key, entry.label, None, entry.category, entry.category,
-                Move.UNRANKED, ranked_count,
-            ))
+    append = decisions.append
+    for key, old, rank, label in entries:
+        if rank is None:
+            append(Decision(key, label, None, old, old, Move.UNRANKED, ranked_count))
             continue
-        better = better_than[entry.rank]
-        ties = rank_counts[entry.rank]
+        better = better_than[rank]
+        ties = rank_counts[rank]
         worse = ranked_count - better - ties
         in_promotion = better < promote_count
         in_demotion = worse + ties <= demote_count
         # Both zones at once is only possible when promote + demote exceeds the ranked
         # count, which is reported above; such a township does not move.
-        old = entry.category
         new = old
         if old is None:
             move = Move.KEPT
         elif in_promotion and in_demotion:
             move = Move.CONFLICT
         elif in_promotion:
-            move = Move.KEPT_AT_TOP if old == Category.FIRST else Move.PROMOTED
-            new = max(Category.FIRST, old - 1)
+            move = Move.KEPT_AT_TOP if old == first else Move.PROMOTED
+            new = max(first, old - 1)
         elif in_demotion:
-            move = Move.KEPT_AT_BOTTOM if old == Category.THIRD else Move.DEMOTED
-            new = min(Category.THIRD, old + 1)
+            move = Move.KEPT_AT_BOTTOM if old == third else Move.DEMOTED
+            new = min(third, old + 1)
         else:
             move = Move.KEPT
-        decisions.append(Decision(
-            entry.key, entry.label, entry.rank, old, int(new) if new is not None else None,
-            move, ranked_count,
-        ))
+        append(Decision(key, label, rank, old, new, move, ranked_count))
 
     return Result(
         decisions=tuple(decisions),

@@ -196,9 +196,10 @@ def assessment_results_replace(
 def reclassification_entries(year: int) -> list[rules.Entry]:
     """The rule's input for a year: every township in service with category and rank.
 
-    One query: the year's category and result are LEFT JOINs.
+    One query: the year's category and result are LEFT JOINs, in no order (the rule
+    sorts by rank), so that the database may hash-join them.
     """
-    rows = Township.objects.in_service_with_year(year).values_list(
+    rows = Township.objects.in_service_with_year(year).order_by().values_list(
         "pk", "year_category__category", "year_result__rank", "name")
     return [rules.Entry(*row) for row in rows]
 
@@ -266,11 +267,12 @@ def reclassification_apply(
             )
         actor_id = acting_user.pk if acting_user is not None else None
         stored_now = connection.ops.adapt_datetimefield_value(now)
+        source = CategorySource.RECLASSIFICATION.value
         _insert_rows(
             TownshipCategory,
             ["township", "year", "category", "source", "reason", "changed_by", "changed_at"],
-            [(d.key, target, d.new_category, CategorySource.RECLASSIFICATION.value,
-              reasons[d.key], actor_id, stored_now) for d in decisions],
+            [(d.key, target, d.new_category, source, reasons[d.key], actor_id, stored_now)
+             for d in decisions],
         )
         # One translated pattern for every audit row, not one translation per township.
         pattern = _stored_text(
@@ -279,8 +281,7 @@ def reclassification_apply(
             CategoryChange,
             ["township", "year", "old_category", "new_category", "source", "reason",
              "changed_by", "changed_at", "reclassification"],
-            [(d.key, target, d.old_category, d.new_category,
-              CategorySource.RECLASSIFICATION.value,
+            [(d.key, target, d.old_category, d.new_category, source,
               pattern % {"reason": reasons[d.key], "p": promote_count, "q": demote_count},
               actor_id, stored_now, record.pk) for d in decisions],
         )
