@@ -114,19 +114,23 @@ def category_counts(queryset) -> dict[int | None, int]:
 
 
 COUNTS_CACHE_SECONDS = 60 * 60
+#: The default of ``version`` arguments: not read yet (None is a version read: no token).
+UNREAD = object()
 
 
-def year_category_counts(year: int, version: str | None = None) -> dict[int | None, int]:
+def year_category_counts(year: int, version=UNREAD) -> dict[int | None, int]:
     """Townships in service per category in a whole year, cached per data version.
 
     The counts change only when townships or categories are written, and every such
     write changes ``DataVersion`` in its own transaction; so the counts are kept in the
     cache under the year and the token, and a token that changed is never read again.
     Pass ``version`` when it was read already (the allocation page reads it with the
-    fund years); without one the token is read here. At 40,000 townships counting costs
-    more than the rest of the allocation page (docs/performance.md).
+    fund years; None when there was no token to read, as inside the transaction that
+    wrote on PostgreSQL: then the counts are not cached); without one it is read here.
+    At 40,000 townships counting costs more than the rest of the allocation page
+    (docs/performance.md).
     """
-    if version is None:
+    if version is UNREAD:
         version = DataVersion.current()
     if version is None:  # no token to key on: count every time
         return _count_year_categories(year)
@@ -174,8 +178,7 @@ def _count_year_categories(year: int) -> dict[int | None, int]:
     return counts
 
 
-def budget_check(fund_year: FundYear, queryset=None, version: str | None = None
-                 ) -> BudgetCheck:
+def budget_check(fund_year: FundYear, queryset=None, version=UNREAD) -> BudgetCheck:
     """The budget check of the given allocation rows; of the whole year by default
     (``version``: the data version, when already read; see year_category_counts)."""
     counts = (year_category_counts(fund_year.year, version) if queryset is None
@@ -321,7 +324,7 @@ def execution_totals(fund_year: FundYear, queryset=None,
     )
 
 
-def allocation_summary(fund_year: FundYear, queryset=None, version: str | None = None
+def allocation_summary(fund_year: FundYear, queryset=None, version=UNREAD
                        ) -> tuple[BudgetCheck, TownshipBudget]:
     """The budget check and the execution of the given allocation rows (of the whole
     year when ``queryset`` is None, its counts cached per data ``version``), in at most

@@ -140,7 +140,7 @@ def _fund_year_and_years(year: int) -> tuple[FundYear, list[int], str | None]:
     cached counts of the budget check), from one query: the fund years are a small
     table, and the version is read once for all of them."""
     fund_years = list(FundYear.objects.order_by("year")
-                      .annotate(data_version=DataVersion.token_subquery()))
+                      .annotate(data_version=DataVersion.token_expression()))
     fund_year = next((fy for fy in fund_years if fy.year == year), None)
     if fund_year is None:
         raise Http404(_("There is no fund year %(year)s.") % {"year": year})

@@ -16,7 +16,9 @@ Times are the median of BENCH_REPEAT (3) runs, except django-tables2's export an
 40,000, the one-save-per-township baseline, which run once. The two pages take turns
 request by request.
 
-Run as `python tests/bench/bench.py`; it prints one table at the end.
+Run as `python tests/bench/bench.py`; it prints one table at the end. With `--explain`
+and DATABASE_URL set to a PostgreSQL database filled by generate_synthetic, it prints the
+query plans of the main queries instead.
 """
 
 from __future__ import annotations
@@ -123,9 +125,9 @@ def measure():
     results.append(("pages: requests/s (1 worker)", f"{rps['allocation page']:.1f}",
                     f"{rps['admin changelist']:.1f}",
                     f"{rps['allocation page'] / rps['admin changelist']:.2f}×"))
-    results.append(("pages: queries/request", queries["allocation page"],
-                    queries["admin changelist"],
-                    f"{queries['allocation page'] / queries['admin changelist']:.2f}×"))
+    for i, when in enumerate(("pages: queries/request", "pages: queries, first after a write")):
+        ours, admin = queries["allocation page"][i], queries["admin changelist"][i]
+        results.append((when, ours, admin, f"{ours / admin:.2f}×"))
     results += _exports()
     results += _reclassification(user)
     print(json.dumps(results))
@@ -172,6 +174,9 @@ def _requests_per_second(pages, cookie):
 
 
 def _queries(url, user):
+    """(queries of a repeated request, of the first request after a write): the page's
+    counts per category are cached until townships or categories change."""
+    from django.core.cache import cache
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
@@ -179,9 +184,14 @@ def _queries(url, user):
     client = Client()
     client.force_login(user)
     client.get(url)
-    with CaptureQueriesContext(connection) as captured:
-        assert client.get(url).status_code == 200
-    return len(captured)
+    counted = []
+    for clear in (False, True):
+        if clear:
+            cache.clear()
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        counted.append(len(captured))
+    return counted
 
 
 def _timed(function, *, memory=True, repeat=1, between=None):
@@ -261,7 +271,7 @@ def _exports():
 
 
 def _reclassification(user):
-    from django.db import transaction
+    from django.db import connection, transaction
     from django.utils import timezone
 
     from funds import services
@@ -276,11 +286,15 @@ def _reclassification(user):
     )
 
     def clean():
+        """Undo an application, then VACUUM: each run meets the tables as a yearly
+        operation does, not full of the dead rows of the run before."""
         CategoryChange.objects.filter(year=2021).delete()
         TownshipCategory.objects.filter(year=2021).delete()
         Reclassification.objects.all().delete()
         AuditEvent.objects.all().delete()
         FundYear.objects.filter(year=2021).delete()
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM")
 
     def real():
         services.reclassification_apply(year=2020, acting_user=user)
@@ -303,6 +317,7 @@ def _reclassification(user):
                                changed_by=user, changed_at=now).save()
 
     # median of REPEAT runs each, but one of the slow baseline at the largest size
+    clean()
     t_real = _timed(real, memory=False, repeat=REPEAT, between=clean)[0]
     naive_repeat = REPEAT if TownshipCategory.objects.filter(year=2020).count() <= 5000 else 1
     t_naive = _timed(one_save_each, memory=False, repeat=naive_repeat, between=clean)[0]
@@ -310,9 +325,56 @@ def _reclassification(user):
              f"{t_naive:.3f}", f"{t_naive / t_real:.1f}× faster")]
 
 
+def explain():
+    """EXPLAIN (ANALYZE) of the main queries of 2020 in the database of DATABASE_URL (a
+    PostgreSQL one filled by generate_synthetic): the plans of docs/performance.md."""
+    import django
+
+    django.setup()
+    from django.db import connection
+
+    from funds.models import FundYear
+    from funds.selectors import (
+        _count_year_categories,
+        allocation_queryset,
+        execution_totals,
+        with_spending,
+    )
+    from townships.services import reclassification_entries
+
+    fund_year = FundYear.objects.get(year=2020)
+    plans = {}
+
+    def capture(title, run):
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as captured:
+            run()
+        sql = captured.captured_queries[-1]["sql"]
+        with connection.cursor() as cursor:
+            cursor.execute(f"EXPLAIN (ANALYZE, COSTS OFF) {sql}")
+            plans[title] = "\n".join(row[0] for row in cursor.fetchall())
+
+    rows = with_spending(allocation_queryset(fund_year), 2020).order_by("code")
+    capture("allocation page: the 100 rows of a page", lambda: list(rows[:100]))
+    capture("allocation page: townships per category (when not cached)",
+            lambda: _count_year_categories(2020))
+    capture("allocation page: spending sums", lambda: execution_totals(fund_year))
+    capture("CSV export: every row", lambda: list(
+        allocation_queryset(fund_year).order_by("code").values_list(
+            "code", "name", "kind", "category", "rank", "standard_amount")))
+    capture("reclassification: every township with category and rank",
+            lambda: reclassification_entries(2020))
+    for title, plan in plans.items():
+        print(f"### {title}\n\n```\n{plan}\n```\n")
+
+
 if __name__ == "__main__":
     if "--measure" in sys.argv:
         sys.path.insert(0, str(ROOT))
         measure()
+    elif "--explain" in sys.argv:
+        sys.path.insert(0, str(ROOT))
+        explain()
     else:
         run_all()

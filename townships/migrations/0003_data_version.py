@@ -5,19 +5,29 @@ import uuid
 from django.db import migrations, models
 
 # The token changes with every write of townships and categories, inside the writing
-# transaction: a statement-level trigger on PostgreSQL (one update of the version row for
-# a bulk COPY of 40,000 rows), row-level triggers on SQLite, which has no other kind.
+# transaction. On PostgreSQL a statement-level trigger changes it once per transaction
+# (updating one row for every statement would make a loop of 40,000 saves quadratic: an
+# open transaction cannot prune the row's old versions) and records that transaction, in
+# which DataVersion reads no token, so nothing is cached between two of its writes. SQLite
+# has only row-level triggers; its rows are updated in place.
 # See townships.models.DataVersion.
 TABLES = ("townships_township", "townships_townshipcategory")
 
 POSTGRESQL = [
     """
-    CREATE FUNCTION townships_data_version_touch() RETURNS void LANGUAGE sql AS $$
-        -- After every writing statement, not once per transaction: counts cached
-        -- between two writes of one transaction must not outlive the second.
-        INSERT INTO townships_dataversion (id, token)
-        VALUES (1, replace(gen_random_uuid()::text, '-', ''))
-        ON CONFLICT (id) DO UPDATE SET token = EXCLUDED.token
+    CREATE FUNCTION townships_data_version_touch() RETURNS void LANGUAGE plpgsql AS $$
+    BEGIN
+        IF current_setting('townships.data_version_touched', true)
+                IS DISTINCT FROM 'on' THEN
+            INSERT INTO townships_dataversion (id, token, transaction_id)
+            VALUES (1, replace(gen_random_uuid()::text, '-', ''),
+                    pg_current_xact_id()::text::bigint)
+            ON CONFLICT (id) DO UPDATE
+                SET token = EXCLUDED.token, transaction_id = EXCLUDED.transaction_id;
+            -- until the transaction ends (or the savepoint it is in is rolled back)
+            PERFORM set_config('townships.data_version_touched', 'on', true);
+        END IF;
+    END
     $$
     """,
     """
@@ -84,6 +94,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('token', models.CharField(max_length=32)),
+                ('transaction_id', models.BigIntegerField(blank=True, null=True)),
             ],
             options={
                 'verbose_name': 'data version',
