@@ -65,9 +65,10 @@ def _require(user, permission: str, township=None):
 
 
 def _locked(expenditure: Expenditure) -> Expenditure:
-    """The expenditure re-read under a row lock, so two clicks cannot both act."""
-    return Expenditure.objects.select_for_update().select_related("township").get(
-        pk=expenditure.pk)
+    """The expenditure re-read under a row lock, so two clicks cannot both act; its
+    township is read with it but not locked (``of``), as a join would otherwise be."""
+    return Expenditure.objects.select_for_update(of=("self",)).select_related(
+        "township").get(pk=expenditure.pk)
 
 
 def _move(expenditure: Expenditure, to_status: str, *, acting_user, note: str = ""):
@@ -206,8 +207,10 @@ def expenditure_approve(*, expenditure: Expenditure, acting_user,
                         override_reason: str = "") -> list[str]:
     """Approve a submitted expenditure; the four rules of DOMAIN.md are checked here."""
     # Lock the township first: approvals of one township are serialised, so two
-    # approvers cannot both spend the same remaining budget.
-    Township.objects.select_for_update().get(pk=expenditure.township_id)
+    # approvers cannot both spend the same remaining budget. FOR NO KEY UPDATE: rows
+    # written meanwhile that refer to the township (their foreign-key checks take a key
+    # share lock) need not wait for the approval.
+    Township.objects.select_for_update(no_key=True).get(pk=expenditure.township_id)
     expenditure = _locked(expenditure)
     _require(acting_user, "funds.approve_expenditure", expenditure.township)
     _expect(expenditure, Status.SUBMITTED)

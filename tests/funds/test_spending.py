@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 
 from funds import spending
@@ -542,7 +542,6 @@ def test_ledger_remaining_after_each_line_and_exports(client, spent, finance_use
 @pytest.mark.parametrize("url", ["/approvals/", "/execution/2020/", "/inspections/",
                                  "/ledger/511781100/2020/"])
 def test_spending_pages_query_counts_are_pinned(client, spent, admin_user, url):
-    from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     login(client, admin_user)
@@ -560,7 +559,6 @@ def test_spending_pages_query_counts_are_pinned(client, spent, admin_user, url):
 
 
 def test_detail_and_print_pages_query_counts_are_pinned(client, spent, admin_user, staff_user):
-    from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     expenditure = Expenditure.objects.filter(township=spent[0]).first()
@@ -586,3 +584,42 @@ def test_detail_and_print_pages_query_counts_are_pinned(client, spent, admin_use
         with CaptureQueriesContext(connection) as captured:
             assert client.get(url).status_code == 200
         assert len(captured) == small[url] <= 20, url
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'",
+                    reason="row locks across two connections need PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+def test_an_approval_in_progress_does_not_hold_up_writes_referring_to_its_township(
+        taiping, clerk_user, staff_user):
+    """The approval locks its township against other approvals only: a category or an
+    expenditure written for that township meanwhile (their foreign-key checks) goes on."""
+    import threading
+
+    from django.db import connections
+    from django.utils import timezone
+
+    from townships.models import TownshipCategory
+
+    expenditure = _submitted(taiping, clerk_user)
+    outcome = []
+
+    def write_for_the_same_township():
+        try:
+            with connections["default"].cursor() as cursor:
+                cursor.execute("SET lock_timeout = '3s'")
+            TownshipCategory.objects.create(township=taiping, year=2031, category=2,
+                                            source="manual", changed_at=timezone.now())
+            _new(taiping, clerk_user)
+            outcome.append("written")
+        except Exception as exc:  # noqa: BLE001 - the lock timeout, reported below
+            outcome.append(repr(exc))
+        finally:
+            connections.close_all()
+
+    with transaction.atomic():
+        spending.expenditure_approve(expenditure=expenditure, acting_user=staff_user)
+        writer = threading.Thread(target=write_for_the_same_township)
+        writer.start()
+        writer.join()
+    assert outcome == ["written"]
+    assert Expenditure.objects.get(pk=expenditure.pk).status == S.APPROVED
