@@ -99,3 +99,19 @@ def test_a_year_that_is_not_a_number_is_refused_clearly(client, demo, staff_user
     response = client.get(reverse("overview"), {"year": year})
     assert response.status_code == 404
     assert f"“{year}”不是有效年度" in response.content.decode()
+
+
+@pytest.mark.parametrize("sort, kept", [
+    (".xls", ()), ("name.x", ()), (["nonsense", "-rank"], ("-rank",)), ("-rank", ("-rank",)),
+])
+def test_a_sort_by_an_unknown_name_is_ignored_without_a_library_warning(
+        client, demo, staff_user, sort, kept):
+    import warnings
+
+    login(client, staff_user)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        response = client.get(reverse("allocation-list", args=[2020]), {"sort": sort})
+    assert response.status_code == 200
+    assert tuple(response.context["table"].order_by) == kept
+    assert not [w for w in caught if issubclass(w.category, DeprecationWarning)]
