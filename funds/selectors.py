@@ -23,7 +23,13 @@ from django.db.models import (
 from django.db.models.functions import Cast, Round
 
 from funds.models import FundYear
-from townships.models import Category, DataVersion, Township, TownshipCategory
+from townships.models import (
+    Category,
+    DataVersion,
+    Township,
+    TownshipCategory,
+    out_of_service,
+)
 from wanyuan.money import cents_to_yuan, rate, to_yuan
 
 
@@ -151,8 +157,6 @@ def _count_year_categories(year: int) -> dict[int | None, int]:
     service that year (few), and the townships in service; those in service without a
     category are the difference.
     """
-    out_of_service = Q(township__first_year__gt=year) | Q(township__last_year__lt=year)
-
     def per_category(queryset, sign):
         return (queryset.order_by().values("category")
                 .annotate(sign=Value(sign), n=Count("*")).values_list("sign", "category", "n"))
@@ -165,8 +169,9 @@ def _count_year_categories(year: int) -> dict[int | None, int]:
     )
     counts: dict[int | None, int] = {}
     total = 0
+    of_units_out_of_service = year_categories.filter(out_of_service(year, "township__"))
     for sign, category, n in per_category(year_categories, 1).union(
-            per_category(year_categories.filter(out_of_service), -1), in_service, all=True):
+            per_category(of_units_out_of_service, -1), in_service, all=True):
         if sign == 0:
             total = n
         else:

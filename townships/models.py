@@ -30,6 +30,12 @@ class CategorySource(models.TextChoices):
     RECLASSIFICATION = "reclassification", _("Yearly reclassification")
 
 
+def out_of_service(year: int, prefix: str = "") -> Q:
+    """Townships not in service in the year, as a condition on the township reached
+    through ``prefix`` (e.g. ``"township__"``): opened later or closed before."""
+    return Q(**{f"{prefix}first_year__gt": year}) | Q(**{f"{prefix}last_year__lt": year})
+
+
 class TownshipQuerySet(models.QuerySet):
     def in_service(self, year: int):
         return self.filter(
