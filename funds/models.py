@@ -167,6 +167,11 @@ class CollectiveDecision(models.Model):
         _("minutes reference"), max_length=100, blank=True,
         help_text=_("The number or title of the minutes; or attach the minutes."))
     minutes_file = models.FileField(_("minutes"), upload_to="decisions/%Y/", blank=True)
+    amount = models.DecimalField(
+        _("amount decided (yuan)"), max_digits=14, decimal_places=2,
+        help_text=_("The amount the meeting decided: the decision covers spending up to it."),
+    )
+    purpose = models.TextField(_("purpose decided"), blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), on_delete=models.PROTECT,
         related_name="+",
@@ -183,10 +188,20 @@ class CollectiveDecision(models.Model):
                 name="decision_has_minutes",
                 violation_error_message=_("Give the minutes reference or attach the minutes."),
             ),
+            models.CheckConstraint(
+                condition=Q(amount__gt=0), name="decision_amount_positive",
+                violation_error_message=_("The amount must be positive."),
+            ),
         ]
 
     def __str__(self):
         return f"{self.get_meeting_type_display()} {self.meeting_date:%Y-%m-%d}"
+
+    def covers(self, expenditure, *, on) -> bool:
+        """Whether this decision allows approving the expenditure as it is now, on a day:
+        the same township, at least its amount, and a meeting held by that day."""
+        return (self.township_id == expenditure.township_id
+                and self.amount >= expenditure.amount and self.meeting_date <= on)
 
 
 class Expenditure(models.Model):
@@ -239,10 +254,14 @@ class Expenditure(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("approved by"), null=True, blank=True,
         on_delete=models.PROTECT, related_name="+",
     )
-    approved_amount = models.DecimalField(
-        _("approved amount (yuan)"), max_digits=14, decimal_places=2, null=True, blank=True,
-        help_text=_("The amount as approved: a returned expenditure whose amount changes "
-                    "goes through approval again."),
+    approved_values = models.JSONField(
+        _("as approved"), null=True, blank=True, editable=False,
+        help_text=_("What the approval covered: a returned expenditure that differs from "
+                    "it in anything goes through approval again."),
+    )
+    last_edited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("last changed by"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="+",
     )
 
     class Meta:
@@ -263,12 +282,17 @@ class Expenditure(models.Model):
                 condition=Q(amount__gt=0), name="expenditure_amount_positive",
                 violation_error_message=_("The amount must be positive."),
             ),
-            # The four-eyes rule, held by the database as well as the service.
+            # The four-eyes rule, held by the database as well as the service (which also
+            # refuses anyone who changed it since its last approval, from the history).
             models.CheckConstraint(
-                condition=Q(approved_by__isnull=True) | Q(submitted_by__isnull=True)
-                | ~Q(approved_by=models.F("submitted_by")),
-                name="expenditure_not_self_approved",
-                violation_error_message=_("Nobody approves an expenditure they submitted."),
+                condition=Q(approved_by__isnull=True) | (
+                    ~Q(approved_by=models.F("created_by"))
+                    & (Q(submitted_by__isnull=True) | ~Q(approved_by=models.F("submitted_by")))
+                    & (Q(last_edited_by__isnull=True)
+                       | ~Q(approved_by=models.F("last_edited_by")))),
+                name="expenditure_four_eyes",
+                violation_error_message=_("Nobody approves an expenditure they created, "
+                                          "submitted or changed."),
             ),
         ]
 
@@ -283,6 +307,20 @@ class Expenditure(models.Model):
     def is_editable(self) -> bool:
         return self.status in (self.Status.DRAFT, self.Status.RETURNED)
 
+    #: What an approval covers; a change of any of them needs a new approval.
+    APPROVED_FIELDS = ("township", "date", "amount", "category", "purpose", "payee")
+
+    def approval_values(self) -> dict[str, str]:
+        """The fields an approval covers, as stored in ``approved_values``."""
+        return {"township": str(self.township_id), "date": str(self.date),
+                "amount": str(to_yuan(self.amount)), "category": str(self.category_id),
+                "purpose": self.purpose, "payee": self.payee}
+
+    @property
+    def approval_stands(self) -> bool:
+        return (self.approved_by_id is not None
+                and self.approved_values == self.approval_values())
+
 
 class ExpenditureTransition(models.Model):
     """Every change of an expenditure's state, with who, when and why; append-only."""
@@ -295,6 +333,10 @@ class ExpenditureTransition(models.Model):
                                    blank=True)
     to_status = models.CharField(_("to"), max_length=12, choices=Expenditure.Status.choices)
     note = models.TextField(_("note"), blank=True)
+    changes = models.JSONField(
+        _("changes"), default=dict, blank=True,
+        help_text=_("Each changed field with its old and new value."),
+    )
     amount = models.DecimalField(_("amount (yuan)"), max_digits=14, decimal_places=2)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.PROTECT,

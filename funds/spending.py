@@ -5,28 +5,36 @@ Every function takes keyword arguments and ``acting_user``, runs in one transact
 checks the rule it is responsible for on the server, and records who did what and when.
 Nothing here deletes a row.
 
-States of an expenditure::
+What may happen to an expenditure is one table, :data:`TRANSITIONS`, read by the services
+here and by the expenditure page's buttons (:func:`allowed`)::
 
     draft ──submit──▶ submitted ──approve──▶ approved ──reimburse──▶ reimbursed
       ▲                │   │                   │
       │             reject return ◀────────────┘ (back to the clerk)
       │                ▼   ▼
-      │          rejected  returned ──submit──▶ submitted (or approved again when the
-      │                                          amount is unchanged since approval)
+      │          rejected  returned ──submit──▶ submitted (or approved again when nothing
+      │                                          the approval covered has changed)
       └ void (with a reason) from draft, submitted, returned or approved
+
+Locks: every write of an expenditure locks its township's row first, then the
+expenditure's (:func:`_locked`), so that the budget checked under the lock is the budget
+that the write spends, and no two writes of one township take locks in another order.
 """
 
 from __future__ import annotations
 
 import os
 import uuid
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from funds.models import (
     CollectiveDecision,
@@ -42,13 +50,51 @@ from funds.models import (
 from funds.selectors import township_budget
 from townships.models import Township
 from townships.roles import own_township_id, sees_all_townships
-from wanyuan.money import format_wan, to_yuan
+from wanyuan.money import format_wan, format_yuan, to_yuan
 
 Status = Expenditure.Status
 
 
 class SpendingError(Exception):
     """An action the rules refuse; the message is for the user."""
+
+
+# --- The table of transitions ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One row of the table: from which states, with which permission, to which state
+    (None: the state stays), and whether the four-eyes rule applies."""
+
+    sources: frozenset[str]
+    permission: str
+    target: str | None
+    four_eyes: bool = False
+
+
+EDITABLE = frozenset({Status.DRAFT, Status.RETURNED})
+OPEN = EDITABLE | {Status.SUBMITTED, Status.APPROVED}
+
+#: action → its rules; the first rule whose permission the user holds decides.
+TRANSITIONS: dict[str, tuple[Rule, ...]] = {
+    "edit": (Rule(EDITABLE, "funds.change_expenditure", None),),
+    # to approved instead when the approval of a returned expenditure still stands
+    "submit": (Rule(EDITABLE, "funds.submit_expenditure", Status.SUBMITTED),),
+    "approve": (Rule(frozenset({Status.SUBMITTED}), "funds.approve_expenditure",
+                     Status.APPROVED, four_eyes=True),),
+    "return": (Rule(frozenset({Status.SUBMITTED, Status.APPROVED}),
+                    "funds.approve_expenditure", Status.RETURNED),),
+    "reject": (Rule(frozenset({Status.SUBMITTED}), "funds.approve_expenditure",
+                    Status.REJECTED, four_eyes=True),),
+    "reimburse": (Rule(frozenset({Status.APPROVED}), "funds.reimburse_expenditure",
+                       Status.REIMBURSED),),
+    # staff void any open one; a clerk only an own draft or returned one
+    "void": (Rule(OPEN, "funds.void_expenditure", Status.VOIDED),
+             Rule(EDITABLE, "funds.change_expenditure", Status.VOIDED)),
+    "voucher": (Rule(OPEN, "funds.add_voucher", None),),
+    "decision": (Rule(EDITABLE | {Status.SUBMITTED}, "funds.add_collectivedecision", None),),
+}
 
 
 def may_act_for(user, township) -> bool:
@@ -64,25 +110,78 @@ def _require(user, permission: str, township=None):
         raise PermissionDenied
 
 
+def excluded_approvers(expenditure: Expenditure) -> set[int]:
+    """Who may not approve or reject it: its creator, its submitter, and everyone who
+    changed it since its last approval (from the history)."""
+    last_approval = expenditure.transitions.filter(
+        to_status=Status.APPROVED).aggregate(last=Max("id"))["last"] or 0
+    editors = expenditure.transitions.filter(id__gt=last_approval).exclude(
+        changes={}).values_list("actor_id", flat=True)
+    return {expenditure.created_by_id, expenditure.submitted_by_id, *editors} - {None}
+
+
+def check(action: str, expenditure: Expenditure, user, *, excluded=None) -> Rule:
+    """The rule that lets ``user`` take ``action`` now; PermissionDenied when no rule of
+    the user's permissions and township applies, SpendingError (with the reason) when
+    the state or the four-eyes rule refuses. ``excluded``: excluded_approvers, if known."""
+    rule = next((r for r in TRANSITIONS[action] if user.has_perm(r.permission)), None)
+    if rule is None or not may_act_for(user, expenditure.township_id):
+        raise PermissionDenied
+    if expenditure.status not in rule.sources:
+        if action == "edit":
+            raise SpendingError(_("Only a draft or a returned expenditure can be changed; "
+                                  "ask the approver to return it first."))
+        raise SpendingError(_("This expenditure is %(status)s; that cannot be done now.")
+                            % {"status": expenditure.get_status_display()})
+    if rule.four_eyes:
+        if excluded is None:
+            excluded = excluded_approvers(expenditure)
+        if user.pk in excluded:
+            raise SpendingError(_("You created, submitted or changed this expenditure: "
+                                  "someone else approves or rejects it."))
+    return rule
+
+
+def allowed(action: str, expenditure: Expenditure, user, *, excluded=None) -> bool:
+    """Whether the page offers the action: exactly when :func:`check` lets it pass."""
+    try:
+        check(action, expenditure, user, excluded=excluded)
+    except (PermissionDenied, SpendingError):
+        return False
+    return True
+
+
+# --- Locks and records ---------------------------------------------------------------------
+
+
+def _lock_township(township_id: int) -> None:
+    """The township's row lock: every write that can move money of a township into the
+    budget waits here for the others. FOR NO KEY UPDATE: rows written meanwhile that refer
+    to the township (their foreign-key checks take a key-share lock) need not wait."""
+    Township.objects.select_for_update(no_key=True).filter(pk=township_id).first()
+
+
 def _locked(expenditure: Expenditure) -> Expenditure:
-    """The expenditure re-read under a row lock, so two clicks cannot both act; its
-    township is read with it but not locked (``of``), as a join would otherwise be."""
+    """The expenditure re-read under its township's lock and then its own row lock, in
+    this order on every path, so two clicks cannot both act and no two writes deadlock."""
+    township_id = Expenditure.objects.values_list("township_id", flat=True).get(
+        pk=expenditure.pk)
+    _lock_township(township_id)
     return Expenditure.objects.select_for_update(of=("self",)).select_related(
-        "township").get(pk=expenditure.pk)
+        "township", "category", "decision").get(pk=expenditure.pk, township_id=township_id)
+
+
+def _record(expenditure: Expenditure, to_status: str, *, acting_user, note: str = "",
+            changes=None) -> ExpenditureTransition:
+    return ExpenditureTransition.objects.create(
+        expenditure=expenditure, from_status=expenditure.status, to_status=to_status,
+        note=note, changes=changes or {}, amount=expenditure.amount, actor=acting_user,
+    )
 
 
 def _move(expenditure: Expenditure, to_status: str, *, acting_user, note: str = ""):
-    ExpenditureTransition.objects.create(
-        expenditure=expenditure, from_status=expenditure.status, to_status=to_status,
-        note=note, amount=expenditure.amount, actor=acting_user,
-    )
+    _record(expenditure, to_status, acting_user=acting_user, note=note)
     expenditure.status = to_status
-
-
-def _expect(expenditure: Expenditure, *statuses):
-    if expenditure.status not in statuses:
-        raise SpendingError(_("This expenditure is %(status)s; that cannot be done now.")
-                            % {"status": expenditure.get_status_display()})
 
 
 def _fund_year(year: int) -> FundYear:
@@ -101,6 +200,27 @@ def _check_amount(amount) -> Decimal:
     return amount
 
 
+def _check_in_service(township: Township, year: int):
+    if not township.in_service(year):
+        raise SpendingError(_("%(township)s is not in service in %(year)s.")
+                            % {"township": township, "year": year})
+
+
+def _check_category(category: SpendingCategory, current=None):
+    if category != current and not category.is_active:
+        raise SpendingError(_("The spending category “%(name)s” is no longer in use.")
+                            % {"name": category.name})
+
+
+def _is_large(expenditure: Expenditure, fund_year: FundYear) -> bool:
+    return expenditure.amount >= fund_year.large_spending_threshold
+
+
+def _decision_covers(expenditure: Expenditure) -> bool:
+    decision = expenditure.decision
+    return decision is not None and decision.covers(expenditure, on=timezone.localdate())
+
+
 # --- Expenditures -------------------------------------------------------------------
 
 
@@ -109,13 +229,9 @@ def expenditure_create(*, township: Township, date, amount: Decimal,
                        category: SpendingCategory, purpose: str, payee: str,
                        acting_user) -> Expenditure:
     _require(acting_user, "funds.add_expenditure", township)
-    if not category.is_active:
-        raise SpendingError(_("The spending category “%(name)s” is no longer in use.")
-                            % {"name": category.name})
+    _check_category(category)
     _fund_year(date.year)
-    if not township.in_service(date.year):
-        raise SpendingError(_("%(township)s is not in service in %(year)s.")
-                            % {"township": township, "year": date.year})
+    _check_in_service(township, date.year)
     expenditure = Expenditure(
         township=township, year=date.year, date=date, amount=_check_amount(amount),
         category=category, purpose=purpose, payee=payee, created_by=acting_user,
@@ -128,32 +244,59 @@ def expenditure_create(*, township: Township, date, amount: Decimal,
     return expenditure
 
 
+#: The labels of the fields a change is recorded for, in the history's order.
+FIELD_LABELS = {
+    "date": gettext_lazy("date"), "amount": gettext_lazy("amount (yuan)"),
+    "category": gettext_lazy("spending category"), "purpose": gettext_lazy("purpose"),
+    "payee": gettext_lazy("payee"), "township": gettext_lazy("township"),
+}
+
+
+def _shown(expenditure: Expenditure, field: str) -> str:
+    value = getattr(expenditure, field)
+    if field == "amount":
+        return str(to_yuan(value))
+    if field in ("category", "township"):
+        return value.name
+    return str(value)
+
+
 @transaction.atomic
 def expenditure_update(*, expenditure: Expenditure, acting_user, date, amount: Decimal,
                        category: SpendingCategory, purpose: str, payee: str) -> Expenditure:
-    """Change a draft or a returned expenditure; the year follows the date."""
+    """Change a draft or a returned expenditure; the year follows the date.
+
+    The history records each changed field with its old and new value. A change voids a
+    standing approval, and an amount beyond the collective decision detaches it."""
     expenditure = _locked(expenditure)
-    _require(acting_user, "funds.change_expenditure", expenditure.township)
-    if not expenditure.is_editable:
-        raise SpendingError(_("Only a draft or a returned expenditure can be changed; ask "
-                              "the approver to return it first."))
-    if category != expenditure.category and not category.is_active:
-        raise SpendingError(_("The spending category “%(name)s” is no longer in use.")
-                            % {"name": category.name})
+    check("edit", expenditure, acting_user)
+    _check_category(category, expenditure.category)
     _fund_year(date.year)
-    changed = []
-    if to_yuan(amount) != expenditure.amount:
-        changed.append(_("amount %(old)s → %(new)s yuan")
-                       % {"old": expenditure.amount, "new": to_yuan(amount)})
+    _check_in_service(expenditure.township, date.year)
+    before = {field: _shown(expenditure, field) for field in FIELD_LABELS}
     expenditure.date, expenditure.year = date, date.year
     expenditure.amount = _check_amount(amount)
     expenditure.category, expenditure.purpose, expenditure.payee = category, purpose, payee
+    changes = {field: [before[field], _shown(expenditure, field)] for field in FIELD_LABELS
+               if before[field] != _shown(expenditure, field)}
+    if not changes:
+        return expenditure
+    notes = ["; ".join(_("%(field)s %(old)s → %(new)s")
+                       % {"field": FIELD_LABELS[f], "old": old, "new": new}
+                       for f, (old, new) in changes.items())]
+    if expenditure.approved_by_id is not None:
+        notes.append(_("the approval is void: it needs a new approval"))
+        expenditure.approved_by, expenditure.approved_values = None, None
+    decision = expenditure.decision
+    if decision is not None and not decision.covers(expenditure, on=decision.meeting_date):
+        notes.append(_("the amount is more than the %(amount)s yuan of the collective "
+                       "decision, which no longer applies")
+                     % {"amount": format_yuan(decision.amount)})
+        expenditure.decision = None
+    expenditure.last_edited_by = acting_user
     expenditure.save()
-    ExpenditureTransition.objects.create(
-        expenditure=expenditure, from_status=expenditure.status, to_status=expenditure.status,
-        amount=expenditure.amount, actor=acting_user,
-        note=_("Changed") + (": " + "; ".join(changed) if changed else ""),
-    )
+    _record(expenditure, expenditure.status, acting_user=acting_user, changes=changes,
+            note=_("Changed") + ": " + "; ".join(notes))
     return expenditure
 
 
@@ -164,40 +307,38 @@ def _over_budget_message(budget, amount) -> str | None:
              "budget.") % {"amount": format_wan(amount), "remaining": format_wan(budget.remaining)}
 
 
+def _large_needs_decision(fund_year) -> str:
+    return (_("At or above %(threshold)s (10k yuan) approval needs a recorded collective "
+              "decision that covers the amount.")
+            % {"threshold": format_wan(fund_year.large_spending_threshold)})
+
+
 @transaction.atomic
 def expenditure_submit(*, expenditure: Expenditure, acting_user) -> list[str]:
     """Send a draft or returned expenditure for approval; returns warnings for the user.
 
-    A returned expenditure that was approved before and whose amount has not changed
-    goes straight back to approved: only a change of the amount needs a new approval.
-    """
+    A returned expenditure whose approval still stands (nothing it covered has changed)
+    goes straight back to approved when the budget and the collective decision still
+    allow it, checked under the township lock like an approval."""
     expenditure = _locked(expenditure)
-    _require(acting_user, "funds.submit_expenditure", expenditure.township)
-    _expect(expenditure, Status.DRAFT, Status.RETURNED)
+    check("submit", expenditure, acting_user)
     warnings = []
     fund_year = _fund_year(expenditure.year)
     budget = township_budget(expenditure.township, fund_year, exclude_pk=expenditure.pk)
     over_budget = _over_budget_message(budget, expenditure.amount)
     if over_budget:
         warnings.append(over_budget)
-    approval_stands = (
-        expenditure.status == Status.RETURNED
-        and expenditure.approved_amount == expenditure.amount
-        and expenditure.approved_by_id not in (None, acting_user.pk)
-        and not over_budget
-        and (expenditure.amount < fund_year.large_spending_threshold or expenditure.decision_id)
-    )
-    if approval_stands:
+    decided = not _is_large(expenditure, fund_year) or _decision_covers(expenditure)
+    if (expenditure.status == Status.RETURNED and expenditure.approval_stands
+            and expenditure.approved_by_id != acting_user.pk and not over_budget and decided):
         _move(expenditure, Status.APPROVED, acting_user=acting_user,
-              note=_("Resubmitted with the approved amount unchanged; the approval stands."))
+              note=_("Resubmitted unchanged since the approval; the approval stands."))
     else:
         _move(expenditure, Status.SUBMITTED, acting_user=acting_user)
-        expenditure.approved_by, expenditure.approved_amount = None, None
+        expenditure.approved_by, expenditure.approved_values = None, None
     expenditure.submitted_by = acting_user
-    if expenditure.amount >= fund_year.large_spending_threshold and not expenditure.decision_id:
-        warnings.append(_("At or above %(threshold)s (10k yuan) approval needs a collective "
-                          "decision: record it on this expenditure.")
-                        % {"threshold": format_wan(fund_year.large_spending_threshold)})
+    if not decided:
+        warnings.append(_large_needs_decision(fund_year))
     expenditure.save()
     return warnings
 
@@ -205,22 +346,13 @@ def expenditure_submit(*, expenditure: Expenditure, acting_user) -> list[str]:
 @transaction.atomic
 def expenditure_approve(*, expenditure: Expenditure, acting_user,
                         override_reason: str = "") -> list[str]:
-    """Approve a submitted expenditure; the four rules of DOMAIN.md are checked here."""
-    # Lock the township first: approvals of one township are serialised, so two
-    # approvers cannot both spend the same remaining budget. FOR NO KEY UPDATE: rows
-    # written meanwhile that refer to the township (their foreign-key checks take a key
-    # share lock) need not wait for the approval.
-    Township.objects.select_for_update(no_key=True).get(pk=expenditure.township_id)
+    """Approve a submitted expenditure: the four rules of DOMAIN.md are checked here, under
+    the township lock, so two approvers cannot both spend the same remaining budget."""
     expenditure = _locked(expenditure)
-    _require(acting_user, "funds.approve_expenditure", expenditure.township)
-    _expect(expenditure, Status.SUBMITTED)
-    if expenditure.submitted_by_id == acting_user.pk:
-        raise SpendingError(_("You submitted this expenditure: someone else approves it."))
+    check("approve", expenditure, acting_user)
     fund_year = _fund_year(expenditure.year)
-    if expenditure.amount >= fund_year.large_spending_threshold and not expenditure.decision_id:
-        raise SpendingError(_("At or above %(threshold)s (10k yuan) approval needs a "
-                              "recorded collective decision.")
-                            % {"threshold": format_wan(fund_year.large_spending_threshold)})
+    if _is_large(expenditure, fund_year) and not _decision_covers(expenditure):
+        raise SpendingError(_large_needs_decision(fund_year))
     warnings, note = [], ""
     budget = township_budget(expenditure.township, fund_year, exclude_pk=expenditure.pk)
     if message := _over_budget_message(budget, expenditure.amount):
@@ -238,7 +370,7 @@ def expenditure_approve(*, expenditure: Expenditure, acting_user,
             warnings.append(message)
     _move(expenditure, Status.APPROVED, acting_user=acting_user, note=note)
     expenditure.approved_by = acting_user
-    expenditure.approved_amount = expenditure.amount
+    expenditure.approved_values = expenditure.approval_values()
     expenditure.save()
     return warnings
 
@@ -253,8 +385,7 @@ def _with_note(note: str, message: str) -> str:
 @transaction.atomic
 def expenditure_return(*, expenditure: Expenditure, acting_user, note: str) -> Expenditure:
     expenditure = _locked(expenditure)
-    _require(acting_user, "funds.approve_expenditure", expenditure.township)
-    _expect(expenditure, Status.SUBMITTED, Status.APPROVED)
+    check("return", expenditure, acting_user)
     note = _with_note(note, _("Say what needs to change."))
     _move(expenditure, Status.RETURNED, acting_user=acting_user, note=note)
     expenditure.save()
@@ -264,10 +395,7 @@ def expenditure_return(*, expenditure: Expenditure, acting_user, note: str) -> E
 @transaction.atomic
 def expenditure_reject(*, expenditure: Expenditure, acting_user, note: str) -> Expenditure:
     expenditure = _locked(expenditure)
-    _require(acting_user, "funds.approve_expenditure", expenditure.township)
-    _expect(expenditure, Status.SUBMITTED)
-    if expenditure.submitted_by_id == acting_user.pk:
-        raise SpendingError(_("You submitted this expenditure: someone else decides on it."))
+    check("reject", expenditure, acting_user)
     note = _with_note(note, _("A rejection needs a reason."))
     _move(expenditure, Status.REJECTED, acting_user=acting_user, note=note)
     expenditure.save()
@@ -278,8 +406,7 @@ def expenditure_reject(*, expenditure: Expenditure, acting_user, note: str) -> E
 def expenditure_reimburse(*, expenditure: Expenditure, acting_user) -> Expenditure:
     """报账: an approved expenditure is paid against its invoice."""
     expenditure = _locked(expenditure)
-    _require(acting_user, "funds.reimburse_expenditure", expenditure.township)
-    _expect(expenditure, Status.APPROVED)
+    check("reimburse", expenditure, acting_user)
     if not expenditure.vouchers.filter(kind=Voucher.Kind.INVOICE).exists():
         raise SpendingError(_("Attach the invoice before reimbursement."))
     _move(expenditure, Status.REIMBURSED, acting_user=acting_user)
@@ -291,12 +418,7 @@ def expenditure_reimburse(*, expenditure: Expenditure, acting_user) -> Expenditu
 def expenditure_void(*, expenditure: Expenditure, acting_user, note: str) -> Expenditure:
     """作废: kept with its reason; a clerk voids only an own draft or returned one."""
     expenditure = _locked(expenditure)
-    if acting_user.has_perm("funds.void_expenditure"):
-        _require(acting_user, "funds.void_expenditure", expenditure.township)
-        _expect(expenditure, Status.DRAFT, Status.SUBMITTED, Status.RETURNED, Status.APPROVED)
-    else:
-        _require(acting_user, "funds.change_expenditure", expenditure.township)
-        _expect(expenditure, Status.DRAFT, Status.RETURNED)
+    check("void", expenditure, acting_user)
     note = _with_note(note, _("Voiding needs a reason."))
     _move(expenditure, Status.VOIDED, acting_user=acting_user, note=note)
     expenditure.save()
@@ -305,20 +427,21 @@ def expenditure_void(*, expenditure: Expenditure, acting_user, note: str) -> Exp
 
 # --- Vouchers and decisions -----------------------------------------------------------
 
-#: Accepted voucher files: extension → the bytes such a file starts with.
-VOUCHER_SIGNATURES = {
-    ".pdf": (b"%PDF-",),
-    ".png": (b"\x89PNG\r\n\x1a\n",),
-    ".jpg": (b"\xff\xd8\xff",),
-    ".jpeg": (b"\xff\xd8\xff",),
+#: Accepted voucher files: extension → (the bytes such a file starts with, its type).
+VOUCHER_TYPES = {
+    ".pdf": (b"%PDF-", "application/pdf"),
+    ".png": (b"\x89PNG\r\n\x1a\n", "image/png"),
+    ".jpg": (b"\xff\xd8\xff", "image/jpeg"),
+    ".jpeg": (b"\xff\xd8\xff", "image/jpeg"),
 }
+ORIGINAL_NAME_MAX = 200
 
 
 def check_upload(upload) -> str:
     """The upload's extension when it is a PDF, PNG or JPEG of an accepted size."""
     name = os.path.basename(upload.name or "")
     extension = os.path.splitext(name)[1].lower()
-    if extension not in VOUCHER_SIGNATURES:
+    if extension not in VOUCHER_TYPES:
         raise SpendingError(_("“%(name)s”: only PDF, PNG and JPEG files are accepted.")
                             % {"name": name})
     if upload.size == 0:
@@ -329,10 +452,24 @@ def check_upload(upload) -> str:
     upload.seek(0)
     head = upload.read(16)
     upload.seek(0)
-    if not head.startswith(VOUCHER_SIGNATURES[extension]):
+    if not head.startswith(VOUCHER_TYPES[extension][0]):
         raise SpendingError(_("“%(name)s” is not really a %(type)s file.")
                             % {"name": name, "type": extension[1:].upper()})
     return extension
+
+
+def content_type_of(stored_name: str) -> str:
+    """The Content-Type a stored file is served with: from the extension that was
+    verified (our stored names end in it), never from a name the user chose."""
+    extension = os.path.splitext(stored_name)[1].lower()
+    return VOUCHER_TYPES.get(extension, (b"", "application/octet-stream"))[1]
+
+
+def _display_name(upload_name: str, extension: str) -> str:
+    """The user's file name for display and download, cut to fit, always ending in the
+    verified extension: "x.html.pdf" cut short must not become "x.html"."""
+    stem = os.path.splitext(os.path.basename(upload_name))[0]
+    return stem[:ORIGINAL_NAME_MAX - len(extension)] + extension
 
 
 def _stored_name(extension: str) -> str:
@@ -343,21 +480,17 @@ def _stored_name(extension: str) -> str:
 @transaction.atomic
 def voucher_add(*, expenditure: Expenditure, kind: str, upload, acting_user) -> Voucher:
     expenditure = _locked(expenditure)
-    _require(acting_user, "funds.add_voucher", expenditure.township)
-    _expect(expenditure, Status.DRAFT, Status.SUBMITTED, Status.RETURNED, Status.APPROVED)
+    check("voucher", expenditure, acting_user)
     extension = check_upload(upload)
-    original_name = os.path.basename(upload.name)[:200]
+    original_name = _display_name(upload.name, extension)
     upload.name = _stored_name(extension)
     voucher = Voucher.objects.create(
         expenditure=expenditure, kind=kind, file=upload, original_name=original_name,
         size=upload.size, uploaded_by=acting_user,
     )
-    ExpenditureTransition.objects.create(
-        expenditure=expenditure, from_status=expenditure.status, to_status=expenditure.status,
-        amount=expenditure.amount, actor=acting_user,
-        note=_("Voucher added: %(kind)s “%(name)s”")
-        % {"kind": voucher.get_kind_display(), "name": original_name},
-    )
+    _record(expenditure, expenditure.status, acting_user=acting_user,
+            note=_("Voucher added: %(kind)s “%(name)s”")
+            % {"kind": voucher.get_kind_display(), "name": original_name})
     return voucher
 
 
@@ -365,10 +498,22 @@ def voucher_add(*, expenditure: Expenditure, kind: str, upload, acting_user) -> 
 def decision_record(*, expenditure: Expenditure, meeting_type: str, meeting_date,
                     attendance: str, minutes_reference: str = "", minutes_file=None,
                     acting_user) -> CollectiveDecision:
-    """Record the collective decision behind an expenditure and link it."""
+    """Record the collective decision behind a large expenditure and link it.
+
+    The decision records the amount and purpose it decided (the expenditure's, now): it
+    covers the expenditure while the amount stays at or below it."""
     expenditure = _locked(expenditure)
-    _require(acting_user, "funds.add_collectivedecision", expenditure.township)
-    _expect(expenditure, Status.DRAFT, Status.SUBMITTED, Status.RETURNED)
+    check("decision", expenditure, acting_user)
+    fund_year = _fund_year(expenditure.year)
+    if not _is_large(expenditure, fund_year):
+        raise SpendingError(_("Below the large-spending threshold of %(threshold)s (10k yuan) "
+                              "no collective decision is recorded.")
+                            % {"threshold": format_wan(fund_year.large_spending_threshold)})
+    if _decision_covers(expenditure):
+        raise SpendingError(_("A collective decision covering this amount is recorded "
+                              "already."))
+    if meeting_date > timezone.localdate():
+        raise SpendingError(_("The meeting date cannot be in the future."))
     if not minutes_reference.strip() and not minutes_file:
         raise SpendingError(_("Give the minutes reference or attach the minutes."))
     if minutes_file:
@@ -376,15 +521,17 @@ def decision_record(*, expenditure: Expenditure, meeting_type: str, meeting_date
     decision = CollectiveDecision.objects.create(
         township=expenditure.township, meeting_type=meeting_type, meeting_date=meeting_date,
         attendance=attendance.strip(), minutes_reference=minutes_reference.strip(),
-        minutes_file=minutes_file or "", recorded_by=acting_user,
+        minutes_file=minutes_file or "", amount=expenditure.amount,
+        purpose=expenditure.purpose, recorded_by=acting_user,
     )
+    before = str(expenditure.decision) if expenditure.decision else ""
     expenditure.decision = decision
-    expenditure.save(update_fields=["decision"])
-    ExpenditureTransition.objects.create(
-        expenditure=expenditure, from_status=expenditure.status, to_status=expenditure.status,
-        amount=expenditure.amount, actor=acting_user,
-        note=_("Collective decision recorded: %(decision)s") % {"decision": decision},
-    )
+    expenditure.last_edited_by = acting_user
+    expenditure.save(update_fields=["decision", "last_edited_by"])
+    _record(expenditure, expenditure.status, acting_user=acting_user,
+            changes={"decision": [before, str(decision)]},
+            note=_("Collective decision recorded: %(decision)s, %(amount)s yuan")
+            % {"decision": decision, "amount": format_yuan(decision.amount)})
     return decision
 
 

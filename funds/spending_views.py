@@ -4,6 +4,8 @@ The views are thin: the rules live in :mod:`funds.spending`. A clerk who asks fo
 township's ledger, expenditure or voucher gets 404, as if it did not exist.
 """
 
+import os
+
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied
@@ -171,42 +173,19 @@ def expenditure_create(request, code: str, year: int):
     }, status=400 if form.errors else 200)
 
 
-def _may(user, expenditure, permission):
-    return user.has_perm(permission) and spending.may_act_for(user, expenditure.township)
-
-
 @permission_required("funds.view_expenditure", raise_exception=True)
 def expenditure_detail(request, pk: int):
     expenditure = _expenditure_in_scope(request, pk)
     user = request.user
-    status = Expenditure.Status
     fund_year = FundYear.objects.filter(year=expenditure.year).first()
     large = bool(fund_year and expenditure.amount >= fund_year.large_spending_threshold)
-    actions = {
-        "edit": expenditure.is_editable and _may(user, expenditure, "funds.change_expenditure"),
-        "submit": expenditure.is_editable
-        and _may(user, expenditure, "funds.submit_expenditure"),
-        "approve": expenditure.status == status.SUBMITTED
-        and _may(user, expenditure, "funds.approve_expenditure")
-        and expenditure.submitted_by_id != user.pk,
-        "return": expenditure.status in (status.SUBMITTED, status.APPROVED)
-        and _may(user, expenditure, "funds.approve_expenditure"),
-        "reject": expenditure.status == status.SUBMITTED
-        and _may(user, expenditure, "funds.approve_expenditure")
-        and expenditure.submitted_by_id != user.pk,
-        "reimburse": expenditure.status == status.APPROVED
-        and _may(user, expenditure, "funds.reimburse_expenditure"),
-        "void": (expenditure.status in (status.DRAFT, status.SUBMITTED, status.RETURNED,
-                                        status.APPROVED)
-                 and _may(user, expenditure, "funds.void_expenditure"))
-        or (expenditure.is_editable and _may(user, expenditure, "funds.change_expenditure")),
-        "voucher": expenditure.status in (status.DRAFT, status.SUBMITTED, status.RETURNED,
-                                          status.APPROVED)
-        and _may(user, expenditure, "funds.add_voucher"),
-        "decision": large and not expenditure.decision_id
-        and expenditure.status in (status.DRAFT, status.SUBMITTED, status.RETURNED)
-        and _may(user, expenditure, "funds.add_collectivedecision"),
-    }
+    excluded = spending.excluded_approvers(expenditure)
+    # The buttons read the services' table: an action is offered exactly when it passes.
+    actions = {name: spending.allowed(name, expenditure, user, excluded=excluded)
+               for name in spending.TRANSITIONS}
+    actions["decision"] = actions["decision"] and large and not (
+        expenditure.decision and expenditure.decision.covers(
+            expenditure, on=timezone.localdate()))
     # The whole budget; an expenditure not yet counted in it is over budget when it is
     # more than what remains.
     budget = township_budget(expenditure.township, fund_year) if fund_year else None
@@ -238,9 +217,10 @@ def expenditure_detail(request, pk: int):
 @permission_required("funds.change_expenditure", raise_exception=True)
 def expenditure_edit(request, pk: int):
     expenditure = _expenditure_in_scope(request, pk)
-    if not expenditure.is_editable:
-        messages.error(request, _("Only a draft or a returned expenditure can be changed; ask "
-                                  "the approver to return it first."))
+    try:
+        spending.check("edit", expenditure, request.user)
+    except spending.SpendingError as exc:
+        messages.error(request, str(exc))
         return redirect("expenditure-detail", pk)
     form = ExpenditureForm(_posted(request), instance=expenditure)
     if request.method == "POST" and form.is_valid():
@@ -316,7 +296,13 @@ def voucher_upload(request, pk: int):
 
 
 def _send_file(field, filename):
-    return FileResponse(field.open("rb"), as_attachment=True, filename=filename)
+    """A stored voucher or minutes file, offered under a name ending in the extension it
+    was verified as, with the Content-Type of that type (never one a name suggests)."""
+    extension = os.path.splitext(field.name)[1].lower()
+    if not filename.lower().endswith(extension):
+        filename = os.path.splitext(filename)[0] + extension
+    return FileResponse(field.open("rb"), as_attachment=True, filename=filename,
+                        content_type=spending.content_type_of(field.name))
 
 
 @permission_required("funds.view_voucher", raise_exception=True)
@@ -332,8 +318,7 @@ def decision_minutes(request, pk: int):
     decision = get_object_or_404(CollectiveDecision, pk=pk)
     if not decision.minutes_file or not spending.may_act_for(request.user, decision.township_id):
         raise Http404
-    return _send_file(decision.minutes_file, f"minutes-{decision.meeting_date:%Y%m%d}"
-                      f"{decision.minutes_file.name[decision.minutes_file.name.rfind('.'):]}")
+    return _send_file(decision.minutes_file, f"minutes-{decision.meeting_date:%Y%m%d}")
 
 
 @require_POST

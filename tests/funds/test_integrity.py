@@ -1,0 +1,339 @@
+"""Money integrity (issue 14, items 1-4 and the voucher names of item 8): the controls of
+the spending loop hold against one insider, or two acting at the same moment."""
+
+import contextlib
+import datetime
+import threading
+from decimal import Decimal
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import IntegrityError, connection, connections, transaction  # noqa: F401 - connection: skipif
+from django.urls import reverse
+from django.utils import timezone
+
+from funds import spending
+from funds.demo import DEMO_PDF
+from funds.models import Expenditure, ExpenditureTransition, FundYear, SpendingCategory
+from funds.selectors import township_budget
+from tests.conftest import login, make_user
+from townships import roles
+from townships.models import Township
+
+S = Expenditure.Status
+DAY = datetime.date(2020, 5, 1)
+
+
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def taiping(demo):
+    return Township.objects.get(name="太平镇")  # category 1 in the demo: 200,000 yuan
+
+
+def _category(name="教育培训"):
+    return SpendingCategory.objects.get(name=name)
+
+
+def _new(township, user, amount="1000.00", **fields):
+    values = {"date": DAY, "category": _category(), "purpose": "慰问困难党员",
+              "payee": "困难党员（12人）"} | fields
+    return spending.expenditure_create(township=township, amount=Decimal(amount),
+                                       acting_user=user, **values)
+
+
+def _update(expenditure, user, **fields):
+    expenditure.refresh_from_db()
+    values = {"date": expenditure.date, "amount": expenditure.amount,
+              "category": expenditure.category, "purpose": expenditure.purpose,
+              "payee": expenditure.payee} | fields
+    return spending.expenditure_update(expenditure=expenditure, acting_user=user, **values)
+
+
+def _decide(expenditure, user, meeting_date=DAY, **extra):
+    return spending.decision_record(
+        expenditure=expenditure, meeting_type="party_committee", meeting_date=meeting_date,
+        attendance="应到9人，实到8人", minutes_reference="纪〔2020〕1号", acting_user=user,
+        **extra)
+
+
+def _approved_then_returned(township, clerk, staff, amount="1000.00"):
+    expenditure = _new(township, clerk, amount)
+    spending.expenditure_submit(expenditure=expenditure, acting_user=clerk)
+    spending.expenditure_approve(expenditure=expenditure, acting_user=staff)
+    spending.expenditure_return(expenditure=expenditure, acting_user=staff, note="补充签到表")
+    return Expenditure.objects.get(pk=expenditure.pk)
+
+
+def _spend_all_but(township, clerk, staff, left: Decimal):
+    expenditure = _new(township, clerk, str(Decimal("200000.00") - left))
+    _decide(expenditure, clerk)
+    spending.expenditure_submit(expenditure=expenditure, acting_user=clerk)
+    spending.expenditure_approve(expenditure=expenditure, acting_user=staff)
+
+
+# --- 1. The budget is never overspent, whatever two people do at the same moment --------
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'",
+                    reason="two connections racing for one budget need PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+def test_a_standing_approval_and_an_approval_cannot_both_spend_the_last_money(
+        taiping, clerk_user, staff_user, monkeypatch):
+    """The clerk resubmits a returned expenditure whose approval stands while staff
+    approve another one of the same township: together they would pass the budget.
+
+    Both services read the remaining budget; a barrier holds each after its read until
+    the other has read too. With the township lock the second waits for the first to
+    commit (the barrier times out) and reads what is really left."""
+    _spend_all_but(taiping, clerk_user, staff_user, left=Decimal("15000.00"))
+    returned = _approved_then_returned(taiping, clerk_user, staff_user, "9000.00")
+    other = _new(taiping, clerk_user, "9000.00")
+    spending.expenditure_submit(expenditure=other, acting_user=clerk_user)
+
+    barrier = threading.Barrier(2)
+    real_budget = spending.township_budget
+
+    def budget_then_wait(*args, **kwargs):
+        budget = real_budget(*args, **kwargs)
+        # the other one may be waiting for our lock: then go on alone
+        with contextlib.suppress(threading.BrokenBarrierError):
+            barrier.wait(timeout=3)
+        return budget
+
+    monkeypatch.setattr(spending, "township_budget", budget_then_wait)
+    errors = []
+
+    def act(service, **kwargs):
+        try:
+            service(**kwargs)
+        except spending.SpendingError as exc:
+            errors.append(str(exc))
+        finally:
+            connections.close_all()
+
+    threads = [
+        threading.Thread(target=act, args=(spending.expenditure_submit,),
+                         kwargs={"expenditure": returned, "acting_user": clerk_user}),
+        threading.Thread(target=act, args=(spending.expenditure_approve,),
+                         kwargs={"expenditure": other, "acting_user": staff_user}),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    remaining = township_budget(taiping, FundYear.objects.get(year=2020)).remaining
+    assert remaining == Decimal("6000.00")  # exactly one of the two was counted
+    statuses = sorted(Expenditure.objects.filter(pk__in=[returned.pk, other.pk])
+                      .values_list("status", flat=True))
+    # the later one is refused (an approval) or waits for a new approval (a resubmission)
+    assert statuses == ["approved", "submitted"]
+    assert len(errors) <= 1 and all("超出预算余额" in e for e in errors)
+
+
+def test_every_path_into_the_budget_takes_the_township_lock_first(
+        taiping, clerk_user, staff_user, monkeypatch):
+    """The order of locks is the same on every path: township, then expenditure."""
+    from funds import spending as module
+
+    taken = []
+    real = module._lock_township
+
+    def spy(township_id):
+        taken.append(township_id)
+        return real(township_id)
+
+    monkeypatch.setattr(module, "_lock_township", spy)
+    expenditure = _new(taiping, clerk_user, "500.00")
+    spending.voucher_add(expenditure=expenditure, kind="invoice",
+                         upload=SimpleUploadedFile("发票.pdf", DEMO_PDF), acting_user=clerk_user)
+    taken.clear()
+    _update(expenditure, clerk_user, amount=Decimal("600.00"))
+    spending.expenditure_submit(expenditure=expenditure, acting_user=clerk_user)
+    spending.expenditure_approve(expenditure=expenditure, acting_user=staff_user)
+    spending.expenditure_reimburse(expenditure=expenditure, acting_user=staff_user)
+    assert taken == [taiping.pk] * 4
+
+
+# --- 2. An approval covers exactly what was approved --------------------------------------
+
+
+@pytest.mark.parametrize(("field", "new", "label"), [
+    ("payee", "张某某（个人账户）", "收款方"),
+    ("purpose", "购买购物卡", "用途"),
+    ("date", datetime.date(2020, 6, 1), "日期"),
+    ("category", "其他", "开支类别"),
+    ("amount", Decimal("999.00"), "金额"),
+])
+def test_any_change_after_an_approval_needs_a_new_approval(
+        taiping, clerk_user, staff_user, field, new, label):
+    expenditure = _approved_then_returned(taiping, clerk_user, staff_user)
+    old = getattr(expenditure, field)
+    value = _category(new) if field == "category" else new
+    _update(expenditure, clerk_user, **{field: value})
+    spending.expenditure_submit(expenditure=expenditure, acting_user=clerk_user)
+    expenditure.refresh_from_db()
+    assert expenditure.status == S.SUBMITTED
+    assert expenditure.approved_by is None
+    change = ExpenditureTransition.objects.filter(expenditure=expenditure).exclude(
+        changes={}).get()
+    shown_old = str(old.name if field == "category" else old)
+    shown_new = str(value.name if field == "category" else value)
+    assert change.changes == {field: [shown_old, shown_new]}
+    assert label in change.note and shown_old in change.note and shown_new in change.note
+    assert "审批已失效" in change.note
+
+
+def test_an_unchanged_resubmission_keeps_its_approval_and_saying_nothing_changed(
+        taiping, clerk_user, staff_user):
+    expenditure = _approved_then_returned(taiping, clerk_user, staff_user)
+    _update(expenditure, clerk_user)  # saved with the same values
+    spending.expenditure_submit(expenditure=expenditure, acting_user=clerk_user)
+    expenditure.refresh_from_db()
+    assert expenditure.status == S.APPROVED and expenditure.approved_by == staff_user
+
+
+def test_an_approval_changed_behind_the_services_back_does_not_stand(
+        taiping, clerk_user, staff_user):
+    """Whatever door changed the payee, the resubmission compares with what was approved."""
+    expenditure = _approved_then_returned(taiping, clerk_user, staff_user)
+    Expenditure.objects.filter(pk=expenditure.pk).update(payee="张某某")
+    spending.expenditure_submit(expenditure=expenditure, acting_user=clerk_user)
+    assert Expenditure.objects.get(pk=expenditure.pk).status == S.SUBMITTED
+
+
+# --- 3. Four eyes: not the creator, the submitter or an editor ----------------------------
+
+
+def test_the_creator_may_not_approve(taiping, clerk_user, admin_user):
+    expenditure = _new(taiping, admin_user)
+    spending.expenditure_submit(expenditure=expenditure, acting_user=clerk_user)
+    with pytest.raises(spending.SpendingError, match="他人审批"):
+        spending.expenditure_approve(expenditure=expenditure, acting_user=admin_user)
+    with pytest.raises(spending.SpendingError, match="他人"):
+        spending.expenditure_reject(expenditure=expenditure, acting_user=admin_user,
+                                    note="x")
+    assert Expenditure.objects.get(pk=expenditure.pk).status == S.SUBMITTED
+
+
+def test_an_editor_may_not_approve(client, taiping, clerk_user, staff_user, admin_user):
+    expenditure = _new(taiping, clerk_user)
+    spending.expenditure_submit(expenditure=expenditure, acting_user=clerk_user)
+    spending.expenditure_return(expenditure=expenditure, acting_user=staff_user, note="改")
+    _update(expenditure, admin_user, purpose="党员培训（管理员改）")
+    spending.expenditure_submit(expenditure=expenditure, acting_user=clerk_user)
+    with pytest.raises(spending.SpendingError, match="他人审批"):
+        spending.expenditure_approve(expenditure=expenditure, acting_user=admin_user)
+    login(client, admin_user)
+    page = client.get(reverse("expenditure-detail", args=[expenditure.pk])).content.decode()
+    assert f'action="{reverse("expenditure-action", args=[expenditure.pk, "approve"])}"' \
+        not in page
+    spending.expenditure_approve(expenditure=expenditure, acting_user=staff_user)
+    assert Expenditure.objects.get(pk=expenditure.pk).status == S.APPROVED
+
+
+def test_the_database_refuses_the_creator_or_the_last_editor_as_approver(
+        taiping, clerk_user, admin_user, staff_user):
+    expenditure = _new(taiping, admin_user)
+    spending.expenditure_submit(expenditure=expenditure, acting_user=clerk_user)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Expenditure.objects.filter(pk=expenditure.pk).update(approved_by=admin_user)
+    Expenditure.objects.filter(pk=expenditure.pk).update(last_edited_by=staff_user)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Expenditure.objects.filter(pk=expenditure.pk).update(approved_by=staff_user)
+
+
+# --- 4. A collective decision is bound to the spending it decided ------------------------
+
+
+def test_a_decision_is_only_for_large_spending(taiping, clerk_user):
+    small = _new(taiping, clerk_user, "100.00")
+    with pytest.raises(spending.SpendingError, match="大额"):
+        _decide(small, clerk_user)
+    assert Expenditure.objects.get(pk=small.pk).decision is None
+
+
+def test_a_decision_cannot_be_dated_in_the_future(taiping, clerk_user):
+    large = _new(taiping, clerk_user, "38000.00")
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+    with pytest.raises(spending.SpendingError, match="会议日期"):
+        _decide(large, clerk_user, meeting_date=tomorrow)
+    with pytest.raises(spending.SpendingError, match="会议日期"):
+        _decide(large, clerk_user, meeting_date=datetime.date(2099, 1, 1))
+
+
+def test_a_decision_records_what_it_decided_and_a_raise_detaches_it(
+        taiping, clerk_user, staff_user):
+    large = _new(taiping, clerk_user, "38000.00")
+    decision = _decide(large, clerk_user)
+    assert decision.amount == Decimal("38000.00") and decision.purpose == "慰问困难党员"
+    _update(large, clerk_user, amount=Decimal("50000.00"))
+    large.refresh_from_db()
+    assert large.decision is None
+    note = ExpenditureTransition.objects.filter(expenditure=large).last().note
+    assert "集体决策" in note
+    spending.expenditure_submit(expenditure=large, acting_user=clerk_user)
+    with pytest.raises(spending.SpendingError, match="集体决策"):
+        spending.expenditure_approve(expenditure=large, acting_user=staff_user)
+
+
+def test_a_lower_amount_keeps_the_decision(taiping, clerk_user, staff_user):
+    large = _new(taiping, clerk_user, "38000.00")
+    _decide(large, clerk_user)
+    _update(large, clerk_user, amount=Decimal("36000.00"))
+    spending.expenditure_submit(expenditure=large, acting_user=clerk_user)
+    spending.expenditure_approve(expenditure=large, acting_user=staff_user)
+    assert Expenditure.objects.get(pk=large.pk).status == S.APPROVED
+
+
+def test_a_decision_that_does_not_cover_the_amount_does_not_allow_the_approval(
+        taiping, clerk_user, staff_user):
+    """Whatever door raised the amount: the approval compares with the decision."""
+    large = _new(taiping, clerk_user, "38000.00")
+    _decide(large, clerk_user)
+    spending.expenditure_submit(expenditure=large, acting_user=clerk_user)
+    Expenditure.objects.filter(pk=large.pk).update(amount=Decimal("50000.00"))
+    with pytest.raises(spending.SpendingError, match="集体决策"):
+        spending.expenditure_approve(expenditure=large, acting_user=staff_user)
+
+
+def test_a_decision_of_another_township_does_not_count(taiping, clerk_user, staff_user):
+    large = _new(taiping, clerk_user, "38000.00")
+    decision = _decide(large, clerk_user)
+    other = Township.objects.exclude(pk=taiping.pk).first()
+    type(decision).objects.filter(pk=decision.pk).update(township=other)
+    spending.expenditure_submit(expenditure=large, acting_user=clerk_user)
+    with pytest.raises(spending.SpendingError, match="集体决策"):
+        spending.expenditure_approve(expenditure=large, acting_user=staff_user)
+
+
+# --- 8. Voucher names end in the verified extension ---------------------------------------
+
+
+@pytest.mark.parametrize("trick", [".html", ".hta", ".bat", ".svg"])
+def test_a_voucher_is_offered_only_under_its_verified_type(client, taiping, clerk_user, trick):
+    expenditure = _new(taiping, clerk_user)
+    name = "A" * 195 + trick + ".pdf"
+    voucher = spending.voucher_add(expenditure=expenditure, kind="invoice",
+                                   upload=SimpleUploadedFile(name, DEMO_PDF),
+                                   acting_user=clerk_user)
+    assert voucher.original_name.endswith(".pdf") and len(voucher.original_name) <= 200
+    login(client, clerk_user)
+    response = client.get(reverse("voucher-download", args=[voucher.pk]))
+    assert response["Content-Type"] == "application/pdf"
+    disposition = response["Content-Disposition"]
+    assert disposition.endswith('.pdf"') or disposition.endswith(".pdf")
+    assert trick + '"' not in disposition
+
+
+def test_staff_of_another_role_still_approve_what_an_admin_created(
+        taiping, clerk_user, staff_user, admin_user):
+    """The four-eyes rule does not stop the ordinary path: admin records, staff approve."""
+    second = make_user("staff2", roles.STAFF, is_staff=True)
+    expenditure = _new(taiping, admin_user)
+    spending.expenditure_submit(expenditure=expenditure, acting_user=admin_user)
+    spending.expenditure_approve(expenditure=expenditure, acting_user=second)
+    assert Expenditure.objects.get(pk=expenditure.pk).approved_by == second
