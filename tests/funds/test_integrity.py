@@ -3,6 +3,7 @@ the spending loop hold against one insider, or two acting at the same moment."""
 
 import contextlib
 import datetime
+import itertools
 import threading
 from decimal import Decimal
 
@@ -337,3 +338,91 @@ def test_staff_of_another_role_still_approve_what_an_admin_created(
     spending.expenditure_submit(expenditure=expenditure, acting_user=admin_user)
     spending.expenditure_approve(expenditure=expenditure, acting_user=second)
     assert Expenditure.objects.get(pk=expenditure.pk).approved_by == second
+
+
+# --- One table: the page offers an action exactly when the service accepts it -----------
+
+
+class _Rollback(Exception):
+    pass
+
+
+def _in_status(status, township, clerk, staff, creator):
+    expenditure = _new(township, creator, "800.00")
+    spending.voucher_add(expenditure=expenditure, kind="invoice",
+                         upload=SimpleUploadedFile("发票.pdf", DEMO_PDF), acting_user=clerk)
+    steps = {
+        S.DRAFT: [],
+        S.SUBMITTED: ["submit"],
+        S.RETURNED: ["submit", "return"],
+        S.APPROVED: ["submit", "approve"],
+        S.REIMBURSED: ["submit", "approve", "reimburse"],
+        S.REJECTED: ["submit", "reject"],
+        S.VOIDED: ["void"],
+    }[status]
+    for step in steps:
+        user = clerk if step in ("submit", "void") else staff
+        _ACTIONS[step](expenditure, user)
+    expenditure.refresh_from_db()
+    assert expenditure.status == status
+    return expenditure
+
+
+_ACTIONS = {
+    "submit": lambda e, u: spending.expenditure_submit(expenditure=e, acting_user=u),
+    "approve": lambda e, u: spending.expenditure_approve(expenditure=e, acting_user=u),
+    "return": lambda e, u: spending.expenditure_return(expenditure=e, acting_user=u,
+                                                       note="改"),
+    "reject": lambda e, u: spending.expenditure_reject(expenditure=e, acting_user=u,
+                                                       note="不符"),
+    "reimburse": lambda e, u: spending.expenditure_reimburse(expenditure=e, acting_user=u),
+    "void": lambda e, u: spending.expenditure_void(expenditure=e, acting_user=u, note="重复"),
+    "edit": lambda e, u: _update(e, u, purpose=e.purpose + "（改）"),
+    "voucher": lambda e, u: spending.voucher_add(
+        expenditure=e, kind="photo", upload=SimpleUploadedFile("照片.png",
+                                                               b"\x89PNG\r\n\x1a\n" + b"0" * 8),
+        acting_user=u),
+    "decision": lambda e, u: _decide(e, u),
+}
+
+
+def _offered(client, user, expenditure) -> set[str]:
+    client.force_login(user)
+    response = client.get(reverse("expenditure-detail", args=[expenditure.pk]))
+    if response.status_code == 404:
+        return set()
+    page = response.content.decode()
+    urls = {name: reverse("expenditure-action", args=[expenditure.pk, name])
+            for name in ("submit", "approve", "return", "reject", "reimburse", "void")}
+    urls |= {"edit": reverse("expenditure-edit", args=[expenditure.pk]),
+             "voucher": reverse("voucher-upload", args=[expenditure.pk]),
+             "decision": reverse("decision-create", args=[expenditure.pk])}
+    return {name for name, url in urls.items() if f'"{url}"' in page}
+
+
+def _accepted(action, expenditure, user) -> bool:
+    from django.core.exceptions import PermissionDenied
+
+    try:
+        with transaction.atomic():
+            _ACTIONS[action](Expenditure.objects.get(pk=expenditure.pk), user)
+            raise _Rollback
+    except _Rollback:
+        return True
+    except (PermissionDenied, spending.SpendingError):
+        return False
+
+
+def test_the_page_offers_exactly_what_the_services_accept(
+        client, taiping, clerk_user, other_clerk_user, staff_user, finance_user, admin_user):
+    users = [clerk_user, other_clerk_user, staff_user, finance_user, admin_user]
+    assert set(_ACTIONS) == set(spending.TRANSITIONS)
+    mismatches = []
+    for status, creator in itertools.product(S.values, [clerk_user, admin_user]):
+        expenditure = _in_status(status, taiping, clerk_user, staff_user, creator)
+        for user in users:
+            offered = _offered(client, user, expenditure)
+            for action in _ACTIONS:
+                if (action in offered) != _accepted(action, expenditure, user):
+                    mismatches.append((status, user.username, action, action in offered))
+    assert mismatches == []
