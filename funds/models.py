@@ -199,9 +199,10 @@ class CollectiveDecision(models.Model):
 
     def covers(self, expenditure, *, on) -> bool:
         """Whether this decision allows approving the expenditure as it is now, on a day:
-        the same township, at least its amount, and a meeting held by that day."""
+        the same township and purpose, at least its amount, and a meeting held by then."""
         return (self.township_id == expenditure.township_id
-                and self.amount >= expenditure.amount and self.meeting_date <= on)
+                and self.amount >= expenditure.amount
+                and self.purpose == expenditure.purpose and self.meeting_date <= on)
 
 
 class Expenditure(models.Model):

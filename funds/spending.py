@@ -31,7 +31,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -111,12 +111,12 @@ def _require(user, permission: str, township=None):
 
 
 def excluded_approvers(expenditure: Expenditure) -> set[int]:
-    """Who may not approve or reject it: its creator, its submitter, and everyone who
+    """Who may not approve or reject it: its creator, and everyone who submitted or
     changed it since its last approval (from the history)."""
-    last_approval = expenditure.transitions.filter(
-        to_status=Status.APPROVED).aggregate(last=Max("id"))["last"] or 0
-    editors = expenditure.transitions.filter(id__gt=last_approval).exclude(
-        changes={}).values_list("actor_id", flat=True)
+    since = expenditure.transitions.filter(id__gt=expenditure.transitions.filter(
+        to_status=Status.APPROVED).aggregate(last=Max("id"))["last"] or 0)
+    editors = since.filter(~Q(changes={}) | Q(to_status=Status.SUBMITTED)).values_list(
+        "actor_id", flat=True)
     return {expenditure.created_by_id, expenditure.submitted_by_id, *editors} - {None}
 
 
@@ -289,9 +289,10 @@ def expenditure_update(*, expenditure: Expenditure, acting_user, date, amount: D
         expenditure.approved_by, expenditure.approved_values = None, None
     decision = expenditure.decision
     if decision is not None and not decision.covers(expenditure, on=decision.meeting_date):
-        notes.append(_("the amount is more than the %(amount)s yuan of the collective "
-                       "decision, which no longer applies")
-                     % {"amount": format_yuan(decision.amount)})
+        notes.append(_("the collective decision of %(amount)s yuan for “%(purpose)s” no "
+                       "longer covers it")
+                     % {"amount": format_yuan(decision.amount), "purpose": decision.purpose})
+        changes["decision"] = [str(decision), ""]
         expenditure.decision = None
     expenditure.last_edited_by = acting_user
     expenditure.save()
@@ -525,13 +526,18 @@ def decision_record(*, expenditure: Expenditure, meeting_type: str, meeting_date
         purpose=expenditure.purpose, recorded_by=acting_user,
     )
     before = str(expenditure.decision) if expenditure.decision else ""
+    note = _("Collective decision recorded: %(decision)s, %(amount)s yuan") % {
+        "decision": decision, "amount": format_yuan(decision.amount)}
+    if expenditure.approved_by_id is not None:
+        # An approval given without this decision does not stand on it: approve again.
+        note += "; " + _("the approval is void: it needs a new approval")
+        expenditure.approved_by, expenditure.approved_values = None, None
     expenditure.decision = decision
     expenditure.last_edited_by = acting_user
-    expenditure.save(update_fields=["decision", "last_edited_by"])
+    expenditure.save(update_fields=["decision", "last_edited_by", "approved_by",
+                                    "approved_values"])
     _record(expenditure, expenditure.status, acting_user=acting_user,
-            changes={"decision": [before, str(decision)]},
-            note=_("Collective decision recorded: %(decision)s, %(amount)s yuan")
-            % {"decision": decision, "amount": format_yuan(decision.amount)})
+            changes={"decision": [before, str(decision)]}, note=note)
     return decision
 
 

@@ -12,20 +12,26 @@ from django.db.models import F, Q
 
 def forward(apps, schema_editor):
     Expenditure = apps.get_model("funds", "Expenditure")
+    ExpenditureTransition = apps.get_model("funds", "ExpenditureTransition")
     CollectiveDecision = apps.get_model("funds", "CollectiveDecision")
-    # An approval whose amount was unchanged stood before; it stands now for the values
-    # the expenditure has (nothing but the amount was compared before).
+    # What approved and reimbursed expenditures are now is what was approved (they could
+    # not be changed). A returned one may have been changed in anything but the amount
+    # since: its old approval does not carry over, it is approved again.
     for expenditure in Expenditure.objects.filter(approved_by__isnull=False,
-                                                  approved_amount=F("amount")):
+                                                  status__in=["approved", "reimbursed"]):
         expenditure.approved_values = {
             "township": str(expenditure.township_id), "date": str(expenditure.date),
             "amount": str(expenditure.amount), "category": str(expenditure.category_id),
             "purpose": expenditure.purpose, "payee": expenditure.payee,
         }
         expenditure.save(update_fields=["approved_values"])
+    # A decision decided the amount its expenditure had when it was recorded (the
+    # history's amount then), not one raised later.
     for decision in CollectiveDecision.objects.all():
-        linked = Expenditure.objects.filter(decision=decision).order_by("-amount").first()
-        decision.amount = linked.amount if linked else Decimal("0.01")  # covers nothing
+        linked = Expenditure.objects.filter(decision=decision).order_by("pk").first()
+        then = linked and ExpenditureTransition.objects.filter(
+            expenditure=linked, at__lte=decision.recorded_at).order_by("-at", "-id").first()
+        decision.amount = then.amount if then else Decimal("0.01")  # covers nothing
         decision.purpose = linked.purpose if linked else ""
         decision.save(update_fields=["amount", "purpose"])
 

@@ -426,3 +426,35 @@ def test_the_page_offers_exactly_what_the_services_accept(
                 if (action in offered) != _accepted(action, expenditure, user):
                     mismatches.append((status, user.username, action, action in offered))
     assert mismatches == []
+
+
+def test_a_change_of_purpose_detaches_the_decision(taiping, clerk_user, staff_user):
+    large = _new(taiping, clerk_user, "38000.00", purpose="党员教育培训")
+    _decide(large, clerk_user)
+    _update(large, clerk_user, purpose="购买购物卡")
+    large.refresh_from_db()
+    assert large.decision is None
+    spending.expenditure_submit(expenditure=large, acting_user=clerk_user)
+    with pytest.raises(spending.SpendingError, match="集体决策"):
+        spending.expenditure_approve(expenditure=large, acting_user=staff_user)
+
+
+def test_a_decision_recorded_after_an_approval_needs_a_new_approval(
+        taiping, clerk_user, staff_user):
+    """Approved below the threshold, returned, threshold lowered, decision recorded: the
+    resubmission does not stand on an approval that was given without the decision."""
+    expenditure = _approved_then_returned(taiping, clerk_user, staff_user, "8000.00")
+    FundYear.objects.filter(year=2020).update(large_spending_threshold=Decimal("5000.00"))
+    _decide(expenditure, clerk_user, meeting_date=timezone.localdate())
+    spending.expenditure_submit(expenditure=expenditure, acting_user=clerk_user)
+    expenditure.refresh_from_db()
+    assert expenditure.status == S.SUBMITTED and expenditure.approved_by is None
+
+
+def test_an_earlier_submitter_may_not_approve(taiping, clerk_user, staff_user, admin_user):
+    expenditure = _new(taiping, clerk_user)
+    spending.expenditure_submit(expenditure=expenditure, acting_user=admin_user)
+    spending.expenditure_return(expenditure=expenditure, acting_user=staff_user, note="改")
+    spending.expenditure_submit(expenditure=expenditure, acting_user=clerk_user)
+    with pytest.raises(spending.SpendingError, match="他人审批"):
+        spending.expenditure_approve(expenditure=expenditure, acting_user=admin_user)
