@@ -15,11 +15,12 @@ from funds.models import (
     Voucher,
 )
 from townships.admin import ReadOnlyAdmin
+from townships.audit import ActingAdmin
 from townships.services import ReclassificationError
 
 
 @admin.register(FundYear)
-class FundYearAdmin(admin.ModelAdmin):
+class FundYearAdmin(ActingAdmin, admin.ModelAdmin):
     list_display = ("year", "floor_amount", "special_fund", "standard_first", "standard_second",
                     "standard_third", "floor_on_top", "promote_count", "demote_count",
                     "is_illustrative")
@@ -77,7 +78,7 @@ class FundYearAdmin(admin.ModelAdmin):
 
 
 @admin.register(SpendingCategory)
-class SpendingCategoryAdmin(admin.ModelAdmin):
+class SpendingCategoryAdmin(ActingAdmin, admin.ModelAdmin):
     """Administrators edit the list; a category in use is retired, never deleted."""
 
     list_display = ("name", "sort_order", "is_active")

@@ -6,3 +6,9 @@ class FundsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "funds"
     verbose_name = _("Funds")
+
+    def ready(self):
+        # A year's settings and the spending categories change only with an audit event.
+        from funds import signals
+
+        signals.connect()

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from funds.models import FundYear
 from funds.selectors import BudgetCheck, budget_check_from_counts
 from townships import services as township_services
+from townships.audit import acting
 from townships.models import Reclassification
 from townships.rules import Result
 from townships.services import ReclassificationError
@@ -89,5 +90,6 @@ def reclassification_apply(*, year: int, acting_user) -> Reclassification:
         )
         next_year, is_new = _next_fund_year(fund_year)
         if is_new:
-            next_year.save()
+            with acting(acting_user):  # its creation is audited with who caused it
+                next_year.save()
         return record

@@ -1,6 +1,7 @@
 """Synthetic townships, categories, rankings and fund years for scale tests and benchmarks.
 
-Everything it writes is marked: township codes start with ``S`` (real codes are digits),
+Everything it writes is marked: township codes start with ``99``, which no province's
+code does (real codes begin with the province, 11–82), and are digits like real ones;
 fund years are illustrative and say so in their notes. It refuses a database that holds
 anything else, so a typo in DATABASE_URL cannot mix test data into real records.
 """
@@ -22,7 +23,7 @@ from townships.models import (
     TownshipCategory,
 )
 
-CODE_PREFIX = "S"
+CODE_PREFIX = "99"  # 12 digits in all: 99 and the number
 NOTE = "synthetic data (generate_synthetic), not real"
 
 
@@ -63,7 +64,7 @@ def synthetic_generate(*, townships: int, years: int, start_year: int = 2020,
         Township.objects.all().delete()
         FundYear.objects.all().delete()
         units = Township.objects.bulk_create(
-            (Township(code=f"{CODE_PREFIX}{i:09d}", name=f"合成乡镇{i}",
+            (Township(code=f"{CODE_PREFIX}{i:010d}", name=f"合成乡镇{i}",
                       kind="town" if i % 3 else "township") for i in range(1, townships + 1)),
             batch_size=2000,
         )

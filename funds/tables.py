@@ -26,6 +26,9 @@ class YuanAsWanColumn(MoneyColumn):
         return cents_to_yuan(value) if self.cents else value
 
 
+PLACEHOLDER_CODE = "999999999999"
+
+
 class AllocationTable(FastRowsMixin, tables.Table):
     """A year's allocation per township; amounts in 万元 on screen, yuan in exports."""
 
@@ -73,7 +76,9 @@ class AllocationTable(FastRowsMixin, tables.Table):
         self.badges = {c: format_html('<span class="tier tier-{}">{}</span>', c,
                                       Category(c).label) for c in Category.values}
         self.kinds = dict(TownshipKind.choices)
-        self.detail_url = reverse("township-detail", args=["CODE"]).replace("CODE", "{}")
+        # reversed once with a placeholder that the code converter accepts (digits)
+        self.detail_url = reverse("township-detail", args=[PLACEHOLDER_CODE]).replace(
+            PLACEHOLDER_CODE, "{}")
         super().__init__(*args, **kwargs)
 
     def render_name(self, record, value):

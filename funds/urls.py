@@ -3,14 +3,15 @@
 from django.urls import path
 
 from funds import spending_views as views
+from wanyuan import converters  # noqa: F401 - registers <township_code:…>
 
 urlpatterns = [
-    path("ledger/<str:code>/<int:year>/", views.ledger, name="ledger"),
-    path("ledger/<str:code>/<int:year>/export.csv", views.ledger_export_csv,
+    path("ledger/<township_code:code>/<int:year>/", views.ledger, name="ledger"),
+    path("ledger/<township_code:code>/<int:year>/export.csv", views.ledger_export_csv,
          name="ledger-export-csv"),
-    path("ledger/<str:code>/<int:year>/export.xlsx", views.ledger_export_xlsx,
+    path("ledger/<township_code:code>/<int:year>/export.xlsx", views.ledger_export_xlsx,
          name="ledger-export-xlsx"),
-    path("ledger/<str:code>/<int:year>/new/", views.expenditure_create,
+    path("ledger/<township_code:code>/<int:year>/new/", views.expenditure_create,
          name="expenditure-create"),
     path("expenditures/<int:pk>/", views.expenditure_detail, name="expenditure-detail"),
     path("expenditures/<int:pk>/edit/", views.expenditure_edit, name="expenditure-edit"),

@@ -2,16 +2,23 @@
 
 import json
 import shutil
+import threading
 import zipfile
+from xml.etree import ElementTree
 
 import pytest
+from django.contrib.admin.models import CHANGE, LogEntry
+from django.contrib.auth import get_user_model
 from django.core import serializers
 from django.core.management import CommandError, call_command
+from django.db import connection, connections, transaction
+from django.utils import timezone
 
 from funds import services
 from funds.demo import demo_accounts_create, demo_data_load, demo_spending_load
-from townships.models import Township
-from wanyuan.backup import backed_up_models
+from funds.models import FundYear
+from townships.models import AuditEvent, Township, TownshipCategory
+from wanyuan.backup import backed_up_models, backup_write
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -25,8 +32,13 @@ def full_database(settings, tmp_path):
     demo_spending_load()
     from django.contrib.auth import get_user_model
 
-    services.reclassification_apply(
-        year=2020, acting_user=get_user_model().objects.get(username="admin"))
+    admin = get_user_model().objects.get(username="admin")
+    services.reclassification_apply(year=2020, acting_user=admin)
+    # the admin site's own history of a change, as the admin writes it
+    LogEntry.objects.log_actions(
+        user_id=admin.pk, queryset=[FundYear.objects.get(year=2020)], action_flag=CHANGE,
+        change_message=[{"changed": {"fields": ["Large-spending threshold"]}}],
+        single_object=True)
     return settings.MEDIA_ROOT
 
 
@@ -62,6 +74,96 @@ def test_round_trip_restores_every_table_and_file(full_database, tmp_path):
     for label in before:
         assert after[label] == before[label], label
     assert _files(full_database) == files
+
+
+def _objects_in(backup):
+    """The rows of a backup's data.xml, per model."""
+    with zipfile.ZipFile(backup) as archive:
+        root = ElementTree.fromstring(archive.read("data.xml"))
+        manifest = json.loads(archive.read("manifest.json"))
+    rows = {}
+    for element in root.findall("object"):
+        rows.setdefault(element.get("model"), []).append(element)
+    return rows, manifest
+
+
+def test_the_admin_history_and_the_audit_trail_are_backed_up_and_restored(
+        full_database, tmp_path):
+    def history():
+        return sorted(
+            (e.action_time, e.user.username, e.content_type.natural_key(), e.object_id,
+             e.object_repr, e.action_flag, e.get_change_message())
+            for e in LogEntry.objects.select_related("user", "content_type"))
+
+    def trail():
+        return sorted(AuditEvent.objects.values_list(
+            "created_at", "action", "year", "summary", "details", "actor__username"))
+
+    before_history, before_trail = history(), trail()
+    assert before_history and before_trail
+    backup = tmp_path / "backup.zip"
+    call_command("backup", "--output", str(backup))
+    rows, manifest = _objects_in(backup)
+    assert len(rows["admin.logentry"]) == manifest["counts"]["admin.logentry"] == len(
+        before_history)
+    assert len(rows["townships.auditevent"]) == manifest["counts"]["townships.auditevent"] == (
+        len(before_trail))
+
+    call_command("flush", interactive=False, verbosity=0)
+    shutil.rmtree(full_database)
+    assert not LogEntry.objects.exists()
+    call_command("restore", str(backup))
+    assert history() == before_history
+    assert trail() == before_trail
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql",
+                    reason="on SQLite the backup's transaction keeps writers out until it "
+                           "ends; two connections at once need PostgreSQL")
+def test_a_backup_is_one_snapshot_while_others_write(full_database, tmp_path):
+    """Rows committed by another connection while the backup is being read are in none of
+    its tables, neither those read before nor those after, so the backup restores."""
+    seen = []
+    written = threading.Event()
+
+    def write_elsewhere():
+        try:
+            with transaction.atomic():
+                user = get_user_model().objects.create_user("late-admin")
+                township = Township.objects.create(code="511781999", name="后来镇",
+                                                   kind="town", first_year=2020)
+                TownshipCategory.objects.create(township=township, year=2020, category=3,
+                                                source="manual", reason="后来",
+                                                changed_by=user, changed_at=timezone.now())
+                AuditEvent.objects.create(action=AuditEvent.Action.MERGER_APPLIED,
+                                          year=2020, summary="后来写入", actor=user)
+            written.set()
+        finally:
+            connections.close_all()
+
+    def after_model(label):
+        seen.append(label)
+        if label == "townships.township":  # read; its categories and audit trail are not yet
+            writer = threading.Thread(target=write_elsewhere)
+            writer.start()
+            writer.join(20)
+
+    backup = tmp_path / "backup.zip"
+    manifest = backup_write(backup, after_model=after_model)
+    assert written.is_set()
+    assert seen.index("auth.user") < seen.index("townships.township") < seen.index(
+        "townships.townshipcategory") < seen.index("townships.auditevent")
+    rows, _manifest = _objects_in(backup)
+    assert {label: len(objects) for label, objects in rows.items()} == {
+        label: count for label, count in manifest["counts"].items() if count}
+    data = zipfile.ZipFile(backup).read("data.xml").decode()
+    for late in ("late-admin", "511781999", "后来镇", "后来写入"):
+        assert late not in data
+
+    call_command("flush", interactive=False, verbosity=0)
+    shutil.rmtree(full_database)
+    call_command("restore", str(backup))  # the counts add up, every reference is there
+    assert not Township.objects.filter(code="511781999").exists()
 
 
 def test_restore_refuses_a_database_in_use_and_changes_nothing(full_database, tmp_path):

@@ -98,6 +98,22 @@ ADMIN_SITE = {
     "/admin/townships/auditevent/{event}/delete/": ((L, L), (L, L), (L, L), (403, 403),
                                                     (403, 403), (403, 403)),
     "/admin/auth/user/": ((L, L), (L, L), (L, L), (403, 403), (403, 403), (200, 200)),
+    # Accounts (issue 14, item 5): a 管理员 creates and edits clerk accounts (an empty
+    # POST is an invalid form: 200), sees the others read-only and changes no role group.
+    "/admin/auth/user/add/": ((L, L), (L, L), (L, L), (403, 403), (403, 403), (200, 200)),
+    "/admin/auth/user/{clerk}/change/": ((L, L), (L, L), (L, L), (403, 403), (403, 403),
+                                         (200, 200)),
+    "/admin/auth/user/{clerk}/password/": ((L, L), (L, L), (L, L), (403, 403), (403, 403),
+                                           (200, 200)),
+    "/admin/auth/user/{staff}/change/": ((L, L), (L, L), (L, L), (403, 403), (403, 403),
+                                         (200, 403)),
+    "/admin/auth/user/{staff}/password/": ((L, L), (L, L), (L, L), (403, 403), (403, 403),
+                                           (403, 403)),
+    "/admin/auth/group/{group}/change/": ((L, L), (L, L), (L, L), (403, 403), (403, 403),
+                                          (200, 403)),
+    "/admin/auth/group/add/": ((L, L), (L, L), (L, L), (403, 403), (403, 403), (403, 403)),
+    "/admin/townships/townshipclerk/add/": ((L, L), (L, L), (L, L), (403, 403), (403, 403),
+                                            (403, 403)),
 }
 
 
@@ -200,11 +216,16 @@ def test_url_pattern_answers_each_role_as_expected(world, name):
 
 @pytest.mark.parametrize("template", sorted(ADMIN_SITE))
 def test_admin_pages_answer_each_role_as_expected(world, template):
+    from django.contrib.auth.models import Group
+
     from townships.models import AuditEvent, CategoryChange
 
     url = template.format(expenditure=world["pks"]["expenditure-detail"],
                           change=CategoryChange.objects.first().pk,
-                          event=AuditEvent.objects.first().pk)
+                          event=AuditEvent.objects.first().pk,
+                          clerk=world["users"]["clerk_a"].pk,
+                          staff=world["users"]["staff"].pk,
+                          group=Group.objects.get(name=roles.STAFF).pk)
     observed = _observe(world, url)
     mismatches = {role: (want, got) for role, want, got in zip(
         ROLES, ADMIN_SITE[template], observed, strict=True) if want != got}

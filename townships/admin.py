@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from townships import services
+from townships.audit import ActingAdmin
 from townships.models import (
     AssessmentResult,
     AuditEvent,
@@ -121,8 +122,27 @@ class AuditEventAdmin(ReadOnlyAdmin):
 
 
 @admin.register(TownshipClerk)
-class TownshipClerkAdmin(admin.ModelAdmin):
+class TownshipClerkAdmin(ActingAdmin, admin.ModelAdmin):
+    """Seen here; a 管理员 links a clerk to a township on the clerk's account page
+    (townships.accounts_admin), which makes sure the account is a clerk's."""
+
     list_display = ("user", "township")
     search_fields = ("user__username", "township__name")
     autocomplete_fields = ("township",)
     list_select_related = ("user", "township")
+
+    def _may_grant(self, request):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_add_permission(self, request):
+        return self._may_grant(request)
+
+    def has_change_permission(self, request, obj=None):
+        return self._may_grant(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._may_grant(request)
+
+
+# Accounts and role groups: Django's admins replaced by ones where only a superuser grants.
+from townships import accounts_admin  # noqa: E402, F401

@@ -14,3 +14,8 @@ class TownshipsConfig(AppConfig):
         # Connected to every app's post_migrate so the groups also pick up the
         # permissions of apps migrated after this one.
         post_migrate.connect(ensure_groups, dispatch_uid="townships.ensure_groups")
+
+        # Every grant or removal of a role is audited; only a superuser grants roles.
+        from townships import accounts
+
+        accounts.connect()

@@ -3,6 +3,12 @@
 The whole file is read and validated before anything is written; every problem is
 reported with its row and column, in the user's language. The writes themselves are
 in :mod:`townships.services`.
+
+A file costs little to read whatever it holds: an XLSX is refused before anything is
+inflated when its parts inflate past ``IMPORT_MAX_UNCOMPRESSED_BYTES``
+(:mod:`townships.xlsx`); reading stops past one row per township in service and
+``IMPORT_ROW_MARGIN`` more; at most ``MAX_PROBLEMS`` problems are listed, and cells are
+quoted shortened.
 """
 
 from __future__ import annotations
@@ -10,15 +16,24 @@ from __future__ import annotations
 import csv
 import difflib
 import io
-import zipfile
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from townships import xlsx
 from townships.models import Category, Township
 from townships.services import CategoryRow, RankingRow
+
+#: Problems listed at most; the rest are counted ("and N more").
+MAX_PROBLEMS = 50
+#: Columns read at most; cells further right are ignored.
+MAX_COLUMNS = 64
+#: Blank rows read at most besides the rows allowed (Excel keeps formatted empty rows).
+MAX_BLANK_ROWS = 1000
+#: Characters of a cell quoted at most in a message.
+MAX_QUOTED = 40
 
 # Accepted header names → the column they mean. Chinese first: that is what staff type.
 COLUMN_ALIASES = {
@@ -30,6 +45,7 @@ COLUMN_ALIASES = {
 COLUMN_TITLES = {"township": "乡镇", "rank": "排名", "score": "得分", "category": "类别"}
 # Columns people keep in their sheets that carry nothing we read.
 IGNORED_COLUMNS = {"序号", "备注", "no", "note", "notes"}
+COLUMN_KEYS = {name.lower(): key for key, names in COLUMN_ALIASES.items() for name in names}
 
 CATEGORY_WORDS = {
     "一类": 1, "二类": 2, "三类": 3, "1": 1, "2": 2, "3": 3,
@@ -37,6 +53,12 @@ CATEGORY_WORDS = {
 }
 for value, label in Category.choices:
     CATEGORY_WORDS[str(label).lower()] = value
+
+
+def quoted(text) -> str:
+    """A cell's text for a message: at most ``MAX_QUOTED`` characters."""
+    text = str(text)
+    return text if len(text) <= MAX_QUOTED else text[:MAX_QUOTED] + "…"
 
 
 @dataclass
@@ -48,7 +70,7 @@ class Problem:
     def __str__(self):
         if self.row and self.column:
             return _("Row %(row)s, column %(column)s: %(message)s") % {
-                "row": self.row, "column": self.column, "message": self.message,
+                "row": self.row, "column": quoted(self.column), "message": self.message,
             }
         if self.row:
             return _("Row %(row)s: %(message)s") % {"row": self.row, "message": self.message}
@@ -56,11 +78,20 @@ class Problem:
 
 
 class ImportFileError(Exception):
-    """The file is refused; ``problems`` lists every reason found."""
+    """The file is refused; ``problems`` lists the reasons found, at most
+    ``MAX_PROBLEMS`` of them and then how many more there are."""
 
     def __init__(self, problems: list[Problem]):
+        if len(problems) > MAX_PROBLEMS:
+            more = len(problems) - MAX_PROBLEMS
+            problems = [*problems[:MAX_PROBLEMS], Problem(None, None, _(
+                "and %(n)s more problems") % {"n": more})]
         self.problems = problems
         super().__init__("\n".join(str(p) for p in problems))
+
+
+class TooManyRows(Exception):
+    pass
 
 
 @dataclass
@@ -88,40 +119,71 @@ def _decode(data: bytes) -> str:
         ))]) from exc
 
 
-def _read_csv(data: bytes) -> list[list[str]]:
+def _read_csv(data: bytes):
+    """(line, cells) of every record; a blank line is a record without cells."""
     text = _decode(data)
     try:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",\t;，")
         delimiter = dialect.delimiter
     except csv.Error:
         delimiter = ","
-    return list(csv.reader(io.StringIO(text), delimiter=delimiter))
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    number = 0
+    while True:
+        number += 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            limit = csv.field_size_limit()
+            message = (_("a cell is longer than %(limit)s characters") % {"limit": limit}
+                       if "field limit" in str(exc) else _("the line cannot be read as CSV"))
+            raise ImportFileError([Problem(number, None, message)]) from exc
+        yield number, row
 
 
-def _cell_text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
-
-
-def _read_xlsx(data: bytes) -> list[list[str]]:
-    from openpyxl import load_workbook
-
+def _read_xlsx(data: bytes):
+    """(row number, cells) of the first sheet (townships.xlsx: bounded whatever the file
+    holds)."""
+    limit = settings.IMPORT_MAX_UNCOMPRESSED_BYTES
     try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+        yield from xlsx.iter_rows(data, max_uncompressed=limit, max_columns=MAX_COLUMNS)
+    except xlsx.XlsxTooLarge as exc:
+        raise ImportFileError([Problem(None, None, _(
+            "The XLSX file inflates to %(size)s KB, more than the limit of %(limit)s KB; "
+            "save the sheet alone as a new XLSX file, or as CSV."
+        ) % {"size": exc.size // 1024, "limit": limit // 1024})]) from exc
+    except xlsx.XlsxTooManyCells as exc:
+        raise ImportFileError([Problem(None, None, _(
+            "The first sheet of the XLSX file holds far more than a ranking or category "
+            "table; save the table alone as a new XLSX file, or as CSV."))]) from exc
+    except xlsx.XlsxError as exc:
         raise ImportFileError([Problem(None, None, _("The XLSX file cannot be read."))]) from exc
-    try:
-        sheet = workbook.worksheets[0]
-        return [[_cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
-    finally:
-        workbook.close()
 
 
-def read_sheet(data: bytes, filename: str, *, required: set[str], optional: set[str]) -> Sheet:
-    """Read a CSV/XLSX file into rows keyed by our column names."""
+def _rows_within(rows, *, max_rows: int):
+    """The non-blank rows of ``rows`` (the header and at most ``max_rows`` more); raises
+    TooManyRows instead of reading further."""
+    read = blank = 0
+    for number, cells in rows:
+        cells = [cell.strip() for cell in cells[:MAX_COLUMNS]]
+        if not any(cells):
+            blank += 1
+            if blank > MAX_BLANK_ROWS:
+                raise TooManyRows
+            continue
+        read += 1
+        if read > max_rows + 1:
+            raise TooManyRows
+        yield number, cells
+
+
+def read_sheet(data: bytes, filename: str, *, required: set[str], optional: set[str],
+               year: int, in_service: int) -> Sheet:
+    """Read a CSV/XLSX file into rows keyed by our column names: at most one row per
+    township in service in ``year`` (``in_service`` of them) and ``IMPORT_ROW_MARGIN``
+    more."""
     limit = settings.IMPORT_MAX_BYTES
     if len(data) > limit:
         raise ImportFileError([Problem(None, None, _(
@@ -134,51 +196,62 @@ def read_sheet(data: bytes, filename: str, *, required: set[str], optional: set[
         raise ImportFileError([Problem(None, None, _(
             "Old Excel .xls files are not supported; save it as XLSX or CSV."
         ))])
-    table = _read_xlsx(data) if data.startswith(b"PK") else _read_csv(data)
-    table = [row for row in table if any(cell.strip() for cell in row)]
-    if not table:
-        raise ImportFileError([Problem(None, None, _("The file is empty."))])
+    max_rows = in_service + settings.IMPORT_ROW_MARGIN
+    rows = _rows_within(_read_xlsx(data) if data.startswith(b"PK") else _read_csv(data),
+                        max_rows=max_rows)
+    try:
+        header_row = next(rows, None)
+        if header_row is None:
+            raise ImportFileError([Problem(None, None, _("The file is empty."))])
+        header_line, header_cells = header_row
+        positions, headers = _read_header(header_line, header_cells, required, optional)
+        sheet = Sheet(headers=headers)
+        for line, row in rows:
+            sheet.rows.append((line, {
+                key: (row[i] if i < len(row) else "") for key, i in positions.items()
+            }))
+    except TooManyRows:
+        raise ImportFileError([Problem(None, None, _(
+            "Too many rows: the file has more than %(limit)s rows, and only %(n)s townships "
+            "are in service in %(year)s."
+        ) % {"limit": max_rows, "n": in_service, "year": year})]) from None
+    if not sheet.rows:
+        raise ImportFileError([Problem(None, None, _("The file has a header but no rows."))])
+    return sheet
 
+
+def _read_header(line: int, cells: list[str], required: set[str], optional: set[str]):
     problems = []
-    header = [cell.strip().lstrip("\ufeff") for cell in table[0]]
+    header = [cell.lstrip("\ufeff").strip() for cell in cells]
     positions: dict[str, int] = {}
     headers: dict[str, str] = {}
     for index, title in enumerate(header):
         if not title:
             continue
-        key = next((k for k, names in COLUMN_ALIASES.items()
-                    if title.lower() in {n.lower() for n in names}), None)
+        key = COLUMN_KEYS.get(title.lower())
         if key is None or key not in required | optional:
             if title.lower() in IGNORED_COLUMNS:
                 continue
-            problems.append(Problem(1, title, _("unknown column")))
+            problems.append(Problem(line, title, _("unknown column")))
         elif key in positions:
-            problems.append(Problem(1, title, _("this column appears twice")))
+            problems.append(Problem(line, title, _("this column appears twice")))
         else:
             positions[key] = index
             headers[key] = title
     missing = [k for k in sorted(required) if k not in positions]
     if missing:
         expected = "、".join(COLUMN_TITLES[k] for k in missing)
-        known = any(p.row == 1 for p in problems)
-        problems.append(Problem(1, None, _("missing column(s): %(columns)s") % {
+        known = any(p.row == line for p in problems)
+        problems.append(Problem(line, None, _("missing column(s): %(columns)s") % {
             "columns": expected}))
         if known and not positions:
-            problems.append(Problem(1, None, _(
+            problems.append(Problem(line, None, _(
                 "No column header was recognised; if the header looks garbled, the file's "
                 "encoding was misread: save it as CSV (UTF-8) or XLSX."
             )))
     if problems:
         raise ImportFileError(problems)
-
-    sheet = Sheet(headers=headers)
-    for line, row in enumerate(table[1:], start=2):
-        sheet.rows.append((line, {
-            key: (row[i].strip() if i < len(row) else "") for key, i in positions.items()
-        }))
-    if not sheet.rows:
-        raise ImportFileError([Problem(None, None, _("The file has a header but no rows."))])
-    return sheet
+    return positions, headers
 
 
 class TownshipResolver:
@@ -202,11 +275,12 @@ class TownshipResolver:
             in_service = [t for t in candidates if t.in_service(self.year)]
             township = (in_service or candidates or [None])[0]
         if township is None:
-            close = difflib.get_close_matches(text, list(self.by_name), n=1, cutoff=0.4)
+            close = (difflib.get_close_matches(text, list(self.by_name), n=1, cutoff=0.4)
+                     if len(text) <= MAX_QUOTED else None)
             if close:
                 return None, _("unknown township “%(text)s”; did you mean “%(name)s”?") % {
                     "text": text, "name": close[0]}
-            return None, _("unknown township “%(text)s”") % {"text": text}
+            return None, _("unknown township “%(text)s”") % {"text": quoted(text)}
         if not township.in_service(self.year):
             return None, _("%(name)s is not in service in %(year)s") % {
                 "name": township.name, "year": self.year}
@@ -234,10 +308,11 @@ def _resolve_townships(sheet: Sheet, year: int, problems: list[Problem]):
 
 
 def parse_rankings(data: bytes, filename: str, *, year: int) -> list[RankingRow]:
-    sheet = read_sheet(data, filename, required={"township", "rank"}, optional={"score"})
+    in_service = Township.objects.in_service(year).count()
+    sheet = read_sheet(data, filename, required={"township", "rank"}, optional={"score"},
+                       year=year, in_service=in_service)
     problems: list[Problem] = []
     townships = _resolve_townships(sheet, year, problems)
-    in_service = Township.objects.in_service(year).count()
     count = len(sheet.rows)
     rank_column = sheet.headers["rank"]
     score_column = sheet.headers.get("score")
@@ -246,20 +321,22 @@ def parse_rankings(data: bytes, filename: str, *, year: int) -> list[RankingRow]
         raw = values["rank"]
         try:
             number = Decimal(raw)
-        except InvalidOperation:
-            number = None
+            whole = number.is_finite() and number == number.to_integral_value()
+        except InvalidOperation:  # not a number, or a signalling NaN
+            whole = False
         if not raw:
             problems.append(Problem(line, rank_column, _("empty")))
             continue
-        if number is None or number != number.to_integral_value():
+        if not whole:
             problems.append(Problem(line, rank_column, _("“%(value)s” is not a whole number")
-                                    % {"value": raw}))
+                                    % {"value": quoted(raw)}))
+            continue
+        if number < 1 or number > count:  # compared before int(): 1e999999999 is whole
+            problems.append(Problem(line, rank_column, _(
+                "%(rank)s is out of range 1–%(count)s") % {"rank": quoted(raw),
+                                                         "count": count}))
             continue
         rank = int(number)
-        if rank < 1 or rank > count:
-            problems.append(Problem(line, rank_column, _(
-                "%(rank)s is out of range 1–%(count)s") % {"rank": rank, "count": count}))
-            continue
         score = None
         if score_column and values.get("score"):
             try:
@@ -269,7 +346,7 @@ def parse_rankings(data: bytes, filename: str, *, year: int) -> list[RankingRow]
                 score = score.quantize(Decimal("0.01"))
             except InvalidOperation:
                 problems.append(Problem(line, score_column, _("“%(value)s” is not a number")
-                                        % {"value": values["score"]}))
+                                        % {"value": quoted(values["score"])}))
                 continue
         parsed.append((line, rank, score))
 
@@ -321,7 +398,8 @@ def _check_scores(parsed, rank_column, score_column) -> list[Problem]:
 
 
 def parse_categories(data: bytes, filename: str, *, year: int) -> list[CategoryRow]:
-    sheet = read_sheet(data, filename, required={"township", "category"}, optional=set())
+    sheet = read_sheet(data, filename, required={"township", "category"}, optional=set(),
+                       year=year, in_service=Township.objects.in_service(year).count())
     problems: list[Problem] = []
     townships = _resolve_townships(sheet, year, problems)
     column = sheet.headers["category"]
@@ -331,7 +409,7 @@ def parse_categories(data: bytes, filename: str, *, year: int) -> list[CategoryR
         if category is None:
             problems.append(Problem(line, column, _(
                 "“%(value)s” is not a category (一类, 二类 or 三类)"
-            ) % {"value": values["category"]}))
+            ) % {"value": quoted(values["category"])}))
         else:
             categories[line] = category
     if problems:

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.validators import RegexValidator
 from django.db import connection, models
 from django.db.models import Q
 from django.db.models.expressions import RawSQL
@@ -55,8 +56,18 @@ class TownshipQuerySet(models.QuerySet):
         )
 
 
+#: An official township code: digits only (e.g. 511781100; the full statistical code has
+#: 12). URLs match codes with it (``wanyuan.converters``), so a code never holds a slash.
+TOWNSHIP_CODE_PATTERN = "[0-9]{1,12}"
+
+
 class Township(models.Model):
-    code = models.CharField(_("official code"), max_length=12, unique=True)
+    code = models.CharField(
+        _("official code"), max_length=12, unique=True,
+        validators=[RegexValidator(
+            rf"\A{TOWNSHIP_CODE_PATTERN}\Z",
+            _("An official code consists of digits only (0–9), at most 12."))],
+    )
     name = models.CharField(_("name"), max_length=64, db_index=True)
     kind = models.CharField(_("kind"), max_length=16, choices=TownshipKind.choices)
     first_year = models.PositiveSmallIntegerField(
@@ -258,7 +269,8 @@ class Reclassification(models.Model):
 
 
 class AuditEvent(models.Model):
-    """Audit trail of yearly operations (imports, reclassification); append-only."""
+    """Audit trail of yearly operations (imports, reclassification), of role grants and
+    of changed settings (a year's, spending categories); append-only."""
 
     class Action(models.TextChoices):
         RANKINGS_IMPORTED = "rankings_imported", _("Ranking imported")
@@ -267,6 +279,12 @@ class AuditEvent(models.Model):
         RECLASSIFICATION_APPLIED = "reclassification_applied", _("Reclassification applied")
         RECLASSIFICATION_REVERTED = "reclassification_reverted", _("Reclassification reverted")
         MERGER_APPLIED = "merger_applied", _("Merger applied")
+        ROLE_GRANTED = "role_granted", _("Role granted")
+        ROLE_REMOVED = "role_removed", _("Role removed")
+        FUND_YEAR_CREATED = "fund_year_created", _("Fund year created")
+        FUND_YEAR_CHANGED = "fund_year_changed", _("Fund year settings changed")
+        SPENDING_CATEGORY_CREATED = "spending_category_created", _("Spending category created")
+        SPENDING_CATEGORY_CHANGED = "spending_category_changed", _("Spending category changed")
 
     action = models.CharField(_("action"), max_length=40, choices=Action.choices)
     year = models.PositiveSmallIntegerField(_("year"), null=True, blank=True)

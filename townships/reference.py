@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from pathlib import Path
 
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from townships.models import AuditEvent, Township, TownshipKind
+from townships.models import TOWNSHIP_CODE_PATTERN, AuditEvent, Township, TownshipKind
+
+CODE_RE = re.compile(TOWNSHIP_CODE_PATTERN)
 
 KIND_WORDS = {
     "town": TownshipKind.TOWN, "镇": TownshipKind.TOWN,
@@ -33,7 +36,7 @@ def read_township_list(path: Path) -> list[dict]:
     for line, row in enumerate(reader, start=2):
         code, name = (row["code"] or "").strip(), (row["name"] or "").strip()
         kind = KIND_WORDS.get((row["kind"] or "").strip())
-        if not code.isdigit() or not name or kind is None:
+        if not CODE_RE.fullmatch(code) or not name or kind is None:
             problems.append(_("Row %(row)s: needs a numeric code, a name and a kind") % {
                 "row": line})
         elif code in seen:

@@ -17,6 +17,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from townships import rules
+from townships.audit import stored_text
 from townships.models import (
     AssessmentResult,
     AuditEvent,
@@ -58,10 +59,39 @@ def _insert_rows(model, fields: list[str], rows: list[tuple]) -> None:
                 f"INSERT INTO {table} ({columns}) VALUES ({placeholders})", rows)  # noqa: S608 - names from the model, values bound
 
 
-def _stored_text(func, *args, **kwargs) -> str:
-    """Audit text is stored in the site language, whatever language the user browses in."""
-    with translation.override(settings.LANGUAGE_CODE):
-        return str(func(*args, **kwargs))
+#: The first key of the PostgreSQL advisory locks taken by ``year_lock``; the second is
+#: the year. Any fixed number that no other advisory lock of this database uses ("WYLK").
+YEAR_LOCK_KEY = 0x57594C4B
+
+
+def year_lock(*years: int) -> None:
+    """Serialise the writes that a year's reclassification depends on, until commit.
+
+    The lock of year Y guards year Y's ranking, year Y's reclassification (applied or
+    not) and the categories of Y+1, which that reclassification writes. So:
+
+    - a ranking import of Y and the revert of Y's reclassification take Y;
+    - a category edit or import of year T takes T-1;
+    - the apply of Y takes Y-1 (it reads Y's categories) and Y.
+
+    Each of those calls this first in its transaction, before any row lock (the data
+    version's included), and re-checks "already applied" only after it, so that two of
+    them never interleave. Years are locked in ascending order. On PostgreSQL these are
+    transaction-level advisory locks, released at commit or rollback; taking one again
+    in the same transaction does not wait. SQLite lets one writing transaction in at a
+    time (``transaction_mode`` IMMEDIATE, see settings.DATABASES), which serialises
+    them already.
+    """
+    if not connection.in_atomic_block:
+        raise RuntimeError("year_lock() holds until the transaction ends: call it inside one")
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        for year in sorted(set(years)):
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [YEAR_LOCK_KEY, year])
+
+
+_stored_text = stored_text  # audit text in the site language (townships.audit)
 
 
 def township_category_set(
@@ -84,6 +114,9 @@ def township_category_set(
             _("%(township)s is not in service in %(year)s.") % {"township": township, "year": year}
         )
     with transaction.atomic():
+        # year-1's reclassification writes this year's categories; its apply or revert
+        # and this edit do not interleave (an edit after the apply is allowed, audited).
+        year_lock(year - 1)
         DataVersion.touch()  # before the row lock: see DataVersion.touch
         now = timezone.now()
         current = (
@@ -123,6 +156,7 @@ def categories_import(
     )
     changed = 0
     with transaction.atomic():
+        year_lock(year - 1)  # as township_category_set, before reading what is there
         existing = dict(
             TownshipCategory.objects.filter(year=year, township__in=[r.township for r in rows])
             .values_list("township_id", "category")
@@ -158,6 +192,7 @@ def assessment_results_replace(
 ) -> int:
     """Replace a year's ranking with the given rows; refused once it was applied."""
     with transaction.atomic():
+        year_lock(year)  # an apply in progress ends first; then it is seen below
         if Reclassification.objects.filter(year=year, reverted_at__isnull=True).exists():
             raise ReclassificationError(
                 _("The %(year)s reclassification has been applied; revert it before "
@@ -215,11 +250,13 @@ def reclassification_apply(
 ) -> Reclassification:
     """Apply year's ranking: create year+1's categories. One transaction, once per year.
 
-    The caller holds a lock on the year's settings row; the partial unique constraint on
+    The year lock keeps the ranking, this year's categories and next year's from
+    changing while it reads and writes them; the partial unique constraint on
     Reclassification is the last line of defence if two applications race.
     """
     target = year + 1
     with transaction.atomic():
+        year_lock(year - 1, year)
         if Reclassification.objects.filter(year=year, reverted_at__isnull=True).exists():
             raise ReclassificationError(
                 _("The %(year)s reclassification has already been applied.") % {"year": year}
@@ -306,6 +343,7 @@ def reclassification_revert(*, record: Reclassification, reason: str, acting_use
         raise ValidationError({"reason": _("A reason is required to revert.")})
     target = record.year + 1
     with transaction.atomic():
+        year_lock(record.year)  # no category edit of year+1 in progress while it checks
         record = Reclassification.objects.select_for_update().get(pk=record.pk)
         if record.reverted_at is not None:
             raise ReclassificationError(_("This reclassification was already reverted."))

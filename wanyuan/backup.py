@@ -1,11 +1,15 @@
 """Backup and restore of everything the dashboard holds: the database and MEDIA_ROOT.
 
-A backup is one ZIP file: ``data.xml`` (``dumpdata`` with natural keys for content
-types and permissions, so that it loads into any freshly migrated database, SQLite or
-PostgreSQL), the voucher and minutes files under ``media/``, and ``manifest.json`` with
-the row count of every model. A restore goes into an empty, migrated database only, runs
-in one transaction, and checks the counts against the manifest before it commits.
-For large installations ``pg_dump`` is the faster path (see README.md).
+A backup is one ZIP file: ``data.xml`` (what ``dumpdata`` writes, with natural keys for
+content types and permissions, so that it loads into any freshly migrated database, SQLite
+or PostgreSQL), the voucher and minutes files under ``media/``, and ``manifest.json`` with
+the row count of every model. Every table is in it, the audit trail and the admin site's
+own history (``admin.LogEntry``) included, read in one transaction that sees one snapshot
+of the database: on PostgreSQL a REPEATABLE READ, READ ONLY one, so that rows committed
+meanwhile are in none of its tables; SQLite lets no writer in while it reads. A restore
+goes into an empty, migrated database only, runs in one transaction, and checks the
+counts against the manifest before it commits. For large installations ``pg_dump``
+(itself one snapshot) is the faster path (see README.md).
 """
 
 from __future__ import annotations
@@ -14,21 +18,25 @@ import io
 import json
 import tempfile
 import zipfile
+from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 
 from django.apps import apps
 from django.conf import settings
+from django.core import serializers
 from django.core.management import call_command
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 FORMAT = 2
 #: Not backed up: recreated by migrate (content types, permissions), or transient.
-EXCLUDED = ["contenttypes", "auth.permission", "sessions", "axes", "admin.logentry"]
+EXCLUDED = ["contenttypes", "auth.permission", "sessions", "axes"]
 #: Tables whose rows mean "this database is in use": restore refuses to mix.
 IN_USE_MODELS = ["townships.Township", "funds.FundYear", "auth.User"]
 #: Rows migrate creates in a new database, replaced on restore.
 SEEDED_MODELS = ["auth.Group", "funds.SpendingCategory"]
+#: The audit trail: restored last, into an empty table (see restore_read).
+TRAIL_MODELS = ["townships.AuditEvent"]
 
 
 class BackupError(Exception):
@@ -58,15 +66,47 @@ def _media_files():
     return sorted(p for p in root.rglob("*") if p.is_file())
 
 
-def backup_write(path: Path) -> dict:
-    """Write the backup ZIP to ``path``; returns the manifest."""
+def _dump(stream, counts: dict[str, int], after_model: Callable[[str], None] | None) -> None:
+    """Serialize every backed-up model into ``stream`` as ``dumpdata`` would, counting the
+    rows of each; ``after_model(label)`` is called once a model's rows have been read."""
+    by_app = {}
+    for model in backed_up_models():
+        by_app.setdefault(apps.get_app_config(model._meta.app_label), []).append(model)
+    # models whose natural keys others refer to first, as dumpdata orders them
+    models = serializers.sort_dependencies(by_app.items(), allow_cycles=True)
+
+    def objects():
+        for model in models:
+            label = model._meta.label_lower
+            counts[label] = 0
+            for obj in model._default_manager.order_by(model._meta.pk.name).iterator():
+                counts[label] += 1
+                yield obj
+            if after_model is not None:
+                after_model(label)
+
+    # XML, not JSON: Django's JSON encoder cuts times to milliseconds; XML keeps the
+    # microseconds, so a restore gives back exactly what was saved.
+    serializers.serialize("xml", objects(), use_natural_foreign_keys=True, stream=stream)
+
+
+def backup_write(path: Path, *, after_model: Callable[[str], None] | None = None) -> dict:
+    """Write the backup ZIP to ``path``; returns the manifest.
+
+    ``after_model`` (tests) is called with each model's label once its rows are read.
+    """
+    if connection.in_atomic_block:
+        raise BackupError("a backup reads in a transaction of its own; "
+                          "call it outside any other")
     data = io.StringIO()
-    with transaction.atomic():  # one consistent snapshot of every table
-        # XML, not JSON: Django's JSON encoder cuts times to milliseconds; XML keeps the
-        # microseconds, so a restore gives back exactly what was saved.
-        call_command("dumpdata", exclude=EXCLUDED, natural_foreign=True, stdout=data,
-                     verbosity=0, format="xml")
-        counts = row_counts()
+    counts: dict[str, int] = {}
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # One snapshot for every table (the first statement of the transaction): rows
+            # committed while the tables are read one after another are in none of them.
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        _dump(data, counts, after_model)
     root = Path(settings.MEDIA_ROOT)
     files = _media_files()
     manifest = {
@@ -123,7 +163,16 @@ def restore_read(path: Path) -> dict:
                 apps.get_model(label)._default_manager.all().delete()
             fixture = Path(tmp) / "data.xml"
             fixture.write_text(data, encoding="utf-8")
-            call_command("loaddata", str(fixture), verbosity=0)  # resets the sequences
+            # loaddata resets the sequences. Saving the rows fires the application's own
+            # signals, which audit them as if they were new (a role granted, a fund year
+            # created), and the new database audited its seeding by migrate: that is not
+            # history. The backed-up trail is loaded last, in place of all of it.
+            trail = [apps.get_model(label)._meta.label for label in TRAIL_MODELS]
+            call_command("loaddata", str(fixture), exclude=trail, verbosity=0)
+            for label in trail:
+                apps.get_model(label)._default_manager.all().delete()
+            call_command("loaddata", str(fixture), verbosity=0, exclude=[
+                m._meta.label for m in backed_up_models() if m._meta.label not in trail])
             counts = row_counts()
             if counts != manifest["counts"]:
                 diff = {k: (manifest["counts"].get(k), counts.get(k))

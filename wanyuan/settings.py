@@ -68,12 +68,16 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before anything reads the body (CSRF reads the form): 413 for an oversized request.
+    "wanyuan.request_size.RequestSizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    "wanyuan.middleware.SessionMiddleware",  # Django's; a busy database answers 503
     "wanyuan.middleware.DefaultLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # A locked SQLite database ("database is locked") answers 503 "try again".
+    "wanyuan.middleware.BusyDatabaseMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -180,12 +184,28 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 VOUCHER_MAX_BYTES = int(os.environ.get("VOUCHER_MAX_BYTES", str(10 * 1024 * 1024)))
 
 # Uploads: rankings and category files are small; refuse anything larger early.
-DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", str(2 * 1024 * 1024)))
+# An XLSX import is refused before it is inflated when its parts declare more than this.
+IMPORT_MAX_UNCOMPRESSED_BYTES = int(os.environ.get("IMPORT_MAX_UNCOMPRESSED_BYTES",
+                                                   str(4 * 1024 * 1024)))
+# Rows an import reads at most: one per township in service and this many more.
+IMPORT_ROW_MARGIN = 50
+# A request body larger than the largest upload allowed, with room for the form around
+# it, is refused with 413 before it is read (wanyuan.request_size); the reverse proxy's
+# client_max_body_size should say the same (README, Production). Fields other than files
+# are small; files above FILE_UPLOAD_MAX_MEMORY_SIZE go to a temporary file, not memory.
+MAX_REQUEST_BYTES = max(VOUCHER_MAX_BYTES, IMPORT_MAX_BYTES) + 64 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024  # the fields of a form, files not counted
+FILE_UPLOAD_MAX_MEMORY_SIZE = IMPORT_MAX_BYTES + 64 * 1024  # larger: a temporary file
 
 # Idle timeout: a session ends after this many seconds without a request (2 hours).
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_IDLE_SECONDS", str(2 * 60 * 60)))
 SESSION_SAVE_EVERY_REQUEST = True  # idle timeout, not a fixed lifetime
+# ... but an unchanged session's expiry is written at most once per SESSION_REFRESH_SECONDS
+# (wanyuan.sessions), so reads do not write: a session ends between SESSION_COOKIE_AGE
+# minus that and SESSION_COOKIE_AGE after the last request.
+SESSION_ENGINE = "wanyuan.sessions"
+SESSION_REFRESH_SECONDS = 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
@@ -230,8 +250,11 @@ AXES_COOLOFF_TIME = float(os.environ.get("AXES_COOLOFF_MINUTES", "15")) / 60  # 
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
-AXES_IPWARE_PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
-AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+# Reverse proxies in front of the application, each appending to X-Forwarded-For: the
+# client is the PROXY_COUNT-th entry from the right (wanyuan.client). Without django-ipware
+# axes would ignore its AXES_IPWARE_* settings and lock every user name at the proxy.
+PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
+AXES_CLIENT_IP_CALLABLE = "wanyuan.client.client_address"
 
 DJANGO_TABLES2_TEMPLATE = "django_tables2/table.html"
 DJANGO_TABLES2_TABLE_ATTRS = {"class": "data-table"}

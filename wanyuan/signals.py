@@ -8,13 +8,16 @@ import logging
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 
+from wanyuan.client import client_address
+
 logger = logging.getLogger("wanyuan.auth")
 
 
 def _address(request):
+    """The client's address, the same one the lockout counts failures at."""
     if request is None:
         return "-"
-    return request.META.get("REMOTE_ADDR", "-")
+    return client_address(request) or "-"
 
 
 @receiver(user_logged_in)

@@ -26,10 +26,30 @@ from django_tables2.rows import BoundRow
 #: The keyword arguments django-tables2 offers a render method.
 RENDER_ARGUMENTS = ("value", "record", "column", "bound_column", "table")
 
+#: Rows per page a visitor may ask for with ``?per_page=``: a negative or zero number
+#: breaks the paginator, a huge one turns a page into an export.
+PER_PAGE_MIN, PER_PAGE_MAX = 10, 200
+
+
+def clamp_per_page(value, default: int) -> int:
+    """``value`` (a number, text or None) as rows per page within the bounds; anything
+    that is not a whole number gives ``default``."""
+    try:
+        number = int(value)
+    except (TypeError, ValueError, OverflowError):
+        number = default
+    return min(max(number, PER_PAGE_MIN), PER_PAGE_MAX)
+
 
 class FastRowsMixin:
     def __init__(self, *args, template_name=None, **kwargs):
         super().__init__(*args, template_name=template_name or "_fast_table.html", **kwargs)
+
+    def paginate(self, paginator_class=Paginator, per_page=None, page=1, *args, **kwargs):
+        """Every list page paginates through here (django-tables2's RequestConfig passes
+        ``?per_page=`` as it comes): the number of rows is kept within the bounds."""
+        per_page = clamp_per_page(per_page, self._meta.per_page)
+        return super().paginate(paginator_class, per_page, page, *args, **kwargs)
 
     @property
     def order_by(self):

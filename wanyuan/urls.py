@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.i18n import set_language
 
 from funds import views
+from wanyuan import converters  # noqa: F401 - registers <township_code:…>
 
 admin.site.site_header = _("Township party-building funds: administration")
 admin.site.site_title = _("Township party-building funds")
@@ -22,8 +23,8 @@ urlpatterns = [
     path("", include("townships.urls")),
     path("", include("funds.urls")),
     path("allocations/<int:year>/print/", views.allocation_print, name="allocation-print"),
-    path("townships/<str:code>/", views.township_detail, name="township-detail"),
-    path("townships/<str:code>/category/", views.township_category_change,
+    path("townships/<township_code:code>/", views.township_detail, name="township-detail"),
+    path("townships/<township_code:code>/category/", views.township_category_change,
          name="township-category-change"),
     path("rankings/<int:year>/import/", views.rankings_import, name="rankings-import"),
     path("categories/<int:year>/import/", views.categories_import, name="categories-import"),

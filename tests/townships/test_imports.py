@@ -185,3 +185,207 @@ def test_import_categories_refuses_an_unknown_category(tmp_path, demo):
     with pytest.raises(CommandError, match="第3行 类别"):
         call_command("import_categories", str(path), "--year", "2020")
     assert table_snapshot() == before
+
+
+# --- Hostile files: bounded work, bounded answers (issue 14, item 8) ------------------
+
+def _xlsx_rows(rows, *, write_only=True) -> bytes:
+    workbook = Workbook(write_only=write_only)
+    sheet = workbook.create_sheet() if write_only else workbook.active
+    for row in rows:
+        sheet.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _zip_replace(data: bytes, name: str, content: bytes) -> bytes:
+    """The XLSX ``data`` with the member ``name`` replaced by ``content``."""
+    import zipfile
+
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            target.writestr(info.filename,
+                            content if info.filename == name else source.read(info.filename))
+    return out.getvalue()
+
+
+def _xlsx_repeating(rows: int) -> bytes:
+    """An XLSX of a header and ``rows`` equal rows: it zips to almost nothing."""
+    ns = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    row = '<row><c t="inlineStr"><is><t>太平镇</t></is></c><c><v>1</v></c></row>'
+    sheet = (f'<worksheet xmlns="{ns}"><sheetData><row><c t="inlineStr"><is><t>乡镇</t>'
+             f'</is></c><c t="inlineStr"><is><t>排名</t></is></c></row>{row * rows}'
+             '</sheetData></worksheet>')
+    return _zip_replace(_xlsx_rows([["乡镇", "排名"]]), "xl/worksheets/sheet1.xml",
+                        sheet.encode())
+
+
+@pytest.fixture(scope="module")
+def xlsx_200000_rows():
+    """An XLSX of about 40 KB that inflates to 200,000 rows, as the issue describes."""
+    return _xlsx_repeating(200_000)
+
+
+def _upload(client, url, data: bytes, name: str):
+    upload = io.BytesIO(data)
+    upload.name = name
+    return client.post(url, {"file": upload})
+
+
+def _refusal(data: bytes, name: str, *, categories=False) -> list[str]:
+    from townships.imports import parse_categories
+
+    parse = parse_categories if categories else parse_rankings
+    with pytest.raises(ImportFileError) as caught:
+        parse(data, name, year=2020)
+    return [str(p) for p in caught.value.problems]
+
+
+def test_an_xlsx_of_200000_rows_is_refused_with_a_short_answer(client, demo, admin_user,
+                                                                xlsx_200000_rows):
+    assert len(xlsx_200000_rows) < 100_000
+    problems = _refusal(xlsx_200000_rows, "r.xlsx")
+    assert len(problems) == 1 and "解压后" in problems[0], problems
+    # as many rows as fit under the limit of the inflated size: read up to the row limit
+    problems = _refusal(_xlsx_repeating(50_000), "r.xlsx")
+    assert len(problems) == 1 and "行数过多" in problems[0], problems
+    login(client, admin_user)
+    before = table_snapshot()
+    for url in (reverse("rankings-import", args=[2020]),
+                reverse("categories-import", args=[2020])):
+        response = _upload(client, url, xlsx_200000_rows, "r.xlsx")
+        assert response.status_code == 400
+        assert len(response.content) < 50_000
+    assert table_snapshot() == before
+
+
+def test_a_zip_bomb_sheet_is_refused_before_it_is_inflated(townships, settings):
+    sheet = _xlsx_rows([["乡镇", "排名"], ["太平镇", 1]])
+    # 64 MB of spaces after the worksheet's root element: valid XML, about 64 KB zipped
+    import zipfile
+
+    original = zipfile.ZipFile(io.BytesIO(sheet)).read("xl/worksheets/sheet1.xml")
+    bomb = _zip_replace(sheet, "xl/worksheets/sheet1.xml", original + b" " * (64 << 20))
+    assert len(bomb) < 200_000
+    problems = _refusal(bomb, "r.xlsx")
+    assert len(problems) == 1 and "解压后" in problems[0], problems
+
+
+def test_the_uncompressed_limit_is_a_setting(townships, settings):
+    data = _xlsx_rows([["乡镇", "排名"]] + [[t.name, i] for i, t in enumerate(townships, 1)])
+    assert len(parse_rankings(data, "r.xlsx", year=2020)) == 52
+    settings.IMPORT_MAX_UNCOMPRESSED_BYTES = 4096
+    assert "解压后" in _refusal(data, "r.xlsx")[0]
+
+
+def test_a_file_with_more_rows_than_townships_plus_a_margin_is_refused(townships):
+    rows = [["乡镇", "排名"]] + [[f"乡镇{i}", i] for i in range(1, 2001)]
+    for data, name in ((_xlsx_rows(rows), "r.xlsx"),
+                       ("\n".join(f"{a},{b}" for a, b in rows).encode(), "r.csv")):
+        problems = _refusal(data, name)
+        assert len(problems) == 1 and "行数过多" in problems[0], problems
+        assert "102" in problems[0]  # 52 townships in service and 50 more
+    categories = "乡镇,类别\n" + "".join(f"乡镇{i},一类\n" for i in range(1, 2001))
+    problems = _refusal(categories.encode(), "c.csv", categories=True)
+    assert len(problems) == 1 and "行数过多" in problems[0], problems
+
+
+def test_a_ranking_of_every_township_plus_blank_rows_is_not_too_long(townships):
+    text = full_ranking(townships) + "\r\n" * 500 + ",,\r\n" * 100
+    assert len(parse_rankings(text.encode(), "r.csv", year=2020)) == 52
+    rows = ([["乡镇", "排名"]] + [[t.name, i] for i, t in enumerate(townships, 1)]
+            + [[None, None]] * 300)
+    assert len(parse_rankings(_xlsx_rows(rows, write_only=False), "r.xlsx", year=2020)) == 52
+
+
+def test_at_most_50_problems_are_listed_then_how_many_more(client, demo, staff_user):
+    text = "乡镇,排名\n" + "".join(f"不存在的乡镇{i},{i}\n" for i in range(1, 101))
+    problems = _refusal(text.encode(), "r.csv")
+    assert len(problems) == 51
+    assert problems[-1] == "还有 51 处问题"  # 100 unknown townships and the row count
+    login(client, staff_user)
+    response = _upload(client, reverse("rankings-import", args=[2020]), text.encode(), "r.csv")
+    assert response.status_code == 400
+    assert "还有 51 处问题" in response.content.decode()
+
+
+def test_long_cells_are_shortened_in_the_answer(client, demo, staff_user):
+    text = "乡镇,排名\n" + "".join(f"{'乡' * 120_000}{i},{i}\n" for i in range(1, 6))
+    problems = _refusal(text.encode(), "r.csv")
+    assert problems and all(len(p) < 300 for p in problems)
+    login(client, staff_user)
+    response = _upload(client, reverse("rankings-import", args=[2020]), text.encode(), "r.csv")
+    assert response.status_code == 400 and len(response.content) < 50_000
+
+
+def test_a_csv_cell_over_the_field_limit_is_a_400(client, demo, admin_user):
+    import csv
+
+    big = "x" * (csv.field_size_limit() + 10)
+    text = f'乡镇,排名\n太平镇,1\n"{big}",2\n'
+    problems = _refusal(text.encode(), "r.csv")
+    assert any("第3行" in p and "字符" in p for p in problems), problems
+    login(client, admin_user)
+    for name, header in (("rankings-import", "乡镇,排名"), ("categories-import", "乡镇,类别")):
+        text = f'{header}\n太平镇,1\n"{big}",2\n'
+        response = _upload(client, reverse(name, args=[2020]), text.encode(), "r.csv")
+        assert response.status_code == 400
+        assert "字符" in response.content.decode()
+
+
+@pytest.mark.parametrize("rank", ["sNaN", "Infinity", "-Infinity", "1e999999999", "NaN",
+                                  "9" * 5000, "1e-999999999"])
+def test_a_rank_that_is_no_small_whole_number_is_a_problem(townships, rank):
+    text = full_ranking(townships).replace(f"{townships[4].name},5,", f"{townships[4].name},{rank},")
+    problems = _refusal(text.encode(), "r.csv")
+    assert any(p.startswith("第6行 排名") for p in problems), problems
+
+
+def test_an_entity_bomb_in_a_sheet_is_refused(townships):
+    sheet = _xlsx_rows([["乡镇", "排名"], ["太平镇", 1]])
+    entities = "".join(f'<!ENTITY e{i} "{f"&e{i - 1};" * 10}">' for i in range(1, 10))
+    bomb = (f'<?xml version="1.0"?><!DOCTYPE w [<!ENTITY e0 "lollollollol">{entities}]>'
+            '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+            '<sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>&e9;</t></is></c></row>'
+            '</sheetData></worksheet>').encode()
+    problems = _refusal(_zip_replace(sheet, "xl/worksheets/sheet1.xml", bomb), "r.xlsx")
+    assert len(problems) == 1 and "XLSX" in problems[0], problems
+
+
+@pytest.mark.parametrize("member", ["xl/worksheets/sheet1.xml", "xl/workbook.xml",
+                                    "xl/_rels/workbook.xml.rels", "_rels/.rels"])
+def test_a_broken_xlsx_is_refused_not_an_error(townships, member):
+    sheet = _xlsx_rows([["乡镇", "排名"], ["太平镇", 1]])
+    for content in (b"<not xml", b"", b"\x00\xff" * 100):
+        problems = _refusal(_zip_replace(sheet, member, content), "r.xlsx")
+        assert len(problems) == 1, problems
+
+
+def test_a_sheet_with_wide_rows_and_distant_cells_is_bounded(townships):
+    import zipfile
+
+    sheet = _xlsx_rows([["乡镇", "排名"], ["太平镇", 1]])
+    far = ('<?xml version="1.0"?>'
+           '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+           '<dimension ref="A1:XFD1048576"/><sheetData>'
+           '<row r="1"><c r="A1" t="inlineStr"><is><t>乡镇</t></is></c>'
+           '<c r="B1" t="inlineStr"><is><t>排名</t></is></c><c r="XFD1"/></row>'
+           '<row r="1048576"><c r="A1048576" t="inlineStr"><is><t>太平镇</t></is></c>'
+           '<c r="B1048576"><v>1</v></c><c r="XFD1048576"/></row>'
+           '</sheetData></worksheet>').encode()
+    data = _zip_replace(sheet, "xl/worksheets/sheet1.xml", far)
+    assert zipfile.ZipFile(io.BytesIO(data)).testzip() is None
+    rows = parse_rankings(data, "r.xlsx", year=2020)
+    assert [(r.township.name, r.rank) for r in rows] == [("太平镇", 1)]
+
+
+def test_xlsx_cells_are_read_as_the_spreadsheet_shows_them(townships):
+    rows = [["乡镇", "排名", "得分"]] + [
+        [t.code if i % 2 else t.name, i, 100 - i + 0.5] for i, t in enumerate(townships, 1)]
+    parsed = parse_rankings(_xlsx_rows(rows, write_only=False), "r.xlsx", year=2020)
+    assert [r.rank for r in parsed] == list(range(1, 53))
+    assert str(parsed[0].score) == "99.50"
+    assert [r.township for r in parsed] == townships

@@ -1,9 +1,9 @@
 from pathlib import Path
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from wanyuan.backup import backup_write
+from wanyuan.backup import BackupError, backup_write
 
 
 class Command(BaseCommand):
@@ -15,7 +15,10 @@ class Command(BaseCommand):
 
     def handle(self, *args, output=None, **options):
         output = output or Path(f"wanyuan-backup-{timezone.localtime():%Y%m%d-%H%M%S}.zip")
-        manifest = backup_write(output)
+        try:
+            manifest = backup_write(output)
+        except BackupError as exc:
+            raise CommandError(str(exc)) from exc
         rows = sum(manifest["counts"].values())
         self.stdout.write(f"{output}: {rows} rows in {len(manifest['counts'])} tables, "
                           f"{len(manifest['media'])} files")

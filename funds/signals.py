@@ -1,0 +1,143 @@
+"""Every change of a year's settings or of a spending category is audited with its values.
+
+Signals, so that every door is covered: the admin, a service, a command, the shell. The
+old values are read from the stored row just before the save (locked when the save runs
+in a transaction, so a concurrent change cannot slip between the read and the write);
+the event is written after it, in the same transaction. The actor is whoever the
+innermost ``townships.audit.acting`` block names: the admin's user, a service's acting
+user, nobody in a shell. Bulk writes (``bulk_create``, ``QuerySet.update``) send no
+signals and are not covered: only the synthetic load of ``generate_synthetic`` (test
+data) writes fund years that way.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models.signals import post_save, pre_save
+from django.utils.translation import gettext as _
+
+from funds.models import FundYear, SpendingCategory
+from townships.audit import current_actor, stored_text
+from townships.models import AuditEvent
+
+#: Fields that are not settings: not compared, not recorded.
+NOT_SETTINGS = {FundYear: {"id", "notes"}, SpendingCategory: {"id"}}
+
+
+def _fields(model) -> list:
+    return [f for f in model._meta.concrete_fields if f.name not in NOT_SETTINGS[model]]
+
+
+def _stored_value(field, value):
+    """A JSON value: decimals as strings with their places, the rest as they are."""
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, Decimal):
+        places = getattr(field, "decimal_places", None)
+        return str(value.quantize(Decimal(1).scaleb(-places)) if places is not None else value)
+    return str(value)
+
+
+def _values(model, instance) -> dict:
+    return {f.name: _stored_value(f, f.to_python(getattr(instance, f.attname)))
+            for f in _fields(model)}
+
+
+def _shown(field, value) -> str:
+    """A value as the summary shows it: the label of a choice, 是/否 of a flag."""
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if field.choices and value is not None:
+        return str(dict(field.flatchoices).get(value, value))
+    return "—" if value in (None, "") else str(value)
+
+
+def _label(field) -> str:
+    return str(field.verbose_name)
+
+
+def _change_text(model, changes: dict) -> str:
+    fields = {f.name: f for f in _fields(model)}
+    return "；".join(
+        f"{_label(fields[name])} {_shown(fields[name], change['old'])} → "
+        f"{_shown(fields[name], change['new'])}" for name, change in changes.items())
+
+
+def _values_text(model, values: dict) -> str:
+    fields = {f.name: f for f in _fields(model)}
+    return "；".join(f"{_label(fields[name])} {_shown(fields[name], value)}"
+                    for name, value in values.items())
+
+
+def _before(sender, instance, update_fields=None, **kwargs):
+    """Keep the stored values on the instance for the post_save handler."""
+    names = {f.name for f in _fields(sender)} | {f.attname for f in _fields(sender)}
+    if update_fields is not None and not set(update_fields) & names:
+        instance._audit_before = None  # nothing audited can change
+        return
+    stored = None
+    if instance.pk is not None:
+        rows = sender.objects.filter(pk=instance.pk)
+        if transaction.get_connection().in_atomic_block:
+            rows = rows.select_for_update()
+        stored = rows.values(*(f.attname for f in _fields(sender))).first()
+    if stored is None:
+        instance._audit_before = {}  # a new row
+    else:
+        instance._audit_before = {f.name: _stored_value(f, f.to_python(stored[f.attname]))
+                                  for f in _fields(sender)}
+
+
+def _after(sender, instance, created=False, **kwargs):
+    before = getattr(instance, "_audit_before", None)
+    instance._audit_before = None
+    if before is None:
+        return
+    now = _values(sender, instance)
+    if created or not before:
+        _record_created(sender, instance, now)
+        return
+    changes = {name: {"old": before[name], "new": value}
+               for name, value in now.items() if before.get(name) != value}
+    if changes:
+        _record_changed(sender, instance, changes)
+
+
+def _record_created(model, instance, values):
+    if model is FundYear:
+        action = AuditEvent.Action.FUND_YEAR_CREATED
+        summary = stored_text(lambda: _("Fund year %(year)s created: %(values)s") % {
+            "year": instance.year, "values": _values_text(model, values)})
+        year = instance.year
+    else:
+        action = AuditEvent.Action.SPENDING_CATEGORY_CREATED
+        summary = stored_text(lambda: _("Spending category “%(name)s” created: %(values)s") % {
+            "name": instance.name, "values": _values_text(model, values)})
+        year = None
+    AuditEvent.objects.create(action=action, year=year, summary=summary, actor=current_actor(),
+                              details={"id": instance.pk, "values": values})
+
+
+def _record_changed(model, instance, changes):
+    if model is FundYear:
+        action = AuditEvent.Action.FUND_YEAR_CHANGED
+        summary = stored_text(lambda: _("Settings of %(year)s changed: %(changes)s") % {
+            "year": instance.year, "changes": _change_text(model, changes)})
+        year = instance.year
+    else:
+        action = AuditEvent.Action.SPENDING_CATEGORY_CHANGED
+        summary = stored_text(lambda: _("Spending category “%(name)s” changed: %(changes)s")
+                              % {"name": instance.name, "changes": _change_text(model, changes)})
+        year = None
+    AuditEvent.objects.create(action=action, year=year, summary=summary, actor=current_actor(),
+                              details={"id": instance.pk, "changes": changes})
+
+
+def connect():
+    """Connect the signals; called once from FundsConfig.ready()."""
+    for model in (FundYear, SpendingCategory):
+        label = model._meta.label_lower
+        pre_save.connect(_before, sender=model, dispatch_uid=f"settings_audit.before.{label}")
+        post_save.connect(_after, sender=model, dispatch_uid=f"settings_audit.after.{label}")
