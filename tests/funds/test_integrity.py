@@ -25,16 +25,6 @@ S = Expenditure.Status
 DAY = datetime.date(2020, 5, 1)
 
 
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
-@pytest.fixture
-def taiping(demo):
-    return Township.objects.get(name="太平镇")  # category 1 in the demo: 200,000 yuan
-
-
 def _category(name="教育培训"):
     return SpendingCategory.objects.get(name=name)
 

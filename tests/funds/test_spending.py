@@ -31,16 +31,6 @@ S = Expenditure.Status
 DAY = datetime.date(2020, 5, 1)
 
 
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
-@pytest.fixture
-def taiping(demo):
-    return Township.objects.get(name="太平镇")  # category 1 in the demo: 200,000 yuan
-
-
 @pytest.fixture
 def second_staff(db):
     return make_user("staff2", roles.STAFF, is_staff=True)
