@@ -304,10 +304,6 @@ class Expenditure(models.Model):
     def counts_against_budget(self) -> bool:
         return self.status in (self.Status.APPROVED, self.Status.REIMBURSED)
 
-    @property
-    def is_editable(self) -> bool:
-        return self.status in (self.Status.DRAFT, self.Status.RETURNED)
-
     #: What an approval covers; a change of any of them needs a new approval.
     APPROVED_FIELDS = ("township", "date", "amount", "category", "purpose", "payee")
 

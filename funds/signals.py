@@ -106,33 +106,37 @@ def _after(sender, instance, created=False, **kwargs):
 
 
 def _record_created(model, instance, values):
-    if model is FundYear:
-        action = AuditEvent.Action.FUND_YEAR_CREATED
-        summary = stored_text(lambda: _("Fund year %(year)s created: %(values)s") % {
-            "year": instance.year, "values": _values_text(model, values)})
-        year = instance.year
-    else:
-        action = AuditEvent.Action.SPENDING_CATEGORY_CREATED
-        summary = stored_text(lambda: _("Spending category “%(name)s” created: %(values)s") % {
-            "name": instance.name, "values": _values_text(model, values)})
-        year = None
-    AuditEvent.objects.create(action=action, year=year, summary=summary, actor=current_actor(),
-                              details={"id": instance.pk, "values": values})
+    _record(model, instance, created=True, details={"id": instance.pk, "values": values})
 
 
 def _record_changed(model, instance, changes):
-    if model is FundYear:
-        action = AuditEvent.Action.FUND_YEAR_CHANGED
-        summary = stored_text(lambda: _("Settings of %(year)s changed: %(changes)s") % {
-            "year": instance.year, "changes": _change_text(model, changes)})
-        year = instance.year
+    _record(model, instance, created=False, details={"id": instance.pk, "changes": changes})
+
+
+def _summary(model, instance, created: bool, details: dict) -> str:
+    """The event's text; called in the site language (stored_text)."""
+    if created:
+        text = _values_text(model, details["values"])
+        pattern = (_("Fund year %(year)s created: %(values)s") if model is FundYear
+                   else _("Spending category “%(name)s” created: %(values)s"))
     else:
-        action = AuditEvent.Action.SPENDING_CATEGORY_CHANGED
-        summary = stored_text(lambda: _("Spending category “%(name)s” changed: %(changes)s")
-                              % {"name": instance.name, "changes": _change_text(model, changes)})
-        year = None
-    AuditEvent.objects.create(action=action, year=year, summary=summary, actor=current_actor(),
-                              details={"id": instance.pk, "changes": changes})
+        text = _change_text(model, details["changes"])
+        pattern = (_("Settings of %(year)s changed: %(changes)s") if model is FundYear
+                   else _("Spending category “%(name)s” changed: %(changes)s"))
+    return pattern % {"year": getattr(instance, "year", None),
+                      "name": getattr(instance, "name", None), "values": text, "changes": text}
+
+
+def _record(model, instance, *, created: bool, details: dict):
+    """One audit event of a fund year or a spending category created or changed."""
+    actions = ((AuditEvent.Action.FUND_YEAR_CREATED, AuditEvent.Action.FUND_YEAR_CHANGED)
+               if model is FundYear else (AuditEvent.Action.SPENDING_CATEGORY_CREATED,
+                                          AuditEvent.Action.SPENDING_CATEGORY_CHANGED))
+    AuditEvent.objects.create(
+        action=actions[0] if created else actions[1],
+        year=instance.year if model is FundYear else None,
+        summary=stored_text(_summary, model, instance, created, details),
+        actor=current_actor(), details=details)
 
 
 def connect():
