@@ -3,7 +3,6 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from funds import services
 from funds.models import (
     CollectiveDecision,
     Expenditure,
@@ -14,6 +13,7 @@ from funds.models import (
     SpendingCategory,
     Voucher,
 )
+from funds.yearly import services
 from townships.admin import ReadOnlyAdmin
 from townships.audit import ActingAdmin
 from townships.services import ReclassificationError

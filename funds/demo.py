@@ -49,17 +49,32 @@ def fund_year_2020() -> FundYear:
     return fund_year
 
 
+#: The account that loads the demo data (no password: nobody logs in as it).
+DEMO_OPERATOR = "demo-data"
+
+
 def _read(name: str) -> tuple[bytes, str]:
     path = Path(DEMO_DIR) / name
     return path.read_bytes(), path.name
+
+
+def demo_operator():
+    """The account the demo data are loaded as: every audited write names its actor."""
+    user, created = get_user_model().objects.get_or_create(
+        username=DEMO_OPERATOR, defaults={"is_superuser": True})
+    if created:
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+    return user
 
 
 @transaction.atomic
 def demo_data_load() -> list[str]:
     """Load what is missing; report what was done."""
     done = []
+    operator = demo_operator()
     if not Township.objects.exists():
-        created, _updated = townships_load(path=settings.TOWNSHIPS_FILE)
+        created, _updated = townships_load(path=settings.TOWNSHIPS_FILE, acting_user=operator)
         done.append(f"{created} townships loaded from {settings.TOWNSHIPS_FILE.name}")
     fund_year_2020()
     for order, name in enumerate(DEFAULT_SPENDING_CATEGORIES, start=1):
@@ -67,14 +82,15 @@ def demo_data_load() -> list[str]:
     if not TownshipCategory.objects.filter(year=DEMO_YEAR).exists():
         data, name = _read("categories-2020.csv")
         rows = imports.parse_categories(data, name, year=DEMO_YEAR)
-        categories_import(year=DEMO_YEAR, rows=rows, acting_user=None, source_name=name,
+        categories_import(year=DEMO_YEAR, rows=rows, acting_user=operator, source_name=name,
                           reason="示例数据：2020年类别为示意分配（20/16/16），非官方")
         TownshipCategory.objects.filter(year=DEMO_YEAR).update(source="initial")
         done.append(f"{len(rows)} illustrative categories of {DEMO_YEAR}")
     if not AssessmentResult.objects.filter(year=DEMO_YEAR).exists():
         data, name = _read("rankings-2020.csv")
         rows = imports.parse_rankings(data, name, year=DEMO_YEAR)
-        assessment_results_replace(year=DEMO_YEAR, rows=rows, acting_user=None, source_name=name)
+        assessment_results_replace(year=DEMO_YEAR, rows=rows, acting_user=operator,
+                                   source_name=name)
         done.append(f"illustrative {DEMO_YEAR} ranking of {len(rows)} townships")
     return done
 
@@ -124,8 +140,8 @@ def demo_spending_load() -> list[str]:
     Needs the demo accounts; runs once (nothing happens when any expenditure exists)."""
     import datetime
 
-    from funds import spending
     from funds.models import Expenditure
+    from funds.spending import services as spending
 
     User = get_user_model()
     if Expenditure.objects.exists():

@@ -302,13 +302,11 @@ class Expenditure(models.Model):
 
     @property
     def counts_against_budget(self) -> bool:
-        return self.status in (self.Status.APPROVED, self.Status.REIMBURSED)
-
-    #: What an approval covers; a change of any of them needs a new approval.
-    APPROVED_FIELDS = ("township", "date", "amount", "category", "purpose", "payee")
+        return self.status in SPENT_STATUSES
 
     def approval_values(self) -> dict[str, str]:
-        """The fields an approval covers, as stored in ``approved_values``."""
+        """What an approval covers, as stored in ``approved_values``: a change of any of
+        these fields needs a new approval."""
         return {"township": str(self.township_id), "date": str(self.date),
                 "amount": str(to_yuan(self.amount)), "category": str(self.category_id),
                 "purpose": self.purpose, "payee": self.payee}
@@ -317,6 +315,10 @@ class Expenditure(models.Model):
     def approval_stands(self) -> bool:
         return (self.approved_by_id is not None
                 and self.approved_values == self.approval_values())
+
+
+#: The statuses whose amounts are taken from a township's budget.
+SPENT_STATUSES = (Expenditure.Status.APPROVED, Expenditure.Status.REIMBURSED)
 
 
 class ExpenditureTransition(models.Model):

@@ -1,34 +1,55 @@
-"""URLs of the spending loop (the allocation pages are in wanyuan/urls.py)."""
+"""URLs of the funds app: the money (budget), the yearly cycle (yearly) and the spending loop."""
 
 from django.urls import path
 
-from funds import spending_views as views
+from funds.budget import views as budget
+from funds.spending import views as spending
+from funds.yearly import views as yearly
 from wanyuan import converters  # noqa: F401 - registers <township_code:…>
 
 urlpatterns = [
-    path("ledger/<township_code:code>/<int:year>/", views.ledger, name="ledger"),
-    path("ledger/<township_code:code>/<int:year>/export.csv", views.ledger_export_csv,
+    # The money: overview, allocation and its exports
+    path("", budget.overview, name="overview"),
+    path("year/", budget.year_switch, name="year-switch"),
+    path("allocations/<int:year>/", budget.allocation_list, name="allocation-list"),
+    path("allocations/<int:year>/export.csv", budget.allocation_export_csv,
+         name="allocation-export-csv"),
+    path("allocations/<int:year>/export.xlsx", budget.allocation_export_xlsx,
+         name="allocation-export-xlsx"),
+    path("allocations/<int:year>/print/", budget.allocation_print, name="allocation-print"),
+    # The yearly cycle: a township through the years, imports, the reclassification
+    path("townships/<township_code:code>/", yearly.township_detail, name="township-detail"),
+    path("townships/<township_code:code>/category/", yearly.township_category_change,
+         name="township-category-change"),
+    path("rankings/<int:year>/import/", yearly.rankings_import, name="rankings-import"),
+    path("categories/<int:year>/import/", yearly.categories_import, name="categories-import"),
+    path("reclassification/<int:year>/", yearly.reclassification, name="reclassification"),
+    path("reclassification/<int:year>/revert/", yearly.reclassification_revert,
+         name="reclassification-revert"),
+    # The spending loop
+    path("ledger/<township_code:code>/<int:year>/", spending.ledger, name="ledger"),
+    path("ledger/<township_code:code>/<int:year>/export.csv", spending.ledger_export_csv,
          name="ledger-export-csv"),
-    path("ledger/<township_code:code>/<int:year>/export.xlsx", views.ledger_export_xlsx,
+    path("ledger/<township_code:code>/<int:year>/export.xlsx", spending.ledger_export_xlsx,
          name="ledger-export-xlsx"),
-    path("ledger/<township_code:code>/<int:year>/new/", views.expenditure_create,
+    path("ledger/<township_code:code>/<int:year>/new/", spending.expenditure_create,
          name="expenditure-create"),
-    path("expenditures/<int:pk>/", views.expenditure_detail, name="expenditure-detail"),
-    path("expenditures/<int:pk>/edit/", views.expenditure_edit, name="expenditure-edit"),
-    path("expenditures/<int:pk>/vouchers/", views.voucher_upload, name="voucher-upload"),
-    path("expenditures/<int:pk>/decision/", views.decision_create, name="decision-create"),
-    path("expenditures/<int:pk>/<slug:action>/", views.expenditure_action,
+    path("expenditures/<int:pk>/", spending.expenditure_detail, name="expenditure-detail"),
+    path("expenditures/<int:pk>/edit/", spending.expenditure_edit, name="expenditure-edit"),
+    path("expenditures/<int:pk>/vouchers/", spending.voucher_upload, name="voucher-upload"),
+    path("expenditures/<int:pk>/decision/", spending.decision_create, name="decision-create"),
+    path("expenditures/<int:pk>/<slug:action>/", spending.expenditure_action,
          name="expenditure-action"),
-    path("vouchers/<int:pk>/", views.voucher_download, name="voucher-download"),
-    path("decisions/<int:pk>/minutes/", views.decision_minutes, name="decision-minutes"),
-    path("approvals/", views.approval_queue, name="approval-queue"),
-    path("execution/<int:year>/", views.execution, name="execution"),
-    path("execution/<int:year>/export.csv", views.execution_export_csv,
+    path("vouchers/<int:pk>/", spending.voucher_download, name="voucher-download"),
+    path("decisions/<int:pk>/minutes/", spending.decision_minutes, name="decision-minutes"),
+    path("approvals/", spending.approval_queue, name="approval-queue"),
+    path("execution/<int:year>/", spending.execution, name="execution"),
+    path("execution/<int:year>/export.csv", spending.execution_export_csv,
          name="execution-export-csv"),
-    path("execution/<int:year>/export.xlsx", views.execution_export_xlsx,
+    path("execution/<int:year>/export.xlsx", spending.execution_export_xlsx,
          name="execution-export-xlsx"),
-    path("inspections/", views.inspection_list, name="inspection-list"),
-    path("inspections/new/", views.inspection_create, name="inspection-create"),
-    path("inspections/<int:pk>/", views.inspection_detail, name="inspection-detail"),
-    path("findings/<int:pk>/close/", views.finding_close, name="finding-close"),
+    path("inspections/", spending.inspection_list, name="inspection-list"),
+    path("inspections/new/", spending.inspection_create, name="inspection-create"),
+    path("inspections/<int:pk>/", spending.inspection_detail, name="inspection-detail"),
+    path("findings/<int:pk>/close/", spending.finding_close, name="finding-close"),
 ]

@@ -31,8 +31,14 @@ def _empty_cache():
 
 
 @pytest.fixture
-def townships(db):
-    townships_load(path=settings.TOWNSHIPS_FILE)
+def loader(db):
+    """A superuser without a password who loads reference data, as an operator would."""
+    return User.objects.create_superuser("loader", password=None)
+
+
+@pytest.fixture
+def townships(loader):
+    townships_load(path=settings.TOWNSHIPS_FILE, acting_user=loader)
     return list(Township.objects.order_by("code"))
 
 

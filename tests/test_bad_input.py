@@ -10,9 +10,9 @@ from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from funds.exports import FORMULA_TRIGGERS, neutralise
-from funds.forms import ExpenditureForm
+from funds.budget.exports import FORMULA_TRIGGERS, neutralise
 from funds.models import SpendingCategory
+from funds.spending.forms import ExpenditureForm
 from tests.conftest import login
 from townships.models import Township
 

@@ -4,8 +4,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from funds.budget.selectors import allocation_queryset
 from funds.models import FundYear
-from funds.selectors import allocation_queryset
 from townships.models import Township
 from wanyuan.db import stream_rows
 

@@ -7,7 +7,7 @@ from django.template.loader import render_to_string
 from django.test import RequestFactory
 from django.urls import reverse
 
-from funds import services
+from funds.yearly import services
 from tests.conftest import login
 
 

@@ -31,18 +31,22 @@ class CategorySource(models.TextChoices):
     RECLASSIFICATION = "reclassification", _("Yearly reclassification")
 
 
-def out_of_service(year: int, prefix: str = "") -> Q:
-    """Townships not in service in the year, as a condition on the township reached
-    through ``prefix`` (e.g. ``"township__"``): opened later or closed before."""
-    return Q(**{f"{prefix}first_year__gt": year}) | Q(**{f"{prefix}last_year__lt": year})
+def in_service(year, prefix: str = "") -> Q:
+    """The one definition of "in service in the year", as a condition on the township
+    reached through ``prefix`` (e.g. ``"township__"``); ``year`` may be an expression,
+    such as ``F("year")`` of the row that joins the township."""
+    return ((Q(**{f"{prefix}first_year__isnull": True}) | Q(**{f"{prefix}first_year__lte": year}))
+            & (Q(**{f"{prefix}last_year__isnull": True}) | Q(**{f"{prefix}last_year__gte": year})))
+
+
+def out_of_service(year, prefix: str = "") -> Q:
+    """Not in service in the year: opened later or closed before."""
+    return ~in_service(year, prefix)
 
 
 class TownshipQuerySet(models.QuerySet):
     def in_service(self, year: int):
-        return self.filter(
-            Q(first_year__isnull=True) | Q(first_year__lte=year),
-            Q(last_year__isnull=True) | Q(last_year__gte=year),
-        )
+        return self.filter(in_service(year))
 
     def in_service_with_year(self, year: int):
         """Townships in service in the year, joined to that year's category and result
@@ -279,6 +283,7 @@ class AuditEvent(models.Model):
         RECLASSIFICATION_APPLIED = "reclassification_applied", _("Reclassification applied")
         RECLASSIFICATION_REVERTED = "reclassification_reverted", _("Reclassification reverted")
         MERGER_APPLIED = "merger_applied", _("Merger applied")
+        TOWNSHIPS_LOADED = "townships_loaded", _("Township list loaded")
         ROLE_GRANTED = "role_granted", _("Role granted")
         ROLE_REMOVED = "role_removed", _("Role removed")
         FUND_YEAR_CREATED = "fund_year_created", _("Fund year created")

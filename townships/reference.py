@@ -7,10 +7,13 @@ import io
 import re
 from pathlib import Path
 
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from townships.audit import stored_text
 from townships.models import TOWNSHIP_CODE_PATTERN, AuditEvent, Township, TownshipKind
+from townships.roles import require_permission
 
 CODE_RE = re.compile(TOWNSHIP_CODE_PATTERN)
 
@@ -51,8 +54,10 @@ def read_township_list(path: Path) -> list[dict]:
 
 
 @transaction.atomic
-def townships_load(*, path: Path) -> tuple[int, int]:
-    """Create or update the townships of a list; returns (created, updated)."""
+@transaction.atomic
+def townships_load(*, path: Path, acting_user: User) -> tuple[int, int]:
+    """Create or update the townships of a list, all or nothing; returns (created, updated)."""
+    require_permission(acting_user, "townships.add_township")
     created = updated = 0
     existing = {t.code: t for t in Township.objects.all()}
     for row in read_township_list(path):
@@ -64,17 +69,28 @@ def townships_load(*, path: Path) -> tuple[int, int]:
             township.name, township.kind = row["name"], row["kind"]
             township.save(update_fields=["name", "kind"])
             updated += 1
+    if created or updated:
+        AuditEvent.objects.create(
+            action=AuditEvent.Action.TOWNSHIPS_LOADED, actor=acting_user,
+            summary=stored_text(lambda: _("%(file)s: %(created)s townships created, "
+                                          "%(updated)s updated")
+                                % {"file": Path(path).name, "created": created,
+                                   "updated": updated}),
+            details={"created": created, "updated": updated},
+        )
     return created, updated
 
 
 @transaction.atomic
-def merger_apply(*, path: Path, first_year: int, mapping: dict[str, str] | None = None) -> dict:
+def merger_apply(*, path: Path, first_year: int, acting_user: User,
+                 mapping: dict[str, str] | None = None) -> dict:
     """Bring the township list to the one in ``path`` from ``first_year`` on.
 
     Units missing from the new list end in ``first_year - 1``; units new in it start in
     ``first_year``; ``mapping`` (abolished code → code of the unit it went into) records
     known mergers. Running it again changes nothing.
     """
+    require_permission(acting_user, "townships.change_township")
     new_rows = read_township_list(path)
     new_codes = {row["code"] for row in new_rows}
     current = {t.code: t for t in Township.objects.in_service(first_year - 1)}
@@ -94,7 +110,9 @@ def merger_apply(*, path: Path, first_year: int, mapping: dict[str, str] | None 
     counts = {"ended": ended, "opened": opened, "mapped": len(mapping or {})}
     if ended or opened:
         AuditEvent.objects.create(
-            action=AuditEvent.Action.MERGER_APPLIED, year=first_year,
-            summary=f"{Path(path).name}: {ended} ended, {opened} opened", details=counts,
+            action=AuditEvent.Action.MERGER_APPLIED, year=first_year, actor=acting_user,
+            summary=stored_text(lambda: _("%(file)s: %(ended)s units ended, %(opened)s opened")
+                                % {"file": Path(path).name, "ended": ended, "opened": opened}),
+            details=counts,
         )
     return counts

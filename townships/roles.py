@@ -4,6 +4,7 @@ Access is decided by permissions on the server; the groups only bundle them.
 """
 
 from django.contrib.auth.models import Group, Permission
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 
 ADMINISTRATORS = "管理员"
@@ -62,3 +63,19 @@ def own_township_id(user):
     """The township a clerk may see, or None."""
     clerk = getattr(user, "clerk_of", None)
     return clerk.township_id if clerk else None
+
+
+def may_act_for(user, township) -> bool:
+    """Users who see all townships act for any; a clerk only for the own township."""
+    township_id = getattr(township, "pk", township)
+    return sees_all_townships(user) or own_township_id(user) == township_id
+
+
+def require_permission(user, permission: str, township=None) -> None:
+    """The check every service makes before it writes: the permission, and for a
+    township's records that the user may act for that township. Pages, the admin and
+    commands all go through it; there is no write without an acting user."""
+    if user is None or not user.has_perm(permission):
+        raise PermissionDenied
+    if township is not None and not may_act_for(user, township):
+        raise PermissionDenied

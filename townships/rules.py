@@ -18,8 +18,6 @@ from django.utils.translation import gettext as _
 
 from townships.models import Category
 
-CATEGORY_LABELS = {1: "一类", 2: "二类", 3: "三类"}
-
 
 class Move(StrEnum):
     PROMOTED = "promoted"

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone, translation
@@ -29,6 +30,7 @@ from townships.models import (
     Township,
     TownshipCategory,
 )
+from townships.roles import require_permission
 
 
 class ReclassificationError(Exception):
@@ -91,7 +93,6 @@ def year_lock(*years: int) -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [YEAR_LOCK_KEY, year])
 
 
-_stored_text = stored_text  # audit text in the site language (townships.audit)
 
 
 def township_category_set(
@@ -100,10 +101,11 @@ def township_category_set(
     year: int,
     category: int,
     reason: str,
-    acting_user,
+    acting_user: User,
     source: str = CategorySource.MANUAL,
 ) -> TownshipCategory:
     """Set one township's category for a year and record the change."""
+    require_permission(acting_user, "townships.change_townshipcategory")
     reason = (reason or "").strip()
     if source == CategorySource.MANUAL and not reason:
         raise ValidationError({"reason": _("A reason is required to change a category.")})
@@ -148,10 +150,11 @@ class CategoryRow:
 
 
 def categories_import(
-    *, year: int, rows: Sequence[CategoryRow], acting_user, source_name: str, reason: str = ""
+    *, year: int, rows: Sequence[CategoryRow], acting_user: User, source_name: str, reason: str = ""
 ) -> int:
     """Set many categories of one year at once; all or nothing. Returns how many changed."""
-    note = reason.strip() or _stored_text(
+    require_permission(acting_user, "townships.change_townshipcategory")
+    note = reason.strip() or stored_text(
         lambda: _("Imported from %(file)s") % {"file": source_name}
     )
     changed = 0
@@ -171,7 +174,7 @@ def categories_import(
             changed += 1
         AuditEvent.objects.create(
             action=AuditEvent.Action.CATEGORIES_IMPORTED, year=year, actor=acting_user,
-            summary=_stored_text(
+            summary=stored_text(
                 lambda: _("%(rows)s rows from %(file)s, %(changed)s categories changed")
                 % {"rows": len(rows), "file": source_name, "changed": changed}
             ),
@@ -188,9 +191,10 @@ class RankingRow:
 
 
 def assessment_results_replace(
-    *, year: int, rows: Sequence[RankingRow], acting_user, source_name: str
+    *, year: int, rows: Sequence[RankingRow], acting_user: User, source_name: str
 ) -> int:
     """Replace a year's ranking with the given rows; refused once it was applied."""
+    require_permission(acting_user, "townships.import_rankings")
     with transaction.atomic():
         year_lock(year)  # an apply in progress ends first; then it is seen below
         if Reclassification.objects.filter(year=year, reverted_at__isnull=True).exists():
@@ -212,7 +216,7 @@ def assessment_results_replace(
         )
         AuditEvent.objects.create(
             action=action, year=year, actor=acting_user,
-            summary=_stored_text(
+            summary=stored_text(
                 lambda: _("%(rows)s townships ranked from %(file)s") % {
                     "rows": len(rows), "file": source_name,
                 }
@@ -246,7 +250,7 @@ def reclassification_preview(*, year: int, promote_count: int, demote_count: int
 
 
 def reclassification_apply(
-    *, year: int, promote_count: int, demote_count: int, acting_user
+    *, year: int, promote_count: int, demote_count: int, acting_user: User
 ) -> Reclassification:
     """Apply year's ranking: create year+1's categories. One transaction, once per year.
 
@@ -254,6 +258,7 @@ def reclassification_apply(
     changing while it reads and writes them; the partial unique constraint on
     Reclassification is the last line of defence if two applications race.
     """
+    require_permission(acting_user, "townships.apply_reclassification")
     target = year + 1
     with transaction.atomic():
         year_lock(year - 1, year)
@@ -302,7 +307,7 @@ def reclassification_apply(
                 _("%(n)s townships already have a %(target)s category; the reclassification "
                   "would overwrite them.") % {"n": len(already_set), "target": target}
             )
-        actor_id = acting_user.pk if acting_user is not None else None
+        actor_id = acting_user.pk
         stored_now = connection.ops.adapt_datetimefield_value(now)
         source = CategorySource.RECLASSIFICATION.value
         _insert_rows(
@@ -312,7 +317,7 @@ def reclassification_apply(
              for d in decisions],
         )
         # One translated pattern for every audit row, not one translation per township.
-        pattern = _stored_text(
+        pattern = stored_text(
             lambda: _("%(reason)s (yearly rule: promote %(p)s, demote %(q)s)"))
         _insert_rows(
             CategoryChange,
@@ -324,7 +329,7 @@ def reclassification_apply(
         )
         AuditEvent.objects.create(
             action=AuditEvent.Action.RECLASSIFICATION_APPLIED, year=year, actor=acting_user,
-            summary=_stored_text(
+            summary=stored_text(
                 lambda: _("%(year)s ranking applied to %(target)s: %(up)s promoted, "
                           "%(down)s demoted") % {
                     "year": year, "target": target, "up": result.promoted,
@@ -336,8 +341,9 @@ def reclassification_apply(
         return record
 
 
-def reclassification_revert(*, record: Reclassification, reason: str, acting_user) -> None:
+def reclassification_revert(*, record: Reclassification, reason: str, acting_user: User) -> None:
     """Undo an application while nothing later depends on it."""
+    require_permission(acting_user, "townships.apply_reclassification")
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": _("A reason is required to revert.")})
@@ -369,7 +375,7 @@ def reclassification_revert(*, record: Reclassification, reason: str, acting_use
             CategoryChange(
                 township=row.township, year=target, old_category=row.category,
                 new_category=None, source=CategorySource.RECLASSIFICATION,
-                reason=_stored_text(lambda: _("Reclassification reverted: %(reason)s")
+                reason=stored_text(lambda: _("Reclassification reverted: %(reason)s")
                                     % {"reason": reason}),
                 changed_by=acting_user, changed_at=now, reclassification=record,
             )

@@ -6,6 +6,7 @@ view naming them. Only users who see all townships open them; a clerk gets 403.
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import OuterRef, Subquery
+from django.http import Http404
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from django_filters.views import FilterView
@@ -31,13 +32,25 @@ from townships.tables import AuditEventTable, CategoryChangeTable, RankingTable,
 YEAR_SESSION_KEY = "fund_year"
 
 
-def remembered_year(request) -> int | None:
-    """The year the user chose last, else the latest year with categories."""
-    year = request.session.get(YEAR_SESSION_KEY)
-    if isinstance(year, int):
-        return year
-    return (TownshipCategory.objects.order_by("-year")
-            .values_list("year", flat=True).first())
+def remember_year(request, year: int) -> None:
+    request.session[YEAR_SESSION_KEY] = year
+
+
+def chosen_year(request, years) -> int | None:
+    """The one rule for the year a page shows: the one asked for (``?year=``, then
+    remembered), else the one chosen before, else the latest of ``years``. A year asked
+    for that is not one of ``years`` is a 404."""
+    years = set(years)
+    raw = request.GET.get("year")
+    if raw is not None:
+        if not raw.isdigit():
+            raise Http404(_("“%(value)s” is not a year.") % {"value": raw})
+        if int(raw) not in years:
+            raise Http404(_("There is no fund year %(year)s.") % {"year": raw})
+        remember_year(request, int(raw))
+        return int(raw)
+    remembered = request.session.get(YEAR_SESSION_KEY)
+    return remembered if remembered in years else max(years, default=None)
 
 
 def _category_in(year, township_ref="pk"):
@@ -79,7 +92,8 @@ class TownshipListView(ListPage):
 
     @cached_property
     def year(self):
-        return remembered_year(self.request)
+        return chosen_year(self.request, TownshipCategory.objects.order_by()
+                           .values_list("year", flat=True).distinct())
 
     def get_queryset(self):
         return Township.objects.select_related("merged_into").annotate(
@@ -110,7 +124,7 @@ class RankingListView(ListPage):
         )
 
     def get(self, request, *args, **kwargs):
-        request.session[YEAR_SESSION_KEY] = self.kwargs["year"]
+        remember_year(request, self.kwargs["year"])
         return super().get(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
-from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -44,7 +43,6 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 # The county this instance serves. Wanyuan is only the default: another county runs
 # its own instance with its own township list (see fixtures/ and README.md).
 COUNTY_NAME = os.environ.get("COUNTY_NAME", "万源市")
-COUNTY_CODE = os.environ.get("COUNTY_CODE", "511781")
 TOWNSHIPS_FILE = Path(
     os.environ.get("TOWNSHIPS_FILE", BASE_DIR / "fixtures" / "wanyuan-townships-2019.csv")
 )
@@ -105,6 +103,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "wanyuan.context_processors.site",
+                "funds.context_processors.fund_years",
             ],
         },
     },
@@ -179,7 +178,7 @@ STORAGES = {
 }
 
 # Vouchers and minutes live under MEDIA_ROOT, which no web server may serve directly:
-# they are sent by funds.spending_views.voucher_download after login and a scope check.
+# they are sent by funds.spending.views.voucher_download after login and a scope check.
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 VOUCHER_MAX_BYTES = int(os.environ.get("VOUCHER_MAX_BYTES", str(10 * 1024 * 1024)))
 
@@ -272,5 +271,3 @@ LOGGING = {
     },
 }
 
-# Labels used by the templates and the CSV/XLSX headers.
-SITE_TITLE = _("Township party-building funds")

@@ -225,10 +225,10 @@ def _exports():
     from django.db import connection
     from django_tables2.export import TableExport
 
-    from funds.exports import allocation_headers, allocation_rows, csv_lines
+    from funds.budget.exports import allocation_headers, allocation_rows, csv_lines
+    from funds.budget.selectors import allocation_queryset
+    from funds.budget.tables import AllocationTable
     from funds.models import FundYear
-    from funds.selectors import allocation_queryset
-    from funds.tables import AllocationTable
 
     fund_year = FundYear.objects.get(year=2020)
 
@@ -274,8 +274,8 @@ def _reclassification(user):
     from django.db import connection, transaction
     from django.utils import timezone
 
-    from funds import services
     from funds.models import FundYear
+    from funds.yearly import services
     from townships import services as township_services
     from townships.models import (
         AuditEvent,
@@ -333,13 +333,13 @@ def explain():
     django.setup()
     from django.db import connection
 
-    from funds.models import FundYear
-    from funds.selectors import (
+    from funds.budget.selectors import (
         _count_year_categories,
         allocation_queryset,
         execution_totals,
         with_spending,
     )
+    from funds.models import FundYear
     from townships.services import reclassification_entries
 
     fund_year = FundYear.objects.get(year=2020)

@@ -102,7 +102,7 @@ def test_reclassification_preview_and_apply(watched_page, live_server, demo_live
 
 
 def test_switch_year_on_the_overview_and_the_lists(watched_page, live_server, demo_live):
-    from funds import services
+    from funds.yearly import services
 
     services.reclassification_apply(year=2020, acting_user=demo_live["admin"])
     page, watch = watched_page

@@ -2,14 +2,14 @@ from decimal import Decimal
 
 import pytest
 
-from funds.models import FundYear
-from funds.selectors import (
+from funds.budget.selectors import (
     allocation_queryset,
     budget_check,
     budget_check_from_counts,
     category_counts,
     year_category_counts,
 )
+from funds.models import FundYear
 from townships.models import Category
 
 
@@ -93,10 +93,10 @@ def test_whole_year_counts_equal_the_joined_counts_around_units_out_of_service(d
 def test_whole_year_counts_after_the_merger(demo, admin_user):
     from django.core.management import call_command
 
-    from funds import services
+    from funds.yearly import services
 
     services.reclassification_apply(year=2020, acting_user=admin_user)
-    call_command("apply_merger")
+    call_command("apply_merger", "--user", admin_user.username)
     for year in (2020, 2021):
         assert year_category_counts(year) == _counts_by_join(year)
     assert sum(year_category_counts(2021).values()) == 31

@@ -4,7 +4,8 @@ from xml.etree import ElementTree
 
 from django.urls import reverse
 
-from funds import charts, services
+from funds.budget import charts
+from funds.yearly import services
 from tests.conftest import login
 from townships.rules import Decision, Move
 

@@ -13,10 +13,10 @@ from django.db import IntegrityError, connection, connections, transaction  # no
 from django.urls import reverse
 from django.utils import timezone
 
-from funds import spending
+from funds.budget.selectors import township_budget
 from funds.demo import DEMO_PDF
 from funds.models import Expenditure, ExpenditureTransition, FundYear, SpendingCategory
-from funds.selectors import township_budget
+from funds.spending import services as spending
 from tests.conftest import login, make_user
 from townships import roles
 from townships.models import Township
@@ -128,7 +128,7 @@ def test_a_standing_approval_and_an_approval_cannot_both_spend_the_last_money(
 def test_every_path_into_the_budget_takes_the_township_lock_first(
         taiping, clerk_user, staff_user, monkeypatch):
     """The order of locks is the same on every path: township, then expenditure."""
-    from funds import spending as module
+    from funds.spending import services as module
 
     taken = []
     real = module._lock_township

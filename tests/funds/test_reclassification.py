@@ -12,9 +12,9 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
-from funds import services
+from funds.budget.selectors import budget_check
 from funds.models import FundYear
-from funds.selectors import budget_check
+from funds.yearly import services
 from tests.conftest import login
 from townships.models import (
     AuditEvent,
@@ -198,14 +198,14 @@ def test_two_administrators_confirming_at_once_apply_exactly_once(admin_user):
 
 
 def test_merger_ends_abolished_units_and_opens_new_ones(demo, admin_user, client):
-    call_command("apply_merger")
+    call_command("apply_merger", "--user", admin_user.username)
     assert Township.objects.in_service(2020).count() == 52
     assert Township.objects.in_service(2021).count() == 31
     liu = Township.objects.get(name="梨树乡")
     assert liu.last_year == 2020 and liu.merged_into.name == "官渡镇"
     new = Township.objects.get(name="古东关街道")
     assert new.first_year == 2021 and new.kind == "subdistrict"
-    call_command("apply_merger")  # again: nothing changes
+    call_command("apply_merger", "--user", admin_user.username)  # again: nothing changes
     assert Township.objects.count() == 56
     record = services.reclassification_apply(year=2020, acting_user=admin_user)
     # abolished units get no 2021 category; the 4 new ones need one from an administrator
@@ -220,7 +220,7 @@ def test_merger_ends_abolished_units_and_opens_new_ones(demo, admin_user, client
 def test_categories_set_for_new_units_before_applying_are_kept(demo, admin_user):
     from townships.services import reclassification_revert, township_category_set
 
-    call_command("apply_merger")
+    call_command("apply_merger", "--user", admin_user.username)
     new_unit = Township.objects.get(name="古东关街道")
     township_category_set(township=new_unit, year=2021, category=2, reason="新设街道定为二类",
                           acting_user=admin_user)

@@ -12,7 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 
-from funds import spending
+from funds.budget.selectors import execution_totals, township_budget
 from funds.demo import DEMO_PDF
 from funds.models import (
     Expenditure,
@@ -22,7 +22,7 @@ from funds.models import (
     SpendingCategory,
     Voucher,
 )
-from funds.selectors import execution_totals, township_budget
+from funds.spending import services as spending
 from tests.conftest import login, make_user
 from townships import roles
 from townships.models import Township

@@ -3,8 +3,8 @@
 import pytest
 from django.core.management import CommandError, call_command
 
+from funds.budget.selectors import budget_check
 from funds.models import FundYear
-from funds.selectors import budget_check
 from townships.models import AssessmentResult, Township, TownshipCategory
 
 

@@ -3,12 +3,13 @@ import io
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from funds import services
 from funds.models import FundYear
+from funds.yearly import services
 from tests.conftest import login
-from townships.models import CategoryChange, Township, TownshipCategory
+from townships.models import AuditEvent, CategoryChange, Township, TownshipCategory
 from townships.reference import townships_load
 
 
@@ -97,6 +98,19 @@ def test_allocation_table_sorts_by_rank_and_money(client, demo, staff_user):
     totals = [r.record.standard_amount
               for r in client.get(url, {"sort": "-total"}).context["table"].rows]
     assert totals == sorted(totals, reverse=True)
+
+
+def test_the_floor_sorts_by_the_floor_when_it_is_a_minimum(client, demo, staff_user):
+    """A minimum floor of 16万 tops up 三类 by 4万, 二类 by 1万 and 一类 by nothing: sorted
+    by the floor, the order of the categories is the reverse of the standard's."""
+    FundYear.objects.filter(year=2020).update(floor_on_top=False,
+                                              floor_amount=Decimal("160000.00"))
+    login(client, staff_user)
+    url = reverse("allocation-list", args=[2020])
+    rows = client.get(url, {"sort": "floor"}).context["table"].rows
+    floors = [(r.record.category, r.get_cell_value("floor")) for r in rows]
+    assert [c for c, _f in floors] == sorted(c for c, _f in floors)  # 一类 first
+    assert (floors[0][1], floors[-1][1]) == (Decimal("0.00"), Decimal("40000.00"))
 
 
 def test_clerk_sees_only_the_own_township(client, demo, clerk_user):
@@ -271,11 +285,20 @@ def test_export_command_matches_the_figures(tmp_path, demo):
     assert rows[-1][5:] == ["1560000.00", "7720000.00", "9280000.00"]
 
 
-def test_loading_the_township_list_twice_changes_nothing(db, settings):
-    assert townships_load(path=settings.TOWNSHIPS_FILE) == (52, 0)
-    assert townships_load(path=settings.TOWNSHIPS_FILE) == (0, 0)
+def test_loading_the_township_list_twice_changes_nothing(loader, settings):
+    assert townships_load(path=settings.TOWNSHIPS_FILE, acting_user=loader) == (52, 0)
+    assert townships_load(path=settings.TOWNSHIPS_FILE, acting_user=loader) == (0, 0)
+    # one audit event, for the load that changed something, naming who loaded it
+    event = AuditEvent.objects.get(action=AuditEvent.Action.TOWNSHIPS_LOADED)
+    assert (event.actor, event.details) == (loader, {"created": 52, "updated": 0})
     assert Township.objects.count() == 52
     assert FundYear.objects.count() == 0
+
+
+def test_loading_the_township_list_needs_the_permission(db, staff_user, settings):
+    with pytest.raises(PermissionDenied):
+        townships_load(path=settings.TOWNSHIPS_FILE, acting_user=staff_user)
+    assert not Township.objects.exists()
 
 
 @pytest.mark.parametrize("url", [
@@ -382,3 +405,34 @@ def test_year_switcher_does_not_redirect_to_arbitrary_pages(client, demo, staff_
     login(client, staff_user)
     response = client.get(reverse("year-switch"), {"year": "2020", "page": "admin:index"})
     assert response["Location"] == reverse("overview")
+
+
+INVALID_FILTER_PAGES = [
+    ("/allocations/2020/", "category=9"),
+    ("/execution/2020/", "kind=nonsense"),
+    ("/townships/", "category=9"),
+    ("/rankings/2020/", "category=9"),
+    ("/audit/categories/", "year=1"),
+    ("/audit/events/", "action=nonsense"),
+]
+
+
+@pytest.mark.parametrize(("url", "query"), INVALID_FILTER_PAGES)
+def test_an_invalid_filter_shows_no_rows_and_says_why(url, query, client, demo, staff_user):
+    """One rule on every list page: never every row when the filter is not valid."""
+    login(client, staff_user)
+    response = client.get(f"{url}?{query}")
+    assert response.status_code == 200
+    assert "筛选条件无效，因此未显示任何记录" in response.content.decode()
+    assert len(response.context["table"].rows) == 0
+    # and the same page without the filter has rows, so "no rows" is the filter's doing
+    assert len(client.get(url).context["table"].rows) > 0
+
+
+@pytest.mark.parametrize("export", ["allocation-export-csv", "allocation-export-xlsx",
+                                    "execution-export-csv", "execution-export-xlsx",
+                                    "allocation-print"])
+def test_an_invalid_filter_on_an_export_is_a_400(export, client, demo, staff_user):
+    login(client, staff_user)
+    assert client.get(reverse(export, args=[2020]) + "?category=9").status_code == 400
+    assert client.get(reverse(export, args=[2020]) + "?category=1").status_code == 200

@@ -10,8 +10,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from funds.budget.selectors import year_category_counts
 from funds.models import Expenditure, FundYear
-from funds.selectors import year_category_counts
 from townships import services
 from townships.models import DataVersion, Township, TownshipCategory
 from townships.reference import townships_load
@@ -169,8 +169,8 @@ def test_counts_are_cached_until_a_category_changes(demo, admin_user):
     assert year_category_counts(2020) == {**after, 1: after[1] - 1}
 
 
-def test_loading_townships_changes_the_token(db):
-    assert _changes(lambda: townships_load(path=settings.TOWNSHIPS_FILE))
+def test_loading_townships_changes_the_token(loader):
+    assert _changes(lambda: townships_load(path=settings.TOWNSHIPS_FILE, acting_user=loader))
 
 
 @pytest.mark.django_db(transaction=True)

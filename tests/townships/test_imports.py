@@ -33,7 +33,7 @@ def full_ranking(townships, *, header="乡镇,排名,得分", ties=()):
 def test_gb18030_csv_as_excel_saves_it_imports(tmp_path, townships, fund_year):
     path = tmp_path / "排名.csv"
     path.write_bytes(full_ranking(townships, ties={3}).encode("gb18030"))
-    call_command("import_rankings", str(path), "--year", "2020")
+    call_command("import_rankings", str(path), "--year", "2020", "--user", "loader")
     assert AssessmentResult.objects.filter(year=2020).count() == 52
     assert sorted(AssessmentResult.objects.filter(year=2020, rank=2)
                   .values_list("township__name", flat=True)) == sorted(
@@ -134,7 +134,7 @@ def test_malformed_file_leaves_the_database_unchanged(case, tmp_path, demo):
     path = tmp_path / "bad.csv"
     path.write_text(MALFORMED[case][0](townships), encoding="utf-8")
     with pytest.raises(CommandError):
-        call_command("import_rankings", str(path), "--year", "2020")
+        call_command("import_rankings", str(path), "--year", "2020", "--user", "demo-data")
     assert table_snapshot() == before
 
 
@@ -171,7 +171,7 @@ def test_finance_cannot_import(client, demo, finance_user):
 def test_import_categories_sets_a_year_with_audit(tmp_path, demo):
     path = tmp_path / "cats.csv"
     path.write_text("乡镇,类别\n太平镇,三类\n511781101,2\n", encoding="utf-8")
-    call_command("import_categories", str(path), "--year", "2020")
+    call_command("import_categories", str(path), "--year", "2020", "--user", "demo-data")
     assert TownshipCategory.objects.get(township__name="太平镇", year=2020).category == 3
     assert TownshipCategory.objects.get(township__code="511781101", year=2020).category == 2
     change = CategoryChange.objects.filter(township__name="太平镇").first()
@@ -183,7 +183,7 @@ def test_import_categories_refuses_an_unknown_category(tmp_path, demo):
     path = tmp_path / "cats.csv"
     path.write_text("乡镇,类别\n太平镇,三类\n青花镇,四类\n", encoding="utf-8")
     with pytest.raises(CommandError, match="第3行 类别"):
-        call_command("import_categories", str(path), "--year", "2020")
+        call_command("import_categories", str(path), "--year", "2020", "--user", "demo-data")
     assert table_snapshot() == before
 
 

@@ -6,7 +6,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from funds import services
+from funds.yearly import services
 from tests.conftest import login
 from townships.models import (
     AssessmentResult,

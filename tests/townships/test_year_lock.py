@@ -15,8 +15,8 @@ import time
 import pytest
 from django.db import connection, connections, transaction
 
-from funds import services as fund_services
 from funds.models import FundYear
+from funds.yearly import services as fund_services
 from townships import services
 from townships.models import (
     AssessmentResult,

@@ -2,7 +2,7 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
-from funds.exports import allocation_headers, allocation_rows, csv_lines
+from funds.budget.exports import allocation_headers, allocation_rows, csv_lines
 from funds.models import FundYear
 
 

@@ -1,8 +1,13 @@
+from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError
 
-from funds import services
 from funds.models import FundYear
-from townships.management.commands._acting_user import acting_user
+from funds.yearly import services
+from townships.management.commands._acting_user import (
+    USER_HELP,
+    acting_user,
+    permission_denied,
+)
 from townships.models import Category
 from townships.services import ReclassificationError
 from wanyuan.money import format_wan
@@ -14,7 +19,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--year", type=int, required=True)
         parser.add_argument("--dry-run", action="store_true")
-        parser.add_argument("--user", help="administrator recorded as applying it")
+        parser.add_argument("--user", help=USER_HELP + " to apply")
 
     def handle(self, *args, year, dry_run, user, **options):
         fund_year = FundYear.objects.filter(year=year).first()
@@ -45,8 +50,9 @@ class Command(BaseCommand):
         if not preview.can_apply:
             raise CommandError("not applied")
         try:
-            record = services.reclassification_apply(
-                year=year, acting_user=acting_user(user, required=True))
+            record = services.reclassification_apply(year=year, acting_user=acting_user(user))
+        except PermissionDenied as exc:
+            raise permission_denied(user) from exc
         except ReclassificationError as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(f"applied: {record.target_year} categories written")

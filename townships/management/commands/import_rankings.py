@@ -1,9 +1,14 @@
 from pathlib import Path
 
+from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError
 
 from townships.imports import ImportFileError, parse_rankings
-from townships.management.commands._acting_user import acting_user
+from townships.management.commands._acting_user import (
+    USER_HELP,
+    acting_user,
+    permission_denied,
+)
 from townships.services import ReclassificationError, assessment_results_replace
 
 
@@ -14,7 +19,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("file")
         parser.add_argument("--year", type=int, required=True)
-        parser.add_argument("--user", help="user name recorded in the audit trail")
+        parser.add_argument("--user", required=True, help=USER_HELP)
 
     def handle(self, *args, file, year, user, **options):
         path = Path(file)
@@ -22,6 +27,8 @@ class Command(BaseCommand):
             rows = parse_rankings(path.read_bytes(), path.name, year=year)
             count = assessment_results_replace(
                 year=year, rows=rows, acting_user=acting_user(user), source_name=path.name)
+        except PermissionDenied as exc:
+            raise permission_denied(user) from exc
         except OSError as exc:
             raise CommandError(str(exc)) from exc
         except ImportFileError as exc:

@@ -17,8 +17,8 @@ from itertools import islice
 from django.utils.translation import gettext as _
 from openpyxl.cell import WriteOnlyCell
 
+from funds.budget.selectors import allocation_queryset, budget_check_from_counts
 from funds.models import FundYear
-from funds.selectors import allocation_queryset, budget_check_from_counts
 from townships.models import Category, TownshipKind
 from wanyuan.db import stream_rows
 
@@ -195,7 +195,7 @@ def execution_headers() -> list[str]:
 
 def execution_rows(fund_year: FundYear, queryset) -> Iterator[list]:
     """One row per township from one query, then the totals row; Decimal throughout."""
-    from funds.selectors import with_spending
+    from funds.budget.selectors import with_spending
     from wanyuan.money import cents_to_yuan, percent, rate
 
     categories = dict(Category.choices)

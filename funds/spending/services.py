@@ -36,6 +36,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from funds.budget.selectors import township_budget
 from funds.models import (
     CollectiveDecision,
     Expenditure,
@@ -47,9 +48,8 @@ from funds.models import (
     SpendingCategory,
     Voucher,
 )
-from funds.selectors import township_budget
 from townships.models import Township
-from townships.roles import own_township_id, sees_all_townships
+from townships.roles import may_act_for, require_permission
 from wanyuan.money import format_wan, format_yuan, to_yuan
 
 Status = Expenditure.Status
@@ -95,19 +95,6 @@ TRANSITIONS: dict[str, tuple[Rule, ...]] = {
     "voucher": (Rule(OPEN, "funds.add_voucher", None),),
     "decision": (Rule(EDITABLE | {Status.SUBMITTED}, "funds.add_collectivedecision", None),),
 }
-
-
-def may_act_for(user, township) -> bool:
-    """Users who see all townships act for any; a clerk only for the own township."""
-    township_id = township.pk if isinstance(township, Township) else township
-    return sees_all_townships(user) or own_township_id(user) == township_id
-
-
-def _require(user, permission: str, township=None):
-    if not user.has_perm(permission):
-        raise PermissionDenied
-    if township is not None and not may_act_for(user, township):
-        raise PermissionDenied
 
 
 def excluded_approvers(expenditure: Expenditure) -> set[int]:
@@ -228,7 +215,7 @@ def _decision_covers(expenditure: Expenditure) -> bool:
 def expenditure_create(*, township: Township, date, amount: Decimal,
                        category: SpendingCategory, purpose: str, payee: str,
                        acting_user) -> Expenditure:
-    _require(acting_user, "funds.add_expenditure", township)
+    require_permission(acting_user, "funds.add_expenditure", township)
     _check_category(category)
     _fund_year(date.year)
     _check_in_service(township, date.year)
@@ -547,7 +534,7 @@ def decision_record(*, expenditure: Expenditure, meeting_type: str, meeting_date
 @transaction.atomic
 def inspection_record(*, date, inspectors: str, townships, notes: str = "",
                       acting_user) -> Inspection:
-    _require(acting_user, "funds.add_inspection")
+    require_permission(acting_user, "funds.add_inspection")
     townships = list(townships)
     if not townships:
         raise SpendingError(_("Choose at least one township."))
@@ -560,7 +547,7 @@ def inspection_record(*, date, inspectors: str, townships, notes: str = "",
 @transaction.atomic
 def finding_add(*, inspection: Inspection, township: Township, description: str, deadline,
                 expenditures=(), acting_user) -> Finding:
-    _require(acting_user, "funds.add_finding")
+    require_permission(acting_user, "funds.add_finding")
     if not inspection.townships.filter(pk=township.pk).exists():
         raise SpendingError(_("%(township)s was not part of this inspection.")
                             % {"township": township})
@@ -577,7 +564,7 @@ def finding_add(*, inspection: Inspection, township: Township, description: str,
 
 @transaction.atomic
 def finding_close(*, finding: Finding, closure_note: str, acting_user) -> Finding:
-    _require(acting_user, "funds.change_finding")
+    require_permission(acting_user, "funds.change_finding")
     finding = Finding.objects.select_for_update().get(pk=finding.pk)
     if not finding.is_open:
         raise SpendingError(_("This finding is already closed."))

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from funds.budget.selectors import BudgetCheck, budget_check_from_counts
 from funds.models import FundYear
-from funds.selectors import BudgetCheck, budget_check_from_counts
 from townships import services as township_services
 from townships.audit import acting
 from townships.models import Reclassification

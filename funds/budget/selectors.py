@@ -14,7 +14,6 @@ from django.db.models import (
     F,
     IntegerField,
     OuterRef,
-    Q,
     Subquery,
     Sum,
     Value,
@@ -22,43 +21,46 @@ from django.db.models import (
 )
 from django.db.models.functions import Cast, Round
 
-from funds.models import FundYear
+from funds.models import SPENT_STATUSES, FundYear
 from townships.models import (
     Category,
     DataVersion,
     Township,
     TownshipCategory,
+    in_service,
     out_of_service,
 )
 from wanyuan.money import cents_to_yuan, rate, to_yuan
 
+MONEY = DecimalField(max_digits=14, decimal_places=2)
+
+
+def _by_category(amount_for) -> Case:
+    """An amount per category as a SQL expression, so that tables sort on it."""
+    return Case(*[When(category=c, then=Value(amount_for(c), output_field=MONEY))
+                  for c in Category.values],
+                default=Value(Decimal("0.00"), output_field=MONEY), output_field=MONEY)
+
 
 def allocation_queryset(fund_year: FundYear):
-    """Townships in service in the year with category, rank, score and standard.
+    """Townships in service in the year with category, rank, score and amounts.
 
     One query whatever the number of townships; the year's category and result are the
-    LEFT JOINs of ``Township.objects.in_service_with_year``. The standard is annotated
-    so that the table can sort on money in the database; amounts shown are computed in
-    Python from the fund year (see :class:`funds.tables.AllocationTable`).
+    LEFT JOINs of ``Township.objects.in_service_with_year``. The standard, floor and
+    total are annotated so that the table sorts on money in the database (the floor
+    sorts apart from the standard: as a minimum it shrinks as the standard grows).
     """
-    year = fund_year.year
-    money = DecimalField(max_digits=14, decimal_places=2)
     return (
-        Township.objects.in_service_with_year(year)
+        Township.objects.in_service_with_year(fund_year.year)
         .annotate(
             category=F("year_category__category"),
             category_source=F("year_category__source"),
             rank=F("year_result__rank"),
             score=F("year_result__score"),
         )
-        .annotate(
-            standard_amount=Case(
-                *[When(category=c, then=Value(fund_year.standard_for(c), output_field=money))
-                  for c in Category.values],
-                default=Value(Decimal("0.00"), output_field=money),
-                output_field=money,
-            )
-        )
+        .annotate(standard_amount=_by_category(fund_year.standard_for),
+                  floor_amount=_by_category(fund_year.floor_for),
+                  total_amount=_by_category(fund_year.allocation_for))
     )
 
 
@@ -200,8 +202,7 @@ def budget_checks_by_year(fund_years) -> dict[int, BudgetCheck]:
     counts: dict[int, dict[int | None, int]] = {year: {} for year in by_year}
     rows = (
         TownshipCategory.objects.filter(year__in=by_year)
-        .filter(Q(township__first_year__isnull=True) | Q(township__first_year__lte=F("year")))
-        .filter(Q(township__last_year__isnull=True) | Q(township__last_year__gte=F("year")))
+        .filter(in_service(F("year"), "township__"))
         .values("year", "category")
         .annotate(n=Count("pk"))
         .order_by()
@@ -212,8 +213,6 @@ def budget_checks_by_year(fund_years) -> dict[int, BudgetCheck]:
 
 
 # --- Spending: budget, ledger, execution ------------------------------------------------
-
-SPENT_STATUSES = ("approved", "reimbursed")
 
 
 def _cents(field="amount"):

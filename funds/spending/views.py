@@ -1,6 +1,6 @@
 """Pages of the spending loop: ledgers, expenditures, approvals, execution, inspections.
 
-The views are thin: the rules live in :mod:`funds.spending`. A clerk who asks for another
+The views are thin: the rules live in :mod:`funds.spending.services`. A clerk who asks for another
 township's ledger, expenditure or voucher gets 404, as if it did not exist.
 """
 
@@ -17,8 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_tables2 import RequestConfig
 
-from funds import spending
-from funds.exports import (
+from funds.budget.exports import (
     csv_lines,
     execution_headers,
     execution_rows,
@@ -26,8 +25,24 @@ from funds.exports import (
     ledger_rows,
     xlsx_workbook,
 )
-from funds.filters import AllocationFilter, filtered_allocation
-from funds.forms import (
+from funds.budget.filters import allocation_filtered, filtered_allocation
+from funds.budget.selectors import (
+    execution_totals,
+    ledger_lines,
+    township_budget,
+    with_spending,
+)
+from funds.budget.views import fund_year_or_404
+from funds.models import (
+    CollectiveDecision,
+    Expenditure,
+    Finding,
+    FundYear,
+    Inspection,
+    Voucher,
+)
+from funds.spending import services as spending
+from funds.spending.forms import (
     ApproveForm,
     DecisionForm,
     ExpenditureForm,
@@ -37,32 +52,16 @@ from funds.forms import (
     NoteForm,
     VoucherForm,
 )
-from funds.models import (
-    CollectiveDecision,
-    Expenditure,
-    Finding,
-    FundYear,
-    Inspection,
-    Voucher,
-)
-from funds.selectors import (
-    allocation_queryset,
-    execution_totals,
-    ledger_lines,
-    township_budget,
-    with_spending,
-)
-from funds.tables import ApprovalQueueTable, ExecutionTable, InspectionTable
-from funds.views import fund_year_or_404
+from funds.spending.tables import ApprovalQueueTable, ExecutionTable, InspectionTable
 from townships.models import Township
-from townships.roles import sees_all_townships
+from townships.roles import may_act_for, sees_all_townships
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _township_in_scope(request, code: str) -> Township:
     township = get_object_or_404(Township, code=code)
-    if not spending.may_act_for(request.user, township):
+    if not may_act_for(request.user, township):
         raise Http404
     return township
 
@@ -71,7 +70,7 @@ def _expenditure_in_scope(request, pk: int) -> Expenditure:
     expenditure = get_object_or_404(
         Expenditure.objects.select_related("township", "category", "decision", "created_by",
                                            "submitted_by", "approved_by"), pk=pk)
-    if not spending.may_act_for(request.user, expenditure.township):
+    if not may_act_for(request.user, expenditure.township):
         raise Http404
     return expenditure
 
@@ -308,7 +307,7 @@ def _send_file(field, filename):
 @permission_required("funds.view_voucher", raise_exception=True)
 def voucher_download(request, pk: int):
     voucher = get_object_or_404(Voucher.objects.select_related("expenditure"), pk=pk)
-    if not spending.may_act_for(request.user, voucher.expenditure.township_id):
+    if not may_act_for(request.user, voucher.expenditure.township_id):
         raise Http404
     return _send_file(voucher.file, voucher.original_name)
 
@@ -316,7 +315,7 @@ def voucher_download(request, pk: int):
 @permission_required("funds.view_collectivedecision", raise_exception=True)
 def decision_minutes(request, pk: int):
     decision = get_object_or_404(CollectiveDecision, pk=pk)
-    if not decision.minutes_file or not spending.may_act_for(request.user, decision.township_id):
+    if not decision.minutes_file or not may_act_for(request.user, decision.township_id):
         raise Http404
     return _send_file(decision.minutes_file, f"minutes-{decision.meeting_date:%Y%m%d}")
 
@@ -356,18 +355,11 @@ def approval_queue(request):
     return render(request, "funds/approval_queue.html", {"table": table})
 
 
-def _execution_queryset(request, fund_year):
-    queryset = allocation_queryset(fund_year)
-    filterset = AllocationFilter(request.GET or None, queryset=queryset)
-    rows = filterset.qs if filterset.is_bound and filterset.is_valid() else queryset
-    return filterset, rows
-
-
 def execution(request, year: int):
     if not sees_all_townships(request.user):
         raise PermissionDenied
     fund_year = fund_year_or_404(year)
-    filterset, rows = _execution_queryset(request, fund_year)
+    filterset, rows = allocation_filtered(request.GET, fund_year)
     totals = execution_totals(fund_year, rows)
     table = ExecutionTable(with_spending(rows, year), fund_year=fund_year, totals=totals)
     RequestConfig(request, paginate={"per_page": 100}).configure(table)

@@ -1,0 +1,201 @@
+"""Pages of the money: the overview, the allocation, its exports and print view."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_tables2 import RequestConfig
+
+from funds.budget import charts
+from funds.budget.exports import allocation_headers, allocation_rows, csv_lines, xlsx_workbook
+from funds.budget.filters import allocation_filtered, filtered_allocation
+from funds.budget.selectors import (
+    allocation_summary,
+    budget_check,
+    budget_checks_by_year,
+    execution_totals,
+    with_spending,
+)
+from funds.budget.tables import AllocationTable
+from funds.models import Expenditure, Finding, FundYear
+from funds.yearly import services
+from townships.models import (
+    AssessmentResult,
+    DataVersion,
+    Township,
+)
+from townships.roles import own_township_id, sees_all_townships
+from townships.views import chosen_year, remember_year
+from wanyuan.money import format_wan
+from wanyuan.tables import KnownCountPaginator
+
+
+def fund_year_or_404(year: int) -> FundYear:
+    fund_year = FundYear.objects.filter(year=year).first()
+    if fund_year is None:
+        raise Http404(_("There is no fund year %(year)s.") % {"year": year})
+    return fund_year
+
+
+#: Pages that take the year in their path, and may be switched to another year.
+YEAR_PAGES = {"allocation-list", "ranking-list", "reclassification"}
+
+
+def year_switch(request):
+    """Remember the chosen year and show the same page for it (the year switcher's target)."""
+    raw = request.GET.get("year", "")
+    page = request.GET.get("page", "overview")
+    if not raw.isdigit() or not FundYear.objects.filter(year=int(raw)).exists():
+        messages.error(request, _("Choose one of the fund years in the list."))
+        return redirect("overview")
+    year = int(raw)
+    remember_year(request, year)
+    if page in YEAR_PAGES:
+        return redirect(page, year)
+    return redirect("overview")
+
+
+def _require_all_townships(request):
+    if not sees_all_townships(request.user):
+        raise PermissionDenied
+
+
+def overview(request):
+    if not sees_all_townships(request.user):
+        township_id = own_township_id(request.user)
+        if township_id is None:
+            raise PermissionDenied
+        return redirect("township-detail", Township.objects.get(pk=township_id).code)
+    years = list(FundYear.objects.order_by("year"))
+    year = chosen_year(request, [fy.year for fy in years])
+    fund_year = next((fy for fy in years if fy.year == year), None)
+    context = {"fund_year": fund_year, "years": years, "nav_years": [fy.year for fy in years]}
+    if fund_year is not None:
+        check = budget_check(fund_year)
+        preview = services.reclassification_preview(fund_year=fund_year)
+        context.update(
+            history_charts=_history_charts(years),
+            rank_chart=charts.rank_against_category(
+                preview.result.decisions,
+                title=_("Rank against category in %(year)s, with the moves to %(next)s")
+                % {"year": fund_year.year, "next": fund_year.year + 1},
+                promote_count=fund_year.promote_count, demote_count=fund_year.demote_count,
+            ),
+            budget=check,
+            standards_by_category=check.standards_by_category(fund_year),
+            ranked=AssessmentResult.objects.filter(year=fund_year.year).count(),
+            reclassification=preview.already_applied,
+            execution=execution_totals(fund_year, check=check),
+            open_findings=Finding.objects.filter(closed_at__isnull=True).count(),
+            overdue_findings=Finding.objects.filter(
+                closed_at__isnull=True, deadline__lt=timezone.localdate()).count(),
+            awaiting_approval=Expenditure.objects.filter(
+                status=Expenditure.Status.SUBMITTED).count(),
+        )
+    return render(request, "funds/overview.html", context)
+
+
+def _history_charts(years: list[FundYear]):
+    checks = budget_checks_by_year(years)
+    bars_count = [charts.Bar(str(y), checks[y].counts) for y in checks]
+    bars_money = [charts.Bar(str(y), {c: fy.allocation_for(c) * n
+                                      for c, n in checks[y].counts.items()})
+                  for y, fy in ((fy.year, fy) for fy in years)]
+    count_title = _("Townships per category by year")
+    money_title = _("Allocation per category by year (10k yuan)")
+    return [
+        (count_title, charts.stacked_bars(bars_count, title=count_title, value_format=str)),
+        (money_title, charts.stacked_bars(bars_money, title=money_title,
+                                          value_format=format_wan)),
+    ]
+
+
+def _fund_year_and_years(year: int) -> tuple[FundYear, list[int], str | None]:
+    """The fund year, every year for the switcher and the data version (which keys the
+    cached counts of the budget check), from one query: the fund years are a small
+    table, and the version is read once for all of them."""
+    fund_years = list(FundYear.objects.order_by("year")
+                      .annotate(data_version=DataVersion.token_expression()))
+    fund_year = next((fy for fy in fund_years if fy.year == year), None)
+    if fund_year is None:
+        raise Http404(_("There is no fund year %(year)s.") % {"year": year})
+    return fund_year, [fy.year for fy in fund_years], fund_year.data_version
+
+
+def allocation_list(request, year: int):
+    _require_all_townships(request)
+    fund_year, nav_years, version = _fund_year_and_years(year)
+    remember_year(request, year)
+    filterset, rows = allocation_filtered(request.GET, fund_year)
+    check, execution = (allocation_summary(fund_year, rows) if filterset.narrows()
+                        else allocation_summary(fund_year, version=version))
+    table = AllocationTable(with_spending(rows, year), fund_year=fund_year, budget=check,
+                            execution=execution)
+    RequestConfig(request, paginate={"per_page": 100, "paginator_class": KnownCountPaginator,
+                                     "count": check.township_count}).configure(table)
+    # Units without a category are rare: their names are read only when there are some.
+    uncategorised = []
+    if check.uncategorised:
+        uncategorised = Township.objects.in_service(year).exclude(
+            categories__year=year).order_by("code")
+    return render(request, "funds/allocation_list.html", {
+        "fund_year": fund_year,
+        "nav_years": nav_years,
+        "filter": filterset,
+        "table": table,
+        "budget": check,
+        "uncategorised": uncategorised,
+        "export_query": request.GET.urlencode(),
+    })
+
+
+@permission_required("funds.export_allocation", raise_exception=True)
+def allocation_export_csv(request, year: int):
+    fund_year = fund_year_or_404(year)
+    rows = filtered_allocation(request.GET, fund_year)
+    response = StreamingHttpResponse(
+        csv_lines(allocation_headers(), allocation_rows(fund_year, rows, as_text=True),
+                  prepared=True),
+        content_type="text/csv; charset=utf-8",
+    )
+    response["Content-Disposition"] = f'attachment; filename="allocation-{year}.csv"'
+    return response
+
+
+@permission_required("funds.export_allocation", raise_exception=True)
+def allocation_export_xlsx(request, year: int):
+    fund_year = fund_year_or_404(year)
+    rows = filtered_allocation(request.GET, fund_year)
+    content = xlsx_workbook(
+        allocation_headers(), allocation_rows(fund_year, rows),
+        sheet_title=str(year), yuan_columns={5, 6, 7},
+    )
+    response = HttpResponse(
+        content,
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = f'attachment; filename="allocation-{year}.xlsx"'
+    return response
+
+
+def allocation_print(request, year: int):
+    """The whole allocation table on A4: title, date, totals and the budget check, no nav."""
+    _require_all_townships(request)
+    fund_year = fund_year_or_404(year)
+    rows = filtered_allocation(request.GET, fund_year)
+    check, execution = allocation_summary(fund_year, rows)
+    # The kind column is dropped on paper: A4 portrait holds the rest without wrapping.
+    table = AllocationTable(with_spending(rows, year), fund_year=fund_year, budget=check,
+                            execution=execution, exclude=("kind",))
+    RequestConfig(request, paginate=False).configure(table)
+    return render(request, "funds/allocation_print.html", {
+        "fund_year": fund_year,
+        "table": table,
+        "budget": check,
+        "filtered": bool(request.GET.get("category") or request.GET.get("kind")
+                         or request.GET.get("name")),
+        "printed_at": timezone.localtime(),
+    })

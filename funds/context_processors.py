@@ -1,0 +1,20 @@
+from funds.models import FundYear
+from townships.views import YEAR_SESSION_KEY
+
+
+def fund_years(request):
+    def nav_year():
+        """The year the navigation links to: the one chosen last, else the latest.
+
+        A callable, so that templates which never ask pay no query, and a user who has
+        chosen a year (kept in the session) pays none either.
+        """
+        year = request.session.get(YEAR_SESSION_KEY) if hasattr(request, "session") else None
+        if isinstance(year, int):
+            return year
+        return FundYear.objects.order_by("-year").values_list("year", flat=True).first()
+
+    def nav_years():
+        return list(FundYear.objects.order_by("year").values_list("year", flat=True))
+
+    return {"nav_year": nav_year, "nav_years": nav_years}

@@ -1,0 +1,205 @@
+"""Pages of the yearly cycle: a township through the years, the imports, the
+reclassification."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import ValidationError
+from django.db.models import Count
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from funds.budget.views import fund_year_or_404
+from funds.models import FundYear
+from funds.yearly import services
+from funds.yearly.forms import CategoryChangeForm, CategoryUploadForm, RevertForm, UploadForm
+from townships import imports
+from townships import services as township_services
+from townships.models import (
+    AssessmentResult,
+    CategoryChange,
+    Reclassification,
+    Township,
+)
+from townships.roles import own_township_id, sees_all_townships
+
+
+def township_detail(request, code: str):
+    township = get_object_or_404(Township.objects.select_related("merged_into"), code=code)
+    if not sees_all_townships(request.user) and own_township_id(request.user) != township.pk:
+        # A clerk learns nothing of another township, not even that it exists.
+        raise Http404
+    fund_years = {fy.year: fy for fy in FundYear.objects.all()}
+    categories = {tc.year: tc for tc in township.categories.select_related("changed_by")}
+    results = {r.year: r for r in township.assessments.all()}
+    ranked_counts = dict(
+        AssessmentResult.objects.filter(year__in=results).values("year")
+        .annotate(n=Count("pk"))
+        .values_list("year", "n")
+    )
+    years = sorted(set(fund_years) | set(categories) | set(results))
+    rows = []
+    for year in years:
+        if not township.in_service(year):
+            continue
+        fund_year = fund_years.get(year)
+        category = categories.get(year)
+        result = results.get(year)
+        rows.append({
+            "year": year,
+            "category": category,
+            "result": result,
+            "ranked_count": ranked_counts.get(year),
+            "fund_year": fund_year,
+            "allocation": fund_year.allocation_for(category.category)
+            if fund_year and category else None,
+        })
+    history = (
+        CategoryChange.objects.filter(township=township)
+        .select_related("changed_by", "reclassification")
+    )
+    form = None
+    if request.user.has_perm("townships.change_townshipcategory"):
+        latest = max(fund_years) if fund_years else None
+        form = CategoryChangeForm(initial={"year": latest})
+    return render(request, "funds/township_detail.html", {
+        "township": township,
+        "rows": rows,
+        "history": history,
+        "form": form,
+        "merged_from": township.merged_from.all(),
+        "open_findings": township.findings.filter(closed_at__isnull=True).order_by("deadline"),
+        "fund_years": fund_years,
+    })
+
+
+@require_POST
+@permission_required("townships.change_townshipcategory", raise_exception=True)
+def township_category_change(request, code: str):
+    township = get_object_or_404(Township, code=code)
+    form = CategoryChangeForm(request.POST)
+    if form.is_valid():
+        try:
+            township_services.township_category_set(
+                township=township, year=form.cleaned_data["year"],
+                category=form.cleaned_data["category"], reason=form.cleaned_data["reason"],
+                acting_user=request.user,
+            )
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+        else:
+            messages.success(request, _("The category of %(township)s for %(year)s was saved.")
+                             % {"township": township, "year": form.cleaned_data["year"]})
+    else:
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+    return redirect("township-detail", code)
+
+
+def _handle_upload(request, *, form_class, parse, write, template, context):
+    form = form_class(request.POST or None, request.FILES or None)
+    problems = []
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        data = upload.read(settings.IMPORT_MAX_BYTES + 1)
+        try:
+            rows = parse(data, upload.name)
+            count = write(rows, upload.name, form.cleaned_data)
+        except imports.ImportFileError as exc:
+            problems = [str(p) for p in exc.problems]
+        except township_services.ReclassificationError as exc:
+            problems = [str(exc)]
+        else:
+            return count
+    context.update(form=form, problems=problems)
+    return render(request, template, context, status=400 if problems else 200)
+
+
+@permission_required("townships.import_rankings", raise_exception=True)
+def rankings_import(request, year: int):
+    fund_year = fund_year_or_404(year)
+    result = _handle_upload(
+        request, form_class=UploadForm,
+        parse=lambda data, name: imports.parse_rankings(data, name, year=year),
+        write=lambda rows, name, _data: township_services.assessment_results_replace(
+            year=year, rows=rows, acting_user=request.user, source_name=name),
+        template="funds/rankings_import.html",
+        context={"fund_year": fund_year, "applied": Reclassification.objects.filter(
+            year=year, reverted_at__isnull=True).first()},
+    )
+    if isinstance(result, int):
+        messages.success(request, _("%(n)s townships ranked for %(year)s.")
+                         % {"n": result, "year": year})
+        return redirect(reverse("allocation-list", args=[year]) + "?sort=rank")
+    return result
+
+
+@permission_required("townships.change_townshipcategory", raise_exception=True)
+def categories_import(request, year: int):
+    fund_year = fund_year_or_404(year)
+    result = _handle_upload(
+        request, form_class=CategoryUploadForm,
+        parse=lambda data, name: imports.parse_categories(data, name, year=year),
+        write=lambda rows, name, data: township_services.categories_import(
+            year=year, rows=rows, acting_user=request.user, source_name=name,
+            reason=data.get("reason", "")),
+        template="funds/categories_import.html",
+        context={"fund_year": fund_year},
+    )
+    if isinstance(result, int):
+        messages.success(request, _("%(n)s categories of %(year)s changed.")
+                         % {"n": result, "year": year})
+        return redirect("allocation-list", year)
+    return result
+
+
+@permission_required("townships.apply_reclassification", raise_exception=True)
+def reclassification(request, year: int):
+    fund_year = fund_year_or_404(year)
+    if request.method == "POST":
+        try:
+            record = services.reclassification_apply(year=year, acting_user=request.user)
+        except township_services.ReclassificationError as exc:
+            messages.error(request, str(exc))
+            return redirect("reclassification", year)
+        messages.success(request, _(
+            "Applied: %(up)s promoted and %(down)s demoted; the categories of %(target)s "
+            "are set.") % {"up": record.promoted, "down": record.demoted,
+                           "target": record.target_year})
+        return redirect("allocation-list", record.target_year)
+    preview = services.reclassification_preview(fund_year=fund_year)
+    decisions = sorted(preview.result.decisions,
+                       key=lambda d: (not d.changed, d.rank is None, d.rank or 0))
+    return render(request, "funds/reclassification.html", {
+        "fund_year": fund_year,
+        "preview": preview,
+        "decisions": decisions,
+        "codes": dict(Township.objects.values_list("pk", "code")),
+        "revert_form": RevertForm(),
+        "history": Reclassification.objects.filter(year=year).select_related(
+            "applied_by", "reverted_by"),
+    })
+
+
+@require_POST
+@permission_required("townships.apply_reclassification", raise_exception=True)
+def reclassification_revert(request, year: int):
+    record = get_object_or_404(Reclassification, year=year, reverted_at__isnull=True)
+    form = RevertForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("A reason is required to revert."))
+        return redirect("reclassification", year)
+    try:
+        township_services.reclassification_revert(
+            record=record, reason=form.cleaned_data["reason"], acting_user=request.user)
+    except (township_services.ReclassificationError, ValidationError) as exc:
+        messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+    else:
+        messages.success(request, _("The %(year)s reclassification was reverted.")
+                         % {"year": year})
+    return redirect("reclassification", year)

@@ -1,0 +1,68 @@
+"""Service conventions: every township write checks the acting user's permission inside
+the service, whatever door it came through, and names its actor in the audit trail."""
+
+import pytest
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+
+from townships import services
+from townships.models import (
+    AssessmentResult,
+    AuditEvent,
+    Category,
+    CategoryChange,
+    Reclassification,
+    Township,
+    TownshipCategory,
+)
+from townships.reference import merger_apply
+from townships.services import CategoryRow, RankingRow
+
+MERGER_LIST = settings.BASE_DIR / "fixtures" / "wanyuan-townships-2020-reform.csv"
+
+
+def _writes(demo, user):
+    taiping = Township.objects.get(name="太平镇")
+    return {
+        "category set": lambda: services.township_category_set(
+            township=taiping, year=2020, category=Category.FIRST, reason="test",
+            acting_user=user),
+        "categories import": lambda: services.categories_import(
+            year=2020, rows=[CategoryRow(township=taiping, category=Category.FIRST)],
+            acting_user=user, source_name="c.csv"),
+        "ranking import": lambda: services.assessment_results_replace(
+            year=2020, rows=[RankingRow(township=taiping, rank=1, score=None)],
+            acting_user=user, source_name="r.csv"),
+        "reclassification": lambda: services.reclassification_apply(
+            year=2020, promote_count=3, demote_count=3, acting_user=user),
+        "merger": lambda: merger_apply(path=MERGER_LIST, first_year=2021, acting_user=user),
+    }
+
+
+def _state():
+    return (list(TownshipCategory.objects.values_list("township", "year", "category")),
+            list(AssessmentResult.objects.values_list("township", "rank")),
+            CategoryChange.objects.count(), Reclassification.objects.count(),
+            list(Township.objects.values_list("code", "last_year")),
+            AuditEvent.objects.count())
+
+
+@pytest.mark.parametrize("write", ["category set", "categories import", "ranking import",
+                                   "reclassification", "merger"])
+@pytest.mark.parametrize("who", ["finance_user", "nobody"])
+def test_a_write_without_the_permission_is_refused_and_writes_nothing(
+        write, who, demo, request):
+    user = None if who == "nobody" else request.getfixturevalue(who)
+    before = _state()
+    with pytest.raises(PermissionDenied):
+        _writes(demo, user)[write]()
+    assert _state() == before
+
+
+def test_the_merger_names_its_actor(demo, admin_user):
+    counts = merger_apply(path=MERGER_LIST, first_year=2021, acting_user=admin_user)
+    event = AuditEvent.objects.get(action=AuditEvent.Action.MERGER_APPLIED)
+    assert event.actor == admin_user
+    assert event.details == counts
+    assert event.summary == (f"{MERGER_LIST.name}：{counts['ended']} 个单位撤销，"
+                             f"{counts['opened']} 个新设")
