@@ -14,8 +14,8 @@ from django.core.management import CommandError, call_command
 from django.db import connection, connections, transaction
 from django.utils import timezone
 
+from demo.data import demo_accounts_create, demo_data_load, demo_spending_load
 from funds import services
-from funds.demo import demo_accounts_create, demo_data_load, demo_spending_load
 from funds.models import FundYear
 from townships.models import AuditEvent, Township, TownshipCategory
 from wanyuan.backup import backed_up_models, backup_write

@@ -15,8 +15,8 @@ from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from demo.data import DEMO_PDF
 from funds import spending
-from funds.demo import DEMO_PDF
 from funds.models import SpendingCategory
 from tests.conftest import make_user
 from townships import roles
