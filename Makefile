@@ -13,16 +13,23 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# This machine's development settings, read by wanyuan/settings.py for every manage.py
+# command: DEBUG and DEMO_MODE on, and the demo accounts' password. Written once, never
+# overwritten, git-ignored; production has no such file.
+.env: | $(STAMP)
+	@printf '%s\n' '# Written by `make run` for this machine only; never on a server (README).' \
+	  DEBUG=1 DEMO_MODE=1 "DEMO_PASSWORD=$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(12))')" > $@
+	@echo "wrote .env (DEBUG=1, DEMO_MODE=1, DEMO_PASSWORD)"
+
 # Embedded SQLite, demo mode: migrate, load reference and demo data once, serve.
-run: export DEBUG ?= 1
-run: export DEMO_MODE ?= 1
-run: $(STAMP)
+run: $(STAMP) .env
 	$(BIN)/python manage.py migrate --no-input -v 0
 	$(BIN)/python manage.py setup_demo
-	@echo "Serving on http://127.0.0.1:$(PORT)/ — log in as admin, staff, finance or clerk."
+	@echo "Serving on http://127.0.0.1:$(PORT)/ — log in as admin, staff, finance or clerk," \
+	  "password $${DEMO_PASSWORD:-$$(sed -n 's/^DEMO_PASSWORD=//p' .env)}"
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
-# The whole suite; set DATABASE_URL=postgres://postgres@127.0.0.1:5432/wanyuan for PostgreSQL.
+# The whole suite (it ignores .env); DATABASE_URL=postgres://postgres@127.0.0.1:5432/wanyuan for PostgreSQL.
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.contrib.auth.models import Group, User
 from hypothesis import settings as hypothesis_settings
 
-from funds.demo import demo_data_load
+from demo.data import demo_data_load
 from funds.models import FundYear
 from townships import roles
 from townships.models import Category, CategorySource, Township, TownshipCategory, TownshipClerk

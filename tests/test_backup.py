@@ -14,7 +14,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection, connections, transaction
 from django.utils import timezone
 
-from funds.demo import demo_accounts_create, demo_data_load, demo_spending_load
+from demo.data import demo_accounts_create, demo_data_load, demo_spending_load
 from funds.models import FundYear
 from funds.yearly import services
 from townships.models import AuditEvent, Township, TownshipCategory

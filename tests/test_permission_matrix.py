@@ -15,7 +15,7 @@ from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from funds.demo import DEMO_PDF
+from demo.data import DEMO_PDF
 from funds.models import SpendingCategory
 from funds.spending import services as spending
 from tests.conftest import make_user

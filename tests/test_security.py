@@ -24,7 +24,8 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_check_deploy_is_clean_with_the_documented_environment(tmp_path):
     # Only what the README's production section sets, not this test run's environment.
     env = {k: os.environ[k] for k in ("PATH", "HOME", "LANG") if k in os.environ}
-    env.update(SECRET_KEY="k" * 20 + "-production-secret-from-the-environment-3f9",
+    env.update(ENV_FILE=str(tmp_path / "absent.env"),  # no developer's .env
+               SECRET_KEY="k" * 20 + "-production-secret-from-the-environment-3f9",
                ALLOWED_HOSTS="funds.example.gov.cn",
                DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}")
     result = subprocess.run(
@@ -34,8 +35,9 @@ def test_check_deploy_is_clean_with_the_documented_environment(tmp_path):
     assert "no issues" in result.stdout
 
 
-def test_production_refuses_to_start_without_a_secret_key():
+def test_production_refuses_to_start_without_a_secret_key(tmp_path):
     env = {k: os.environ[k] for k in ("PATH", "HOME", "LANG") if k in os.environ}
+    env["ENV_FILE"] = str(tmp_path / "absent.env")  # no developer's .env
     result = subprocess.run([sys.executable, "manage.py", "check"], cwd=ROOT, env=env,
                             capture_output=True, text=True, timeout=120)
     assert result.returncode != 0 and "SECRET_KEY must be set" in result.stderr

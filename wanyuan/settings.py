@@ -1,7 +1,9 @@
 """Settings for the Wanyuan township party-building funds dashboard.
 
 Everything that differs between a laptop and production comes from environment
-variables (twelve-factor); see README.md for the list.
+variables (twelve-factor); see README.md for the list. On a developer's machine `make run`
+also writes them to a git-ignored local file, `.env`, read here when present (see
+``read_env_file``), so that `python manage.py <command>` works without setting anything.
 """
 
 import os
@@ -11,6 +13,24 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def read_env_file(path: Path) -> None:
+    """Set the variables of a local ``KEY=value`` file that the environment does not set.
+
+    Lines that are empty or start with ``#`` are skipped; a value is taken as written (no
+    quotes, no expansion). A variable set in the environment wins over the file. A
+    production server has no such file: there the environment says everything, and with
+    DEBUG unset a missing SECRET_KEY stops the start below.
+    """
+    if not path.is_file():
+        return
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        name, value = line.split("=", 1)
+        os.environ.setdefault(name.strip(), value.strip())
 
 
 def env_bool(name: str, default: bool = False) -> bool:
@@ -24,11 +44,15 @@ def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
+# pytest >= 8.2 sets PYTEST_VERSION for the whole session.
+TESTING = bool(os.environ.get("PYTEST_VERSION"))
+# The tests set what they need themselves: a developer's .env does not change them.
+if not TESTING:
+    read_env_file(Path(os.environ.get("ENV_FILE") or BASE_DIR / ".env"))
+
 DEBUG = env_bool("DEBUG")
 # Demo mode: the seeded data is illustrative and every page says so.
 DEMO_MODE = env_bool("DEMO_MODE")
-# pytest >= 8.2 sets PYTEST_VERSION for the whole session.
-TESTING = bool(os.environ.get("PYTEST_VERSION"))
 
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
@@ -63,6 +87,10 @@ INSTALLED_APPS = [
     "townships",
     "funds",
 ]
+# The demo data and `setup_demo` (demo/): a developer's machine, demo mode and the tests
+# only; a production instance does not even load them.
+if DEBUG or DEMO_MODE or TESTING:
+    INSTALLED_APPS.append("demo.apps.DemoConfig")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from funds.demo import demo_data_load
+from demo.data import demo_data_load
 from tests.conftest import PASSWORD, make_user
 from townships import roles
 from townships.models import CategoryChange, Reclassification, TownshipCategory
@@ -176,7 +176,7 @@ def test_download_xlsx_and_print_the_allocation(watched_page, live_server, demo_
 
 def test_clerk_submits_and_staff_approves(watched_page, live_server, demo_live, tmp_path,
                                           settings):
-    from funds.demo import DEMO_PDF
+    from demo.data import DEMO_PDF
     from funds.models import Expenditure
     from townships.models import Township
 

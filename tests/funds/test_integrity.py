@@ -13,8 +13,8 @@ from django.db import IntegrityError, connection, connections, transaction  # no
 from django.urls import reverse
 from django.utils import timezone
 
+from demo.data import DEMO_PDF
 from funds.budget.selectors import township_budget
-from funds.demo import DEMO_PDF
 from funds.models import Expenditure, ExpenditureTransition, FundYear, SpendingCategory
 from funds.spending import services as spending
 from tests.conftest import login, make_user

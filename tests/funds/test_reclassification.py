@@ -171,7 +171,7 @@ def test_reclassify_command_dry_run_and_apply(demo, admin_user, capsys):
                     reason="row locks across two connections need PostgreSQL")
 @pytest.mark.django_db(transaction=True)
 def test_two_administrators_confirming_at_once_apply_exactly_once(admin_user):
-    from funds.demo import demo_data_load
+    from demo.data import demo_data_load
 
     demo_data_load()
     barrier = threading.Barrier(2)

@@ -12,8 +12,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 
+from demo.data import DEMO_PDF
 from funds.budget.selectors import execution_totals, township_budget
-from funds.demo import DEMO_PDF
 from funds.models import (
     Expenditure,
     ExpenditureTransition,
