@@ -89,8 +89,6 @@ def test_zero_counts_move_nobody():
 
 # Property-based tests ---------------------------------------------------------------
 
-LABELS = {1: "一类", 2: "二类", 3: "三类"}
-
 
 def oracle(entries, promote, demote):
     """DOMAIN.md's rule written out township by township, for comparison: the errors the
