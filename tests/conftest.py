@@ -10,7 +10,7 @@ from hypothesis import settings as hypothesis_settings
 from demo.data import demo_data_load
 from funds.models import FundYear
 from townships import roles
-from townships.models import Category, CategorySource, Township, TownshipCategory, TownshipClerk
+from townships.models import Township, TownshipClerk
 from townships.reference import townships_load
 
 PASSWORD = "correct-horse-battery-staple"
@@ -91,20 +91,3 @@ def login(client, user):
     client.force_login(user)
     return client
 
-
-def set_categories(year, mapping, source=CategorySource.INITIAL):
-    """mapping: township → category, written directly (test setup, not under test)."""
-    from django.utils import timezone
-
-    TownshipCategory.objects.bulk_create(
-        TownshipCategory(township=t, year=year, category=c, source=source,
-                         changed_at=timezone.now())
-        for t, c in mapping.items()
-    )
-
-
-def split_20_16_16(townships_list):
-    return {
-        t: Category.FIRST if i < 20 else Category.SECOND if i < 36 else Category.THIRD
-        for i, t in enumerate(townships_list)
-    }

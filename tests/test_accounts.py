@@ -69,7 +69,8 @@ def test_administrator_cannot_raise_a_clerk_by_posting_extra_fields(client, admi
         "user_permissions": [str(approve_permission().pk)],
     })
     response = client.post(change_url(clerk_user), data)
-    assert response.status_code in (302, 403)
+    # the clerk's form has no role fields: the extra ones are dropped and the rest saved
+    assert response.status_code == 302
     assert_plain_clerk(clerk_user)
     assert not role_events(AuditEvent.Action.ROLE_GRANTED).filter(
         details__user=clerk_user.username).exclude(details__group=roles.CLERKS).exists()
@@ -181,7 +182,7 @@ def test_administrator_cannot_link_a_non_clerk_to_a_township(client, admin_user,
     client.force_login(admin_user)
     response = client.post("/admin/townships/townshipclerk/add/", {
         "user": str(staff_user.pk), "township": str(townships[0].pk)})
-    assert response.status_code in (200, 403)
+    assert response.status_code == 403  # links are added by a superuser only
     assert not TownshipClerk.objects.filter(user=staff_user).exists()
 
 

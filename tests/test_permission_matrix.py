@@ -26,7 +26,6 @@ ROLES = ["anonymous", "clerk_a", "clerk_b", "finance", "staff", "admin"]
 
 # (GET, POST) per role, in the order of ROLES; "login" means a redirect to the login page.
 L = "login"
-OPEN = ((L, L), (200, 200), (200, 200), (200, 200), (200, 200), (200, 200))
 ALL_SEE = ((L, L), (403, 403), (403, 403), (200, 200), (200, 200), (200, 200))
 LIST_VIEW = ((L, L), (403, 403), (403, 403), (200, 405), (200, 405), (200, 405))
 OWN_TOWNSHIP = ((L, L), (200, 200), (404, 404), (200, 200), (200, 200), (200, 200))

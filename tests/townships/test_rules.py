@@ -89,11 +89,55 @@ def test_zero_counts_move_nobody():
 
 # Property-based tests ---------------------------------------------------------------
 
+
+def oracle(entries, promote, demote):
+    """DOMAIN.md's rule written out township by township, for comparison: the errors the
+    input must be refused with, and otherwise each township's (new category, move)."""
+    errors = []
+    if promote < 0 or demote < 0:
+        errors.append("升类和降类名额不能为负数。")
+    keys = [e.key for e in entries]
+    twice = sorted({str(k) for k in keys if keys.count(k) > 1})
+    if twice:
+        errors.append("乡镇重复：" + ", ".join(twice))
+    ranked = [e for e in entries if e.rank is not None]
+    errors += [f"{e.label or e.key} 有排名但没有类别，请先设置类别。"
+               for e in ranked if e.category is None]
+    if promote + demote > len(ranked):
+        errors.append(f"升类名额 {promote} 加降类名额 {demote} 超过参评乡镇数 {len(ranked)}。")
+    outcome = {}
+    for e in entries:
+        if e.rank is None:
+            outcome[e.key] = (e.category, Move.UNRANKED)
+            continue
+        better = sum(1 for o in ranked if o.rank < e.rank)
+        not_better = sum(1 for o in ranked if o.rank >= e.rank)  # its tie group and worse
+        up, down = better < promote, not_better <= demote
+        if e.category is None:
+            outcome[e.key] = (None, Move.KEPT)
+        elif up and down:
+            outcome[e.key] = (e.category, Move.CONFLICT)
+        elif up:
+            outcome[e.key] = ((1, Move.KEPT_AT_TOP) if e.category == 1
+                              else (e.category - 1, Move.PROMOTED))
+        elif down:
+            outcome[e.key] = ((3, Move.KEPT_AT_BOTTOM) if e.category == 3
+                              else (e.category + 1, Move.DEMOTED))
+        else:
+            outcome[e.key] = (e.category, Move.KEPT)
+    return errors, outcome
+
+
 @st.composite
-def years(draw):
-    """A year's townships: categories, competition ranks (with ties), some unranked."""
+def years(draw, valid=True):
+    """A year's townships: categories, competition ranks (with ties), some unranked.
+
+    With ``valid=False`` the input may also hold what the rule must refuse: negative
+    counts, counts beyond the ranked townships, a ranked township without a category,
+    a township listed twice."""
     n = draw(st.integers(min_value=1, max_value=40))
-    categories = draw(st.lists(st.sampled_from([1, 2, 3]), min_size=n, max_size=n))
+    choices = [1, 2, 3] if valid else [1, 2, 3, None]
+    categories = draw(st.lists(st.sampled_from(choices), min_size=n, max_size=n))
     # group sizes → competition ranks 1, 2, 2, 4 …
     ranks, position = [], 1
     while len(ranks) < n:
@@ -101,66 +145,66 @@ def years(draw):
         ranks.extend([position] * size)
         position += size
     unranked = draw(st.sets(st.integers(min_value=0, max_value=n - 1), max_size=n // 3))
+    keys = list(range(n))
+    if not valid and n > 1 and draw(st.booleans()):
+        keys[draw(st.integers(min_value=1, max_value=n - 1))] = 0
     entries = [
-        Entry(key=i, category=categories[i], rank=None if i in unranked else ranks[i])
+        Entry(key=keys[i], category=categories[i], rank=None if i in unranked else ranks[i],
+              label=f"T{i}")
         for i in range(n)
     ]
     ranked_count = n - len(unranked)
-    promote = draw(st.integers(min_value=0, max_value=max(0, ranked_count)))
-    demote = draw(st.integers(min_value=0, max_value=max(0, ranked_count - promote)))
+    if valid:
+        promote = draw(st.integers(min_value=0, max_value=max(0, ranked_count)))
+        demote = draw(st.integers(min_value=0, max_value=max(0, ranked_count - promote)))
+    else:
+        promote = draw(st.integers(min_value=-2, max_value=ranked_count + 2))
+        demote = draw(st.integers(min_value=-2, max_value=ranked_count + 2))
     return entries, promote, demote
 
 
 @settings(max_examples=300, deadline=None)
 @given(years())
-def test_invariants_one_step_and_bounds(year):
+def test_an_accepted_year_moves_each_township_exactly_as_the_rule_says(year):
     entries, promote, demote = year
     result = reclassify(entries, promote_count=promote, demote_count=demote)
-    assert result.ok
-    for d in result.decisions:
-        assert abs(d.new_category - d.old_category) <= 1
-        assert 1 <= d.new_category <= 3
-    assert sum(result.counts_after.values()) == sum(result.counts_before.values())
+    errors, outcome = oracle(entries, promote, demote)
+    assert errors == []
+    assert result.errors == ()
+    assert {d.key: (d.new_category, d.move) for d in result.decisions} == outcome
+    assert {d.key: d.old_category for d in result.decisions} == {e.key: e.category
+                                                                 for e in entries}
+    assert result.ranked_count == sum(1 for e in entries if e.rank is not None)
+    before = [e.category for e in entries]
+    after = [new for new, _move in outcome.values()]
+    assert result.counts_before == {c: before.count(c) for c in (1, 2, 3)}
+    assert result.counts_after == {c: after.count(c) for c in (1, 2, 3)}
+    assert result.promoted == sum(1 for _c, m in outcome.values() if m is Move.PROMOTED)
+    assert result.demoted == sum(1 for _c, m in outcome.values() if m is Move.DEMOTED)
 
 
-@settings(max_examples=300, deadline=None)
-@given(years())
-def test_invariant_promotion_zone_is_top_n_extended_by_a_starting_tie(year):
+@settings(max_examples=500, deadline=None)
+@given(years(valid=False))
+def test_a_year_is_refused_with_exactly_the_errors_of_its_input(year):
     entries, promote, demote = year
     result = reclassify(entries, promote_count=promote, demote_count=demote)
-    ranks = [e.rank for e in entries if e.rank is not None]
-    for d in result.decisions:
-        if d.rank is None:
-            continue
-        better = sum(1 for r in ranks if r < d.rank)
-        in_zone = d.move in (Move.PROMOTED, Move.KEPT_AT_TOP)
-        assert in_zone == (better < promote)
+    errors, outcome = oracle(entries, promote, demote)
+    assert sorted(result.errors) == sorted(errors)
+    assert result.ok == (errors == [])
+    if len({e.key for e in entries}) == len(entries):
+        assert {d.key: (d.new_category, d.move) for d in result.decisions} == outcome
 
 
-@settings(max_examples=300, deadline=None)
-@given(years())
-def test_invariant_tie_groups_move_together_and_demotion_never_exceeds_its_count(year):
-    entries, promote, demote = year
-    result = reclassify(entries, promote_count=promote, demote_count=demote)
-    in_demotion = [d for d in result.decisions if d.move in (Move.DEMOTED, Move.KEPT_AT_BOTTOM)]
-    assert len(in_demotion) <= demote
-    zone_of_rank = {}
-    for d in result.decisions:
-        if d.rank is None:
-            continue
-        zone = ("up" if d.move in (Move.PROMOTED, Move.KEPT_AT_TOP)
-                else "down" if d.move in (Move.DEMOTED, Move.KEPT_AT_BOTTOM) else "none")
-        assert zone_of_rank.setdefault(d.rank, zone) == zone
-
-
-@settings(max_examples=200, deadline=None)
-@given(years())
-def test_invariant_unranked_keep_their_category(year):
-    entries, promote, demote = year
-    result = reclassify(entries, promote_count=promote, demote_count=demote)
-    for d in result.decisions:
-        if d.rank is None:
-            assert d.new_category == d.old_category and d.move is Move.UNRANKED
+def test_the_refusals_are_all_reported_together():
+    entries = [Entry(key=1, category=None, rank=1, label="新镇"),
+               Entry(key=1, category=2, rank=2, label="旧镇")]
+    result = reclassify(entries, promote_count=-1, demote_count=4)
+    assert sorted(result.errors) == sorted([
+        "升类和降类名额不能为负数。",
+        "乡镇重复：1",
+        "新镇 有排名但没有类别，请先设置类别。",
+        "升类名额 -1 加降类名额 4 超过参评乡镇数 2。",
+    ])
 
 
 @settings(max_examples=200, deadline=None)
