@@ -370,24 +370,29 @@ def _with_note(note: str, message: str) -> str:
     return note
 
 
-@transaction.atomic
-def expenditure_return(*, expenditure: Expenditure, acting_user, note: str) -> Expenditure:
+def _move_with_note(action: str, to_status: str, *, expenditure: Expenditure, acting_user,
+                    note: str, missing: str) -> Expenditure:
+    """Return or reject: a move that must say why (``missing`` when it does not)."""
     expenditure = _locked(expenditure)
-    check("return", expenditure, acting_user)
-    note = _with_note(note, _("Say what needs to change."))
-    _move(expenditure, Status.RETURNED, acting_user=acting_user, note=note)
+    check(action, expenditure, acting_user)
+    note = _with_note(note, missing)
+    _move(expenditure, to_status, acting_user=acting_user, note=note)
     expenditure.save()
     return expenditure
+
+
+@transaction.atomic
+def expenditure_return(*, expenditure: Expenditure, acting_user, note: str) -> Expenditure:
+    return _move_with_note("return", Status.RETURNED, expenditure=expenditure,
+                           acting_user=acting_user, note=note,
+                           missing=_("Say what needs to change."))
 
 
 @transaction.atomic
 def expenditure_reject(*, expenditure: Expenditure, acting_user, note: str) -> Expenditure:
-    expenditure = _locked(expenditure)
-    check("reject", expenditure, acting_user)
-    note = _with_note(note, _("A rejection needs a reason."))
-    _move(expenditure, Status.REJECTED, acting_user=acting_user, note=note)
-    expenditure.save()
-    return expenditure
+    return _move_with_note("reject", Status.REJECTED, expenditure=expenditure,
+                           acting_user=acting_user, note=note,
+                           missing=_("A rejection needs a reason."))
 
 
 @transaction.atomic

@@ -66,3 +66,14 @@ def test_the_merger_names_its_actor(demo, admin_user):
     assert event.details == counts
     assert event.summary == (f"{MERGER_LIST.name}：{counts['ended']} 个单位撤销，"
                              f"{counts['opened']} 个新设")
+
+
+def test_a_command_acts_as_its_user_and_is_refused_without_the_permission(
+        demo, finance_user, admin_user):
+    from django.core.management import CommandError, call_command
+
+    with pytest.raises(CommandError, match="'finance1' does not have the permission"):
+        call_command("apply_merger", "--user", finance_user.username)
+    assert not AuditEvent.objects.filter(action=AuditEvent.Action.MERGER_APPLIED).exists()
+    call_command("apply_merger", "--user", admin_user.username)
+    assert AuditEvent.objects.get(action=AuditEvent.Action.MERGER_APPLIED).actor == admin_user

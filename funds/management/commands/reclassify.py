@@ -1,15 +1,13 @@
-from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError
 
 from funds.models import FundYear
 from funds.yearly import services
 from townships.management.commands._acting_user import (
-    USER_HELP,
     acting_user,
-    permission_denied,
+    add_user_argument,
+    command_errors,
 )
 from townships.models import Category
-from townships.services import ReclassificationError
 from wanyuan.money import format_wan
 
 
@@ -19,7 +17,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--year", type=int, required=True)
         parser.add_argument("--dry-run", action="store_true")
-        parser.add_argument("--user", help=USER_HELP + " to apply")
+        add_user_argument(parser, required=False)  # required to apply
 
     def handle(self, *args, year, dry_run, user, **options):
         fund_year = FundYear.objects.filter(year=year).first()
@@ -49,10 +47,6 @@ class Command(BaseCommand):
             return
         if not preview.can_apply:
             raise CommandError("not applied")
-        try:
+        with command_errors(user):
             record = services.reclassification_apply(year=year, acting_user=acting_user(user))
-        except PermissionDenied as exc:
-            raise permission_denied(user) from exc
-        except ReclassificationError as exc:
-            raise CommandError(str(exc)) from exc
         self.stdout.write(f"applied: {record.target_year} categories written")

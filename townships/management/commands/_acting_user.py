@@ -1,7 +1,20 @@
+"""What the commands that write share: the acting user, and their errors as a command
+reports them."""
+
+from contextlib import contextmanager
+
 from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
 from django.core.management.base import CommandError
 
-USER_HELP = "user name of the account the change is recorded with (required)"
+from townships.imports import ImportFileError
+from townships.reference import ReferenceDataError
+from townships.services import ReclassificationError
+
+
+def add_user_argument(parser, *, required: bool = True) -> None:
+    parser.add_argument("--user", required=required,
+                        help="user name of the account the change is recorded with")
 
 
 def acting_user(username: str | None):
@@ -15,5 +28,15 @@ def acting_user(username: str | None):
         raise CommandError(f"no active user named {username!r}") from exc
 
 
-def permission_denied(username: str) -> CommandError:
-    return CommandError(f"{username!r} does not have the permission for this change.")
+@contextmanager
+def command_errors(username: str | None):
+    """A refused write as a CommandError: nothing was written, the message says why."""
+    try:
+        yield
+    except PermissionDenied as exc:
+        raise CommandError(
+            f"{username!r} does not have the permission for this change.") from exc
+    except ImportFileError as exc:
+        raise CommandError("\n".join(str(p) for p in exc.problems)) from exc
+    except (OSError, ReclassificationError, ReferenceDataError) as exc:
+        raise CommandError(str(exc)) from exc

@@ -2,15 +2,14 @@ import csv
 from pathlib import Path
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
 from townships.management.commands._acting_user import (
-    USER_HELP,
     acting_user,
-    permission_denied,
+    add_user_argument,
+    command_errors,
 )
-from townships.reference import ReferenceDataError, merger_apply
+from townships.reference import merger_apply
 
 DEFAULT_LIST = settings.BASE_DIR / "fixtures" / "wanyuan-townships-2020-reform.csv"
 DEFAULT_MAPPING = settings.BASE_DIR / "fixtures" / "wanyuan-merger-2020.csv"
@@ -25,20 +24,16 @@ class Command(BaseCommand):
         parser.add_argument("--mapping", default=str(DEFAULT_MAPPING),
                             help="CSV abolished_code,merged_into_code of the known mergers")
         parser.add_argument("--first-year", type=int, default=2021)
-        parser.add_argument("--user", required=True, help=USER_HELP)
+        add_user_argument(parser)
 
     def handle(self, *args, file, mapping, first_year, user, **options):
         pairs = {}
         if mapping and Path(mapping).exists():
             with open(mapping, encoding="utf-8-sig") as handle:
                 pairs = {r["abolished_code"]: r["merged_into_code"] for r in csv.DictReader(handle)}
-        try:
+        with command_errors(user):
             counts = merger_apply(path=Path(file), first_year=first_year, mapping=pairs,
                                   acting_user=acting_user(user))
-        except PermissionDenied as exc:
-            raise permission_denied(user) from exc
-        except (OSError, ReferenceDataError) as exc:
-            raise CommandError(str(exc)) from exc
         self.stdout.write(
             f"merger from {first_year}: {counts['ended']} units ended, "
             f"{counts['opened']} opened, {counts['mapped']} merge links recorded"

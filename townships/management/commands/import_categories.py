@@ -1,13 +1,12 @@
 from pathlib import Path
 
-from django.core.exceptions import PermissionDenied
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
-from townships.imports import ImportFileError, parse_categories
+from townships.imports import parse_categories
 from townships.management.commands._acting_user import (
-    USER_HELP,
     acting_user,
-    permission_denied,
+    add_user_argument,
+    command_errors,
 )
 from townships.services import categories_import
 
@@ -19,19 +18,13 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("file")
         parser.add_argument("--year", type=int, required=True)
-        parser.add_argument("--user", required=True, help=USER_HELP)
+        add_user_argument(parser)
         parser.add_argument("--reason", default="")
 
     def handle(self, *args, file, year, user, reason, **options):
         path = Path(file)
-        try:
+        with command_errors(user):
             rows = parse_categories(path.read_bytes(), path.name, year=year)
             changed = categories_import(year=year, rows=rows, acting_user=acting_user(user),
                                         source_name=path.name, reason=reason)
-        except PermissionDenied as exc:
-            raise permission_denied(user) from exc
-        except OSError as exc:
-            raise CommandError(str(exc)) from exc
-        except ImportFileError as exc:
-            raise CommandError("\n".join(str(p) for p in exc.problems)) from exc
         self.stdout.write(f"{len(rows)} rows read, {changed} categories of {year} changed")
