@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from townships.models import Category, TownshipKind
 from wanyuan.money import cents_to_yuan, format_percent, format_wan, rate
-from wanyuan.tables import FastRowsMixin, LocalDateTimeColumn
+from wanyuan.tables import LocalDateTimeColumn, OwnColumnsMixin
 
 
 class MoneyColumn(tables.Column):
@@ -29,7 +29,7 @@ class YuanAsWanColumn(MoneyColumn):
 PLACEHOLDER_CODE = "999999999999"
 
 
-class AllocationTable(FastRowsMixin, tables.Table):
+class AllocationTable(OwnColumnsMixin, tables.Table):
     """A year's allocation per township; amounts in 万元 on screen, yuan in exports."""
 
     code = tables.Column(verbose_name=_("Official code"))
@@ -134,7 +134,7 @@ class AllocationTable(FastRowsMixin, tables.Table):
 # --- The spending loop ----------------------------------------------------------------
 
 
-class ApprovalQueueTable(FastRowsMixin, tables.Table):
+class ApprovalQueueTable(OwnColumnsMixin, tables.Table):
     """Submitted expenditures waiting for a decision, oldest first."""
 
     submitted = LocalDateTimeColumn(verbose_name=_("Submitted"), accessor="submitted_at",
@@ -173,7 +173,7 @@ class ApprovalQueueTable(FastRowsMixin, tables.Table):
         return "—"
 
 
-class ExecutionTable(FastRowsMixin, tables.Table):
+class ExecutionTable(OwnColumnsMixin, tables.Table):
     """A year's execution per township: budget, spending and the execution rate."""
 
     code = tables.Column(verbose_name=_("Official code"))
@@ -231,7 +231,7 @@ class ExecutionTable(FastRowsMixin, tables.Table):
         return format_percent(rate(reimbursed, allocation))
 
 
-class InspectionTable(FastRowsMixin, tables.Table):
+class InspectionTable(OwnColumnsMixin, tables.Table):
     date = LocalDateTimeColumn(verbose_name=_("Date"), format="Y-m-d")
     inspectors = tables.Column(verbose_name=_("Inspectors"))
     township_names = tables.Column(verbose_name=_("Townships"), empty_values=(),

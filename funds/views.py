@@ -30,14 +30,12 @@ from townships import services as township_services
 from townships.models import (
     AssessmentResult,
     CategoryChange,
-    DataVersion,
     Reclassification,
     Township,
 )
 from townships.roles import own_township_id, sees_all_townships
 from townships.views import YEAR_SESSION_KEY
 from wanyuan.money import format_wan
-from wanyuan.tables import KnownCountPaginator
 
 
 def fund_year_or_404(year: int) -> FundYear:
@@ -135,32 +133,29 @@ def _history_charts(years: list[FundYear]):
     ]
 
 
-def _fund_year_and_years(year: int) -> tuple[FundYear, list[int], str | None]:
-    """The fund year, every year for the switcher and the data version (which keys the
-    cached counts of the budget check), from one query: the fund years are a small
-    table, and the version is read once for all of them."""
-    fund_years = list(FundYear.objects.order_by("year")
-                      .annotate(data_version=DataVersion.token_expression()))
+def _fund_year_and_years(year: int) -> tuple[FundYear, list[int]]:
+    """The fund year and every year for the switcher, from one query: the fund years
+    are a small table."""
+    fund_years = list(FundYear.objects.order_by("year"))
     fund_year = next((fy for fy in fund_years if fy.year == year), None)
     if fund_year is None:
         raise Http404(_("There is no fund year %(year)s.") % {"year": year})
-    return fund_year, [fy.year for fy in fund_years], fund_year.data_version
+    return fund_year, [fy.year for fy in fund_years]
 
 
 def allocation_list(request, year: int):
     _require_all_townships(request)
-    fund_year, nav_years, version = _fund_year_and_years(year)
-    request.session[YEAR_SESSION_KEY] = year
+    fund_year, nav_years = _fund_year_and_years(year)
+    if request.session.get(YEAR_SESSION_KEY) != year:  # an unchanged session is not written
+        request.session[YEAR_SESSION_KEY] = year
     queryset = allocation_queryset(fund_year)
     filterset = AllocationFilter(request.GET or None, queryset=queryset)
     filtering = filterset.is_filtering()
     rows = filterset.qs if filtering else queryset
-    check, execution = (allocation_summary(fund_year, rows) if filtering
-                        else allocation_summary(fund_year, version=version))
+    check, execution = allocation_summary(fund_year, rows if filtering else None)
     table = AllocationTable(with_spending(rows, year), fund_year=fund_year, budget=check,
                             execution=execution)
-    RequestConfig(request, paginate={"per_page": 100, "paginator_class": KnownCountPaginator,
-                                     "count": check.township_count}).configure(table)
+    RequestConfig(request, paginate={"per_page": 100}).configure(table)
     # Units without a category are rare: their names are read only when there are some.
     uncategorised = []
     if check.uncategorised:
