@@ -6,8 +6,8 @@ in a transaction, so a concurrent change cannot slip between the read and the wr
 the event is written after it, in the same transaction. The actor is whoever the
 innermost ``townships.audit.acting`` block names: the admin's user, a service's acting
 user, nobody in a shell. Bulk writes (``bulk_create``, ``QuerySet.update``) send no
-signals and are not covered: only the synthetic load of ``generate_synthetic`` (test
-data) writes fund years that way.
+signals and are not covered: only the benchmarks' synthetic load (tests/bench) writes
+fund years that way.
 """
 
 from __future__ import annotations

@@ -21,15 +21,6 @@ hypothesis_settings.register_profile("wanyuan", deadline=None)
 hypothesis_settings.load_profile("wanyuan")
 
 
-@pytest.fixture(autouse=True)
-def _empty_cache():
-    """Each test starts with an empty cache, so that its query counts do not depend on
-    which tests ran before it in the same process."""
-    from django.core.cache import cache
-
-    cache.clear()
-
-
 @pytest.fixture
 def loader(db):
     """A superuser without a password who loads reference data, as an operator would."""

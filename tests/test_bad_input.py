@@ -263,14 +263,13 @@ def test_the_admin_refuses_a_township_code_with_a_slash(client, demo, admin_user
 def test_township_codes_of_the_fixtures_and_synthetic_data_are_valid(db, settings):
     from pathlib import Path
 
-    from django.core.management import call_command
-
+    from tests.bench.synthetic import synthetic_generate
     from townships.reference import read_township_list
 
     for path in sorted(Path(settings.BASE_DIR, "fixtures").glob("wanyuan-townships-*.csv")):
         for row in read_township_list(path):
             Township(**row).full_clean(validate_unique=False)
-    call_command("generate_synthetic", "--townships", "30", "--years", "1")
+    synthetic_generate(townships=30, years=1)
     for township in Township.objects.all():
         township.full_clean()
         assert reverse("township-detail", args=[township.code]) == (

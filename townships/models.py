@@ -1,8 +1,7 @@
 from django.conf import settings
 from django.core.validators import RegexValidator
-from django.db import connection, models
+from django.db import models
 from django.db.models import Q
-from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -327,69 +326,3 @@ class TownshipClerk(models.Model):
 
     def __str__(self):
         return f"{self.user} @ {self.township}"
-
-
-class DataVersion(models.Model):
-    """A token that changes with every write of townships or their categories.
-
-    Database triggers (migration ``townships.0003``) replace the token of the one row
-    inside the writing transaction, whatever wrote: the ORM, a bulk COPY, the admin, a
-    command or plain SQL, so no write path can forget it. Readers key caches of figures
-    derived from townships and categories on it (``funds.selectors.year_category_counts``):
-    a cached figure is used only while the token it was computed under is current. The
-    token is random, so a state rolled back never hands its token to a later one.
-
-    On PostgreSQL the token changes once per transaction, which is recorded: inside that
-    transaction the token reads as None (cache nothing), since a later write of the same
-    transaction will not change it again. SQLite changes it with every row written.
-    """
-
-    token = models.CharField(max_length=32)
-    transaction_id = models.BigIntegerField(null=True, blank=True)
-
-    class Meta:
-        verbose_name = _("data version")
-        verbose_name_plural = _("data versions")
-
-    def __str__(self):
-        return self.token
-
-    @staticmethod
-    def _token_sql() -> str:
-        table = connection.ops.quote_name(DataVersion._meta.db_table)
-        if connection.vendor == "postgresql":
-            # None inside the transaction that changed it
-            return ("SELECT CASE WHEN transaction_id = "  # noqa: S608 - no input in it
-                    "pg_current_xact_id_if_assigned()::text::bigint THEN NULL "
-                    f"ELSE token END FROM {table} WHERE id = 1")
-        if connection.vendor == "sqlite":
-            return f"SELECT token FROM {table} WHERE id = 1"  # noqa: S608 - no input in it
-        return "SELECT NULL"  # no triggers on other databases: never a token to cache on
-
-    @classmethod
-    def token_expression(cls):
-        """The current token as an expression: read in the same round trip as other rows."""
-        return RawSQL(f"({cls._token_sql()})", (),  # noqa: S611 - no input in it
-                      output_field=models.CharField())
-
-    @classmethod
-    def current(cls) -> str | None:
-        """The current token; None where there is none to key a cache on."""
-        with connection.cursor() as cursor:
-            cursor.execute(cls._token_sql())
-            row = cursor.fetchone()
-        return row[0] if row else None
-
-    @classmethod
-    def touch(cls) -> None:
-        """Change the token now, in the current transaction, as a write would.
-
-        On PostgreSQL that locks the version row until the transaction ends. A writer
-        that locks category rows before writing them calls this first: the version row
-        is then always locked before those rows, so two concurrent writers wait for
-        each other in one order instead of deadlocking. SQLite lets one writer in at a
-        time, so there is nothing to order, and its triggers change the token anyway.
-        """
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT townships_data_version_touch()")

@@ -25,7 +25,6 @@ from townships.models import (
     Category,
     CategoryChange,
     CategorySource,
-    DataVersion,
     Reclassification,
     Township,
     TownshipCategory,
@@ -35,30 +34,6 @@ from townships.roles import require_permission
 
 class ReclassificationError(Exception):
     """The reclassification cannot be applied or reverted; the message says why."""
-
-
-def _insert_rows(model, fields: list[str], rows: list[tuple]) -> None:
-    """INSERT many rows with one executemany, without a model instance per row.
-
-    The reclassification writes two rows per township; at 40,000 townships building
-    and preparing model instances for bulk_create was most of its time (see
-    docs/performance.md). The values must already be what the columns store.
-    """
-    if not rows:
-        return
-    quote = connection.ops.quote_name
-    table = quote(model._meta.db_table)
-    columns = ", ".join(quote(model._meta.get_field(f).column) for f in fields)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # COPY: PostgreSQL's bulk path, several times faster than INSERTs
-            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-        else:
-            placeholders = ", ".join(["%s"] * len(fields))
-            cursor.executemany(
-                f"INSERT INTO {table} ({columns}) VALUES ({placeholders})", rows)  # noqa: S608 - names from the model, values bound
 
 
 #: The first key of the PostgreSQL advisory locks taken by ``year_lock``; the second is
@@ -76,11 +51,11 @@ def year_lock(*years: int) -> None:
     - a category edit or import of year T takes T-1;
     - the apply of Y takes Y-1 (it reads Y's categories) and Y.
 
-    Each of those calls this first in its transaction, before any row lock (the data
-    version's included), and re-checks "already applied" only after it, so that two of
-    them never interleave. Years are locked in ascending order. On PostgreSQL these are
-    transaction-level advisory locks, released at commit or rollback; taking one again
-    in the same transaction does not wait. SQLite lets one writing transaction in at a
+    Each of those calls this first in its transaction, before any row lock, and
+    re-checks "already applied" only after it, so that two of them never interleave.
+    Years are locked in ascending order. On PostgreSQL these are transaction-level
+    advisory locks, released at commit or rollback; taking one again in the same
+    transaction does not wait. SQLite lets one writing transaction in at a
     time (``transaction_mode`` IMMEDIATE, see settings.DATABASES), which serialises
     them already.
     """
@@ -119,7 +94,6 @@ def township_category_set(
         # year-1's reclassification writes this year's categories; its apply or revert
         # and this edit do not interleave (an edit after the apply is allowed, audited).
         year_lock(year - 1)
-        DataVersion.touch()  # before the row lock: see DataVersion.touch
         now = timezone.now()
         current = (
             TownshipCategory.objects.select_for_update()
@@ -307,26 +281,22 @@ def reclassification_apply(
                 _("%(n)s townships already have a %(target)s category; the reclassification "
                   "would overwrite them.") % {"n": len(already_set), "target": target}
             )
-        actor_id = acting_user.pk
-        stored_now = connection.ops.adapt_datetimefield_value(now)
-        source = CategorySource.RECLASSIFICATION.value
-        _insert_rows(
-            TownshipCategory,
-            ["township", "year", "category", "source", "reason", "changed_by", "changed_at"],
-            [(d.key, target, d.new_category, source, reasons[d.key], actor_id, stored_now)
-             for d in decisions],
-        )
+        source = CategorySource.RECLASSIFICATION
+        TownshipCategory.objects.bulk_create(
+            TownshipCategory(township_id=d.key, year=target, category=d.new_category,
+                             source=source, reason=reasons[d.key], changed_by=acting_user,
+                             changed_at=now)
+            for d in decisions)
         # One translated pattern for every audit row, not one translation per township.
         pattern = stored_text(
             lambda: _("%(reason)s (yearly rule: promote %(p)s, demote %(q)s)"))
-        _insert_rows(
-            CategoryChange,
-            ["township", "year", "old_category", "new_category", "source", "reason",
-             "changed_by", "changed_at", "reclassification"],
-            [(d.key, target, d.old_category, d.new_category, source,
-              pattern % {"reason": reasons[d.key], "p": promote_count, "q": demote_count},
-              actor_id, stored_now, record.pk) for d in decisions],
-        )
+        CategoryChange.objects.bulk_create(
+            CategoryChange(township_id=d.key, year=target, old_category=d.old_category,
+                           new_category=d.new_category, source=source,
+                           reason=pattern % {"reason": reasons[d.key], "p": promote_count,
+                                             "q": demote_count},
+                           changed_by=acting_user, changed_at=now, reclassification=record)
+            for d in decisions)
         AuditEvent.objects.create(
             action=AuditEvent.Action.RECLASSIFICATION_APPLIED, year=year, actor=acting_user,
             summary=stored_text(

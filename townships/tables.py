@@ -6,7 +6,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from townships.models import AuditEvent, Category, CategoryChange, Township
-from wanyuan.tables import FastRowsMixin, LocalDateTimeColumn
+from wanyuan.tables import LocalDateTimeColumn, OwnColumnsMixin
 
 
 def _category_badge(value):
@@ -20,7 +20,7 @@ def _township_link(township_code, name):
                        name)
 
 
-class TownshipTable(FastRowsMixin, tables.Table):
+class TownshipTable(OwnColumnsMixin, tables.Table):
     code = tables.Column(verbose_name=_("Official code"))
     name = tables.Column(verbose_name=_("Township"))
     kind = tables.Column(verbose_name=_("Kind"))
@@ -50,7 +50,7 @@ class TownshipTable(FastRowsMixin, tables.Table):
         return _township_link(value.code, value.name)
 
 
-class RankingTable(FastRowsMixin, tables.Table):
+class RankingTable(OwnColumnsMixin, tables.Table):
     rank = tables.Column(verbose_name=_("Rank"), attrs={"td": {"class": "num"},
                                                         "th": {"class": "num"}})
     code = tables.Column(verbose_name=_("Official code"), accessor="township__code")
@@ -80,7 +80,7 @@ class RankingTable(FastRowsMixin, tables.Table):
         return badge
 
 
-class CategoryChangeTable(FastRowsMixin, tables.Table):
+class CategoryChangeTable(OwnColumnsMixin, tables.Table):
     changed_at = LocalDateTimeColumn(verbose_name=_("Time"), format="Y-m-d H:i")
     year = tables.Column(verbose_name=_("Year"))
     township = tables.Column(verbose_name=_("Township"), order_by=("township__code",))
@@ -114,7 +114,7 @@ class CategoryChangeTable(FastRowsMixin, tables.Table):
         return record.get_source_display()
 
 
-class AuditEventTable(FastRowsMixin, tables.Table):
+class AuditEventTable(OwnColumnsMixin, tables.Table):
     created_at = LocalDateTimeColumn(verbose_name=_("Time"), format="Y-m-d H:i")
     action = tables.Column(verbose_name=_("Action"))
     year = tables.Column(verbose_name=_("Year"), default="—")

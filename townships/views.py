@@ -33,7 +33,8 @@ YEAR_SESSION_KEY = "fund_year"
 
 
 def remember_year(request, year: int) -> None:
-    request.session[YEAR_SESSION_KEY] = year
+    if request.session.get(YEAR_SESSION_KEY) != year:  # an unchanged session is not written
+        request.session[YEAR_SESSION_KEY] = year
 
 
 def chosen_year(request, years) -> int | None:

@@ -151,16 +151,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # lock instead of failing with "database is locked".
     DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
     DATABASES["default"]["CONN_MAX_AGE"] = 0
-
-# Figures derived from townships and categories (the budget check's counts) are cached
-# under the data version, which every write changes (townships.models.DataVersion), so a
-# cache of each process's own is never stale; a shared one (Redis) only fills faster.
-CACHES = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "LOCATION": "wanyuan",
-    }
-}
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # QuerySet.iterator() reads through a server-side cursor, which PostgreSQL plans for
+    # fetching a tenth of its rows; ours (the exports) read every row (docs/performance.md).
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c cursor_tuple_fraction=1"
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -20,7 +20,6 @@ from openpyxl.cell import WriteOnlyCell
 from funds.budget.selectors import allocation_queryset, budget_check_from_counts
 from funds.models import FundYear
 from townships.models import Category, TownshipKind
-from wanyuan.db import stream_rows
 
 BOM = "\ufeff"
 YUAN_FORMAT = '#,##0.00"元"'
@@ -70,14 +69,10 @@ def allocation_rows(fund_year: FundYear, queryset=None, *, as_text: bool = False
         amounts = {c: tuple(f"{v:.2f}" for v in values) for c, values in amounts.items()}
     counts: dict[int | None, int] = dict.fromkeys(categories, 0)
     rows = queryset.order_by("code").values_list("code", "name", "kind", "category", "rank")
-    for code, name, kind, category, rank in stream_rows(rows):
+    for code, name, kind, category, rank in rows.iterator(chunk_size=2000):
         counts[category] += 1
         if as_text:
-            # inline the common case of neutralise(): printable, no formula trigger
-            if not code.isprintable() or code.startswith(FORMULA_TRIGGERS):
-                code = neutralise(code)
-            if not name.isprintable() or name.startswith(FORMULA_TRIGGERS):
-                name = neutralise(name)
+            code, name = neutralise(code), neutralise(name)
         yield (code, name, kinds.get(kind, kind), categories[category],
                "" if rank is None else rank, *amounts[category])
     check = budget_check_from_counts(fund_year, counts)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.core.cache import cache
 from django.db.models import (
     BigIntegerField,
     Case,
@@ -24,7 +23,6 @@ from django.db.models.functions import Cast, Round
 from funds.models import SPENT_STATUSES, FundYear
 from townships.models import (
     Category,
-    DataVersion,
     Township,
     TownshipCategory,
     in_service,
@@ -121,37 +119,8 @@ def category_counts(queryset) -> dict[int | None, int]:
     return {row["category"]: row["n"] for row in rows}
 
 
-COUNTS_CACHE_SECONDS = 60 * 60
-#: The default of ``version`` arguments: not read yet (None is a version read: no token).
-UNREAD = object()
-
-
-def year_category_counts(year: int, version=UNREAD) -> dict[int | None, int]:
-    """Townships in service per category in a whole year, cached per data version.
-
-    The counts change only when townships or categories are written, and every such
-    write changes ``DataVersion`` in its own transaction; so the counts are kept in the
-    cache under the year and the token, and a token that changed is never read again.
-    Pass ``version`` when it was read already (the allocation page reads it with the
-    fund years; None when there was no token to read, as inside the transaction that
-    wrote on PostgreSQL: then the counts are not cached); without one it is read here.
-    At 40,000 townships counting costs more than the rest of the allocation page
-    (docs/performance.md).
-    """
-    if version is UNREAD:
-        version = DataVersion.current()
-    if version is None:  # no token to key on: count every time
-        return _count_year_categories(year)
-    key = f"funds:year-category-counts:{year}:{version}"
-    counts = cache.get(key)
-    if counts is None:
-        counts = _count_year_categories(year)
-        cache.set(key, counts, COUNTS_CACHE_SECONDS)
-    return counts
-
-
-def _count_year_categories(year: int) -> dict[int | None, int]:
-    """The counts of :func:`year_category_counts`, from one query.
+def year_category_counts(year: int) -> dict[int | None, int]:
+    """Townships in service per category in a whole year, from one query.
 
     The same counts as ``category_counts(allocation_queryset(fund_year))``, without
     joining every township to its category. The union adds up three small reads: the
@@ -185,10 +154,9 @@ def _count_year_categories(year: int) -> dict[int | None, int]:
     return counts
 
 
-def budget_check(fund_year: FundYear, queryset=None, version=UNREAD) -> BudgetCheck:
-    """The budget check of the given allocation rows; of the whole year by default
-    (``version``: the data version, when already read; see year_category_counts)."""
-    counts = (year_category_counts(fund_year.year, version) if queryset is None
+def budget_check(fund_year: FundYear, queryset=None) -> BudgetCheck:
+    """The budget check of the given allocation rows; of the whole year by default."""
+    counts = (year_category_counts(fund_year.year) if queryset is None
               else category_counts(queryset))
     return budget_check_from_counts(fund_year, counts)
 
@@ -328,14 +296,9 @@ def execution_totals(fund_year: FundYear, queryset=None,
     )
 
 
-def allocation_summary(fund_year: FundYear, queryset=None, version=UNREAD
+def allocation_summary(fund_year: FundYear, queryset=None
                        ) -> tuple[BudgetCheck, TownshipBudget]:
     """The budget check and the execution of the given allocation rows (of the whole
-    year when ``queryset`` is None, its counts cached per data ``version``), in at most
-    two queries.
-
-    ``check.township_count`` is the number of rows, so the page's paginator need not
-    count them again.
-    """
-    check = budget_check(fund_year, queryset, version)
+    year when ``queryset`` is None), in two queries."""
+    check = budget_check(fund_year, queryset)
     return check, execution_totals(fund_year, queryset, check)

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from townships.models import Category, TownshipKind
 from wanyuan.money import cents_to_yuan, format_percent, format_wan, rate
-from wanyuan.tables import FastRowsMixin
+from wanyuan.tables import OwnColumnsMixin
 
 
 class MoneyColumn(tables.Column):
@@ -29,7 +29,7 @@ class YuanAsWanColumn(MoneyColumn):
 PLACEHOLDER_CODE = "999999999999"
 
 
-class AllocationTable(FastRowsMixin, tables.Table):
+class AllocationTable(OwnColumnsMixin, tables.Table):
     """A year's allocation per township; amounts in 万元 on screen, yuan in exports."""
 
     code = tables.Column(verbose_name=_("Official code"))

@@ -24,13 +24,11 @@ from funds.models import Expenditure, Finding, FundYear
 from funds.yearly import services
 from townships.models import (
     AssessmentResult,
-    DataVersion,
     Township,
 )
 from townships.roles import own_township_id, sees_all_townships
 from townships.views import chosen_year, remember_year
 from wanyuan.money import format_wan
-from wanyuan.tables import KnownCountPaginator
 
 
 def fund_year_or_404(year: int) -> FundYear:
@@ -113,29 +111,25 @@ def _history_charts(years: list[FundYear]):
     ]
 
 
-def _fund_year_and_years(year: int) -> tuple[FundYear, list[int], str | None]:
-    """The fund year, every year for the switcher and the data version (which keys the
-    cached counts of the budget check), from one query: the fund years are a small
-    table, and the version is read once for all of them."""
-    fund_years = list(FundYear.objects.order_by("year")
-                      .annotate(data_version=DataVersion.token_expression()))
+def _fund_year_and_years(year: int) -> tuple[FundYear, list[int]]:
+    """The fund year and every year for the switcher, from one query: the fund years
+    are a small table."""
+    fund_years = list(FundYear.objects.order_by("year"))
     fund_year = next((fy for fy in fund_years if fy.year == year), None)
     if fund_year is None:
         raise Http404(_("There is no fund year %(year)s.") % {"year": year})
-    return fund_year, [fy.year for fy in fund_years], fund_year.data_version
+    return fund_year, [fy.year for fy in fund_years]
 
 
 def allocation_list(request, year: int):
     _require_all_townships(request)
-    fund_year, nav_years, version = _fund_year_and_years(year)
+    fund_year, nav_years = _fund_year_and_years(year)
     remember_year(request, year)
     filterset, rows = allocation_filtered(request.GET, fund_year)
-    check, execution = (allocation_summary(fund_year, rows) if filterset.narrows()
-                        else allocation_summary(fund_year, version=version))
+    check, execution = allocation_summary(fund_year, rows if filterset.narrows() else None)
     table = AllocationTable(with_spending(rows, year), fund_year=fund_year, budget=check,
                             execution=execution)
-    RequestConfig(request, paginate={"per_page": 100, "paginator_class": KnownCountPaginator,
-                                     "count": check.township_count}).configure(table)
+    RequestConfig(request, paginate={"per_page": 100}).configure(table)
     # Units without a category are rare: their names are read only when there are some.
     uncategorised = []
     if check.uncategorised:

@@ -8,10 +8,10 @@ from django.utils.translation import gettext_lazy as _
 from funds.budget.tables import MoneyColumn, YuanAsWanColumn
 from townships.models import Category
 from wanyuan.money import cents_to_yuan, format_percent, format_wan, rate
-from wanyuan.tables import FastRowsMixin, LocalDateTimeColumn
+from wanyuan.tables import LocalDateTimeColumn, OwnColumnsMixin
 
 
-class ApprovalQueueTable(FastRowsMixin, tables.Table):
+class ApprovalQueueTable(OwnColumnsMixin, tables.Table):
     """Submitted expenditures waiting for a decision, oldest first."""
 
     submitted = LocalDateTimeColumn(verbose_name=_("Submitted"), accessor="submitted_at",
@@ -50,7 +50,7 @@ class ApprovalQueueTable(FastRowsMixin, tables.Table):
         return "—"
 
 
-class ExecutionTable(FastRowsMixin, tables.Table):
+class ExecutionTable(OwnColumnsMixin, tables.Table):
     """A year's execution per township: budget, spending and the execution rate."""
 
     code = tables.Column(verbose_name=_("Official code"))
@@ -108,7 +108,7 @@ class ExecutionTable(FastRowsMixin, tables.Table):
         return format_percent(rate(reimbursed, allocation))
 
 
-class InspectionTable(FastRowsMixin, tables.Table):
+class InspectionTable(OwnColumnsMixin, tables.Table):
     date = LocalDateTimeColumn(verbose_name=_("Date"), format="Y-m-d")
     inspectors = tables.Column(verbose_name=_("Inspectors"))
     township_names = tables.Column(verbose_name=_("Townships"), empty_values=(),

@@ -1,4 +1,6 @@
-"""Synthetic townships, categories, rankings and fund years for scale tests and benchmarks.
+"""Synthetic townships, categories, rankings and fund years for the benchmarks.
+
+``python tests/bench/bench.py --generate N [YEARS]`` fills the database of DATABASE_URL.
 
 Everything it writes is marked: township codes start with ``99``, which no province's
 code does (real codes begin with the province, 11–82), and are digits like real ones;
@@ -24,7 +26,7 @@ from townships.models import (
 )
 
 CODE_PREFIX = "99"  # 12 digits in all: 99 and the number
-NOTE = "synthetic data (generate_synthetic), not real"
+NOTE = "synthetic data (tests/bench/synthetic.py), not real"
 
 
 class SyntheticRefused(Exception):
@@ -50,7 +52,7 @@ def synthetic_generate(*, townships: int, years: int, start_year: int = 2020,
     found = _real_data_present()
     if found:
         raise SyntheticRefused("this database holds real data (" + ", ".join(found) +
-                               "); generate_synthetic only fills a separate database")
+                               "); synthetic data only fill a separate database")
     rng = random.Random(seed)
     now = timezone.now()
     with transaction.atomic():
