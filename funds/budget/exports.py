@@ -190,23 +190,25 @@ def execution_headers() -> list[str]:
 
 def execution_rows(fund_year: FundYear, queryset) -> Iterator[list]:
     """One row per township from one query, then the totals row; Decimal throughout."""
-    from funds.budget.selectors import with_spending
-    from wanyuan.money import cents_to_yuan, percent, rate
+    from funds.budget.selectors import TownshipBudget, with_spending
+    from wanyuan.money import percent
+
+    def cells(budget: TownshipBudget) -> list:
+        return [budget.allocation, budget.approved, budget.reimbursed, budget.remaining,
+                percent(budget.execution_rate)]
 
     categories = dict(Category.choices)
-    totals = [Decimal("0.00")] * 3
+    total = TownshipBudget(Decimal("0.00"), Decimal("0.00"), Decimal("0.00"))
     rows = with_spending(queryset, fund_year.year).order_by("code").values_list(
         "code", "name", "category", "approved_cents", "reimbursed_cents")
     count = 0
     for code, name, category, approved_cents, reimbursed_cents in rows.iterator(2000):
         count += 1
-        allocation = fund_year.allocation_for(category)
-        approved, reimbursed = cents_to_yuan(approved_cents), cents_to_yuan(reimbursed_cents)
-        for i, value in enumerate((allocation, approved, reimbursed)):
-            totals[i] += value
+        budget = TownshipBudget.of_row(fund_year.allocation_for(category), approved_cents,
+                                       reimbursed_cents)
+        total = TownshipBudget(total.allocation + budget.allocation,
+                               total.approved + budget.approved,
+                               total.reimbursed + budget.reimbursed)
         yield [code, name, str(categories[category]) if category else _("not set"),
-               allocation, approved, reimbursed, allocation - approved - reimbursed,
-               percent(rate(reimbursed, allocation))]
-    allocation, approved, reimbursed = totals
-    yield [_("Total"), _("%(n)s townships") % {"n": count}, "", allocation, approved,
-           reimbursed, allocation - approved - reimbursed, percent(rate(reimbursed, allocation))]
+               *cells(budget)]
+    yield [_("Total"), _("%(n)s townships") % {"n": count}, "", *cells(total)]

@@ -219,6 +219,11 @@ class TownshipBudget:
     approved: Decimal  # approved, not yet reimbursed
     reimbursed: Decimal
 
+    @classmethod
+    def of_row(cls, allocation: Decimal, approved_cents, reimbursed_cents) -> TownshipBudget:
+        """From a row annotated by :func:`with_spending` (sums in integer cents)."""
+        return cls(allocation, cents_to_yuan(approved_cents), cents_to_yuan(reimbursed_cents))
+
     @property
     def remaining(self) -> Decimal:
         return self.allocation - self.approved - self.reimbursed

@@ -3,8 +3,9 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from funds.budget.selectors import TownshipBudget
 from townships.models import Category, TownshipKind
-from wanyuan.money import cents_to_yuan, format_percent, format_wan, rate
+from wanyuan.money import cents_to_yuan, format_percent, format_wan
 from wanyuan.tables import OwnColumnsMixin
 
 
@@ -127,5 +128,6 @@ class AllocationTable(OwnColumnsMixin, tables.Table):
         return format_percent(value) if attribute == "execution_rate" else format_wan(value)
 
     def render_rate(self, record):
-        allocation = self.amounts[record.category]["total"]
-        return format_percent(rate(cents_to_yuan(record.reimbursed_cents), allocation))
+        budget = TownshipBudget.of_row(self.amounts[record.category]["total"], None,
+                                       record.reimbursed_cents)
+        return format_percent(budget.execution_rate)

@@ -5,9 +5,10 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from funds.budget.selectors import TownshipBudget
 from funds.budget.tables import MoneyColumn, YuanAsWanColumn
 from townships.models import Category
-from wanyuan.money import cents_to_yuan, format_percent, format_wan, rate
+from wanyuan.money import format_percent, format_wan
 from wanyuan.tables import LocalDateTimeColumn, OwnColumnsMixin
 
 
@@ -83,11 +84,9 @@ class ExecutionTable(OwnColumnsMixin, tables.Table):
         self.totals = totals
         super().__init__(*args, **kwargs)
 
-    def _budget(self, record):
-        allocation = self.fund_year.allocation_for(record.category)
-        approved = cents_to_yuan(record.approved_cents)
-        reimbursed = cents_to_yuan(record.reimbursed_cents)
-        return allocation, approved, reimbursed
+    def _budget(self, record) -> TownshipBudget:
+        return TownshipBudget.of_row(self.fund_year.allocation_for(record.category),
+                                     record.approved_cents, record.reimbursed_cents)
 
     def render_name(self, record, value):
         url = reverse("ledger", args=[record.code, self.fund_year.year])
@@ -97,15 +96,13 @@ class ExecutionTable(OwnColumnsMixin, tables.Table):
         return format_html('<span class="tier tier-{}">{}</span>', value, Category(value).label)
 
     def render_allocation(self, record):
-        return format_wan(self._budget(record)[0])
+        return format_wan(self._budget(record).allocation)
 
     def render_remaining(self, record):
-        allocation, approved, reimbursed = self._budget(record)
-        return format_wan(allocation - approved - reimbursed)
+        return format_wan(self._budget(record).remaining)
 
     def render_rate(self, record):
-        allocation, _approved, reimbursed = self._budget(record)
-        return format_percent(rate(reimbursed, allocation))
+        return format_percent(self._budget(record).execution_rate)
 
 
 class InspectionTable(OwnColumnsMixin, tables.Table):
