@@ -17,7 +17,7 @@ from itertools import islice
 from django.utils.translation import gettext as _
 from openpyxl.cell import WriteOnlyCell
 
-from funds.budget.selectors import allocation_queryset, budget_check_from_counts
+from funds.budget.selectors import allocation_list, budget_check_from_counts
 from funds.models import FundYear
 from townships.models import Category, TownshipKind
 
@@ -56,7 +56,7 @@ def allocation_rows(fund_year: FundYear, queryset=None, *, as_text: bool = False
     export of 40,000 townships spends its time here (docs/performance.md).
     """
     if queryset is None:
-        queryset = allocation_queryset(fund_year)
+        queryset = allocation_list(fund_year)
     # Labels and amounts per kind and category, worked out once, not once per row.
     kinds = {k: str(label) for k, label in TownshipKind.choices}
     categories = {c: str(label) for c, label in Category.choices}

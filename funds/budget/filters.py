@@ -39,9 +39,9 @@ def allocation_filtered(query, fund_year) -> tuple[AllocationFilter, QuerySet]:
     filter's errors), never every row — a user who asked for one category and got all of
     them would not notice.
     """
-    from funds.budget.selectors import allocation_queryset
+    from funds.budget.selectors import allocation_list
 
-    queryset = allocation_queryset(fund_year)
+    queryset = allocation_list(fund_year)
     filterset = AllocationFilter(query or None, queryset=queryset)
     if not filterset.is_bound:
         return filterset, queryset

@@ -40,7 +40,7 @@ def _by_category(amount_for) -> Case:
                 default=Value(Decimal("0.00"), output_field=MONEY), output_field=MONEY)
 
 
-def allocation_queryset(fund_year: FundYear):
+def allocation_list(fund_year: FundYear):
     """Townships in service in the year with category, rank, score and amounts.
 
     One query whatever the number of townships; the year's category and result are the
@@ -122,7 +122,7 @@ def category_counts(queryset) -> dict[int | None, int]:
 def year_category_counts(year: int) -> dict[int | None, int]:
     """Townships in service per category in a whole year, from one query.
 
-    The same counts as ``category_counts(allocation_queryset(fund_year))``, without
+    The same counts as ``category_counts(allocation_list(fund_year))``, without
     joining every township to its category. The union adds up three small reads: the
     year's categories from the (year, category) index, minus those of townships out of
     service that year (few), and the townships in service; those in service without a
@@ -154,17 +154,17 @@ def year_category_counts(year: int) -> dict[int | None, int]:
     return counts
 
 
-def budget_check(fund_year: FundYear, queryset=None) -> BudgetCheck:
+def budget_check_get(fund_year: FundYear, queryset=None) -> BudgetCheck:
     """The budget check of the given allocation rows; of the whole year by default."""
     counts = (year_category_counts(fund_year.year) if queryset is None
               else category_counts(queryset))
     return budget_check_from_counts(fund_year, counts)
 
 
-def budget_checks_by_year(fund_years) -> dict[int, BudgetCheck]:
+def budget_check_list(fund_years) -> dict[int, BudgetCheck]:
     """The budget check of every given fund year from one query, for the history chart.
 
-    Counts only townships in service in each year, as :func:`allocation_queryset` does.
+    Counts only townships in service in each year, as :func:`allocation_list` does.
     """
     by_year = {fy.year: fy for fy in fund_years}
     counts: dict[int, dict[int | None, int]] = {year: {} for year in by_year}
@@ -213,7 +213,7 @@ def with_spending(queryset, year: int):
 @dataclass(frozen=True)
 class TownshipBudget:
     """预算: the allocation, and what approved and reimbursed spending took from it —
-    of one township (:func:`township_budget`) or of many (:func:`execution_totals`)."""
+    of one township (:func:`township_budget_get`) or of many (:func:`execution_total_get`)."""
 
     allocation: Decimal
     approved: Decimal  # approved, not yet reimbursed
@@ -233,7 +233,7 @@ class TownshipBudget:
         return rate(self.reimbursed, self.allocation)
 
 
-def township_budget(township, fund_year: FundYear, *, exclude_pk=None) -> TownshipBudget:
+def township_budget_get(township, fund_year: FundYear, *, exclude_pk=None) -> TownshipBudget:
     """One township's budget of one year; ``exclude_pk`` leaves one expenditure out."""
     from funds.models import Expenditure
 
@@ -261,7 +261,7 @@ class LedgerLine:
     remaining_after: Decimal | None  # None: this line does not touch the budget
 
 
-def ledger_lines(expenditures, allocation: Decimal) -> list[LedgerLine]:
+def ledger_line_list(expenditures, allocation: Decimal) -> list[LedgerLine]:
     """Each expenditure with the remaining budget after it, in date order."""
     remaining = to_yuan(allocation)
     lines = []
@@ -274,14 +274,14 @@ def ledger_lines(expenditures, allocation: Decimal) -> list[LedgerLine]:
     return lines
 
 
-def execution_totals(fund_year: FundYear, queryset=None,
+def execution_total_get(fund_year: FundYear, queryset=None,
                      check: BudgetCheck | None = None) -> TownshipBudget:
     """The year's execution over the given allocation rows (all townships by default);
     pass the rows' budget check when it is already known."""
     from funds.models import Expenditure
 
     if check is None:
-        check = budget_check(fund_year, queryset)
+        check = budget_check_get(fund_year, queryset)
     # The whole year's townships are those in service: a simpler subquery to build and
     # to run than the allocation rows.
     townships = (Township.objects.in_service(fund_year.year) if queryset is None
@@ -301,9 +301,9 @@ def execution_totals(fund_year: FundYear, queryset=None,
     )
 
 
-def allocation_summary(fund_year: FundYear, queryset=None
+def allocation_summary_get(fund_year: FundYear, queryset=None
                        ) -> tuple[BudgetCheck, TownshipBudget]:
     """The budget check and the execution of the given allocation rows (of the whole
     year when ``queryset`` is None), in two queries."""
-    check = budget_check(fund_year, queryset)
-    return check, execution_totals(fund_year, queryset, check)
+    check = budget_check_get(fund_year, queryset)
+    return check, execution_total_get(fund_year, queryset, check)

@@ -13,10 +13,10 @@ from funds.budget import charts
 from funds.budget.exports import allocation_headers, allocation_rows, csv_lines, xlsx_workbook
 from funds.budget.filters import allocation_filtered, filtered_allocation
 from funds.budget.selectors import (
-    allocation_summary,
-    budget_check,
-    budget_checks_by_year,
-    execution_totals,
+    allocation_summary_get,
+    budget_check_get,
+    budget_check_list,
+    execution_total_get,
     with_spending,
 )
 from funds.budget.tables import AllocationTable
@@ -72,7 +72,7 @@ def overview(request):
     fund_year = next((fy for fy in years if fy.year == year), None)
     context = {"fund_year": fund_year, "years": years, "nav_years": [fy.year for fy in years]}
     if fund_year is not None:
-        check = budget_check(fund_year)
+        check = budget_check_get(fund_year)
         preview = services.reclassification_preview(fund_year=fund_year)
         context.update(
             history_charts=_history_charts(years),
@@ -86,7 +86,7 @@ def overview(request):
             standards_by_category=check.standards_by_category(fund_year),
             ranked=AssessmentResult.objects.filter(year=fund_year.year).count(),
             reclassification=preview.already_applied,
-            execution=execution_totals(fund_year, check=check),
+            execution=execution_total_get(fund_year, check=check),
             open_findings=Finding.objects.filter(closed_at__isnull=True).count(),
             overdue_findings=Finding.objects.filter(
                 closed_at__isnull=True, deadline__lt=timezone.localdate()).count(),
@@ -97,7 +97,7 @@ def overview(request):
 
 
 def _history_charts(years: list[FundYear]):
-    checks = budget_checks_by_year(years)
+    checks = budget_check_list(years)
     bars_count = [charts.Bar(str(y), checks[y].counts) for y in checks]
     bars_money = [charts.Bar(str(y), {c: fy.allocation_for(c) * n
                                       for c, n in checks[y].counts.items()})
@@ -126,7 +126,7 @@ def allocation_list(request, year: int):
     fund_year, nav_years = _fund_year_and_years(year)
     remember_year(request, year)
     filterset, rows = allocation_filtered(request.GET, fund_year)
-    check, execution = allocation_summary(fund_year, rows if filterset.narrows() else None)
+    check, execution = allocation_summary_get(fund_year, rows if filterset.narrows() else None)
     table = AllocationTable(with_spending(rows, year), fund_year=fund_year, budget=check,
                             execution=execution)
     RequestConfig(request, paginate={"per_page": 100}).configure(table)
@@ -180,7 +180,7 @@ def allocation_print(request, year: int):
     _require_all_townships(request)
     fund_year = fund_year_or_404(year)
     rows = filtered_allocation(request.GET, fund_year)
-    check, execution = allocation_summary(fund_year, rows)
+    check, execution = allocation_summary_get(fund_year, rows)
     # The kind column is dropped on paper: A4 portrait holds the rest without wrapping.
     table = AllocationTable(with_spending(rows, year), fund_year=fund_year, budget=check,
                             execution=execution, exclude=("kind",))

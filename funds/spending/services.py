@@ -36,7 +36,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from funds.budget.selectors import township_budget
+from funds.budget.selectors import township_budget_get
 from funds.models import (
     CollectiveDecision,
     Expenditure,
@@ -312,7 +312,7 @@ def expenditure_submit(*, expenditure: Expenditure, acting_user) -> list[str]:
     check("submit", expenditure, acting_user)
     warnings = []
     fund_year = _fund_year(expenditure.year)
-    budget = township_budget(expenditure.township, fund_year, exclude_pk=expenditure.pk)
+    budget = township_budget_get(expenditure.township, fund_year, exclude_pk=expenditure.pk)
     over_budget = _over_budget_message(budget, expenditure.amount)
     if over_budget:
         warnings.append(over_budget)
@@ -342,7 +342,7 @@ def expenditure_approve(*, expenditure: Expenditure, acting_user,
     if _is_large(expenditure, fund_year) and not _decision_covers(expenditure):
         raise SpendingError(_large_needs_decision(fund_year))
     warnings, note = [], ""
-    budget = township_budget(expenditure.township, fund_year, exclude_pk=expenditure.pk)
+    budget = township_budget_get(expenditure.township, fund_year, exclude_pk=expenditure.pk)
     if message := _over_budget_message(budget, expenditure.amount):
         override_reason = override_reason.strip()
         if fund_year.overspend_policy == OverspendPolicy.WARN:

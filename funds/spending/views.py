@@ -27,9 +27,9 @@ from funds.budget.exports import (
 )
 from funds.budget.filters import allocation_filtered, filtered_allocation
 from funds.budget.selectors import (
-    execution_totals,
-    ledger_lines,
-    township_budget,
+    execution_total_get,
+    ledger_line_list,
+    township_budget_get,
     with_spending,
 )
 from funds.budget.views import fund_year_or_404
@@ -100,8 +100,8 @@ def _ledger(township, fund_year):
         Expenditure.objects.filter(township=township, year=fund_year.year)
         .select_related("category").order_by("date", "id")
     )
-    budget = township_budget(township, fund_year)
-    return ledger_lines(expenditures, budget.allocation), budget
+    budget = township_budget_get(township, fund_year)
+    return ledger_line_list(expenditures, budget.allocation), budget
 
 
 @permission_required("funds.view_expenditure", raise_exception=True)
@@ -187,7 +187,7 @@ def expenditure_detail(request, pk: int):
             expenditure, on=timezone.localdate()))
     # The whole budget; an expenditure not yet counted in it is over budget when it is
     # more than what remains.
-    budget = township_budget(expenditure.township, fund_year) if fund_year else None
+    budget = township_budget_get(expenditure.township, fund_year) if fund_year else None
     return render(request, "funds/expenditure_detail.html", {
         "expenditure": expenditure,
         "township": expenditure.township,
@@ -360,7 +360,7 @@ def execution(request, year: int):
         raise PermissionDenied
     fund_year = fund_year_or_404(year)
     filterset, rows = allocation_filtered(request.GET, fund_year)
-    totals = execution_totals(fund_year, rows)
+    totals = execution_total_get(fund_year, rows)
     table = ExecutionTable(with_spending(rows, year), fund_year=fund_year, totals=totals)
     RequestConfig(request, paginate={"per_page": 100}).configure(table)
     return render(request, "funds/execution.html", {

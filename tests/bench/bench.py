@@ -221,7 +221,7 @@ def _exports():
     from django_tables2.export import TableExport
 
     from funds.budget.exports import allocation_headers, allocation_rows, csv_lines
-    from funds.budget.selectors import allocation_queryset
+    from funds.budget.selectors import allocation_list
     from funds.budget.tables import AllocationTable
     from funds.models import FundYear
 
@@ -233,12 +233,12 @@ def _exports():
                              prepared=True))
 
     def tables2():
-        table = AllocationTable(allocation_queryset(fund_year).order_by("code"),
+        table = AllocationTable(allocation_list(fund_year).order_by("code"),
                                 fund_year=fund_year, exclude=("reimbursed", "rate"))
         return len(TableExport("csv", table).export())
 
     def copy():
-        queryset = allocation_queryset(fund_year).order_by("code").values_list(
+        queryset = allocation_list(fund_year).order_by("code").values_list(
             "code", "name", "kind", "category", "rank", "standard_amount")
         sql, params = queryset.query.sql_with_params()
         size = 0
@@ -338,8 +338,8 @@ def explain():
     from django.db import connection
 
     from funds.budget.selectors import (
-        allocation_queryset,
-        execution_totals,
+        allocation_list,
+        execution_total_get,
         with_spending,
         year_category_counts,
     )
@@ -359,13 +359,13 @@ def explain():
             cursor.execute(f"EXPLAIN (ANALYZE, COSTS OFF) {sql}")
             plans[title] = "\n".join(row[0] for row in cursor.fetchall())
 
-    rows = with_spending(allocation_queryset(fund_year), 2020).order_by("code")
+    rows = with_spending(allocation_list(fund_year), 2020).order_by("code")
     capture("allocation page: the 100 rows of a page", lambda: list(rows[:100]))
     capture("allocation page: townships per category",
             lambda: year_category_counts(2020))
-    capture("allocation page: spending sums", lambda: execution_totals(fund_year))
+    capture("allocation page: spending sums", lambda: execution_total_get(fund_year))
     capture("CSV export: every row", lambda: list(
-        allocation_queryset(fund_year).order_by("code").values_list(
+        allocation_list(fund_year).order_by("code").values_list(
             "code", "name", "kind", "category", "rank", "standard_amount")))
     capture("reclassification: every township with category and rank",
             lambda: reclassification_entries(2020))

@@ -3,9 +3,9 @@ from decimal import Decimal
 import pytest
 
 from funds.budget.selectors import (
-    allocation_queryset,
-    budget_check,
+    allocation_list,
     budget_check_from_counts,
+    budget_check_get,
     category_counts,
     year_category_counts,
 )
@@ -14,7 +14,7 @@ from townships.models import Category
 
 
 def test_demo_2020_budget_check_matches_the_article(demo):
-    check = budget_check(demo)
+    check = budget_check_get(demo)
     assert check.counts == {1: 20, 2: 16, 3: 16}
     assert check.standards_total == Decimal("7720000.00")
     assert check.special_fund == Decimal("6690000.00")
@@ -25,7 +25,7 @@ def test_demo_2020_budget_check_matches_the_article(demo):
 
 
 def test_allocation_of_one_township_is_floor_plus_standard(demo):
-    rows = {t.name: t for t in allocation_queryset(demo)}
+    rows = {t.name: t for t in allocation_list(demo)}
     taiping = rows["太平镇"]
     assert taiping.category == Category.FIRST
     assert demo.allocation_for(taiping.category) == Decimal("200000.00")
@@ -61,7 +61,7 @@ def test_a_township_without_category_gets_nothing(category):
 
 
 def _counts_by_join(year):
-    return category_counts(allocation_queryset(FundYear(year=year)))
+    return category_counts(allocation_list(FundYear(year=year)))
 
 
 def test_whole_year_counts_equal_the_joined_counts_around_units_out_of_service(demo):
@@ -86,8 +86,8 @@ def test_whole_year_counts_equal_the_joined_counts_around_units_out_of_service(d
     assert year_category_counts(2020) == expected
     # a year with townships but no categories at all, and one before any township
     assert year_category_counts(2021) == _counts_by_join(2021) == {None: 55}
-    assert budget_check(demo).counts == {1: 20, 2: 16, 3: 16}
-    assert budget_check(demo).uncategorised == 2
+    assert budget_check_get(demo).counts == {1: 20, 2: 16, 3: 16}
+    assert budget_check_get(demo).uncategorised == 2
 
 
 def test_whole_year_counts_after_the_merger(demo, admin_user):

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from demo.data import DEMO_PDF
-from funds.budget.selectors import township_budget
+from funds.budget.selectors import township_budget_get
 from funds.models import Expenditure, ExpenditureTransition, FundYear, SpendingCategory
 from funds.spending import services as spending
 from tests.conftest import login, make_user
@@ -86,7 +86,7 @@ def test_a_standing_approval_and_an_approval_cannot_both_spend_the_last_money(
     spending.expenditure_submit(expenditure=other, acting_user=clerk_user)
 
     barrier = threading.Barrier(2)
-    real_budget = spending.township_budget
+    real_budget = spending.township_budget_get
 
     def budget_then_wait(*args, **kwargs):
         budget = real_budget(*args, **kwargs)
@@ -95,7 +95,7 @@ def test_a_standing_approval_and_an_approval_cannot_both_spend_the_last_money(
             barrier.wait(timeout=3)
         return budget
 
-    monkeypatch.setattr(spending, "township_budget", budget_then_wait)
+    monkeypatch.setattr(spending, "township_budget_get", budget_then_wait)
     errors = []
 
     def act(service, **kwargs):
@@ -116,7 +116,7 @@ def test_a_standing_approval_and_an_approval_cannot_both_spend_the_last_money(
         thread.start()
     for thread in threads:
         thread.join()
-    remaining = township_budget(taiping, FundYear.objects.get(year=2020)).remaining
+    remaining = township_budget_get(taiping, FundYear.objects.get(year=2020)).remaining
     assert remaining == Decimal("6000.00")  # exactly one of the two was counted
     statuses = sorted(Expenditure.objects.filter(pk__in=[returned.pk, other.pk])
                       .values_list("status", flat=True))
