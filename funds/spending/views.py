@@ -251,47 +251,44 @@ ACTIONS = {
 }
 
 
-@require_POST
-def expenditure_action(request, pk: int, action: str):
-    if action not in ACTIONS:
-        raise Http404
-    service, form_class, success = ACTIONS[action]
-    expenditure = _expenditure_in_scope(request, pk)
-    kwargs = {}
-    if form_class is not None:
-        form = form_class(request.POST)
-        if not form.is_valid():
-            _errors_as_messages(request, form)
-            return redirect("expenditure-detail", pk)
-        kwargs = form.cleaned_data
+def _post_on_expenditure(request, pk: int, form, call, success):
+    """The shape of every form posted on the expenditure page: validate the form, call
+    the service, say what happened, go back to the expenditure."""
+    if form is not None and not form.is_valid():
+        _errors_as_messages(request, form)
+        return redirect("expenditure-detail", pk)
     try:
-        result = service(expenditure=expenditure, acting_user=request.user, **kwargs)
+        result = call(**(form.cleaned_data if form is not None else {}))
     except spending.SpendingError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, success)
+        messages.success(request, success(result) if callable(success) else success)
         if isinstance(result, list):
             _report(request, result)
     return redirect("expenditure-detail", pk)
 
 
 @require_POST
+def expenditure_action(request, pk: int, action: str):
+    if action not in ACTIONS:
+        raise Http404
+    service, form_class, success = ACTIONS[action]
+    expenditure = _expenditure_in_scope(request, pk)
+    return _post_on_expenditure(
+        request, pk, form_class(request.POST) if form_class else None,
+        lambda **data: service(expenditure=expenditure, acting_user=request.user, **data),
+        success)
+
+
+@require_POST
 @permission_required("funds.add_voucher", raise_exception=True)
 def voucher_upload(request, pk: int):
     expenditure = _expenditure_in_scope(request, pk)
-    form = VoucherForm(request.POST, request.FILES)
-    if not form.is_valid():
-        _errors_as_messages(request, form)
-        return redirect("expenditure-detail", pk)
-    try:
-        voucher = spending.voucher_add(expenditure=expenditure, acting_user=request.user,
-                                       kind=form.cleaned_data["kind"],
-                                       upload=form.cleaned_data["file"])
-    except spending.SpendingError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, _("“%(name)s” was attached.") % {"name": voucher})
-    return redirect("expenditure-detail", pk)
+    return _post_on_expenditure(
+        request, pk, VoucherForm(request.POST, request.FILES),
+        lambda kind, file: spending.voucher_add(expenditure=expenditure, kind=kind,
+                                                upload=file, acting_user=request.user),
+        lambda voucher: _("“%(name)s” was attached.") % {"name": voucher})
 
 
 def _send_file(field, filename):
@@ -324,18 +321,11 @@ def decision_minutes(request, pk: int):
 @permission_required("funds.add_collectivedecision", raise_exception=True)
 def decision_create(request, pk: int):
     expenditure = _expenditure_in_scope(request, pk)
-    form = DecisionForm(request.POST, request.FILES)
-    if not form.is_valid():
-        _errors_as_messages(request, form)
-        return redirect("expenditure-detail", pk)
-    try:
-        spending.decision_record(expenditure=expenditure, acting_user=request.user,
-                                 **form.cleaned_data)
-    except spending.SpendingError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, _("The collective decision was recorded."))
-    return redirect("expenditure-detail", pk)
+    return _post_on_expenditure(
+        request, pk, DecisionForm(request.POST, request.FILES),
+        lambda **data: spending.decision_record(expenditure=expenditure,
+                                                acting_user=request.user, **data),
+        _("The collective decision was recorded."))
 
 
 # --- Staff: the approval queue and the year's execution -----------------------------------

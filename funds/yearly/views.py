@@ -101,61 +101,57 @@ def township_category_change(request, code: str):
     return redirect("township-detail", code)
 
 
-def _handle_upload(request, *, form_class, parse, write, template, context):
+def _handle_upload(request, *, form_class, parse, write, template, context, done):
+    """An import page: the form, then all or nothing. Problems are listed on the page
+    (400) and nothing is written; on success ``done(count)`` gives the message and where
+    to go next."""
     form = form_class(request.POST or None, request.FILES or None)
     problems = []
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         data = upload.read(settings.IMPORT_MAX_BYTES + 1)
         try:
-            rows = parse(data, upload.name)
-            count = write(rows, upload.name, form.cleaned_data)
+            count = write(parse(data, upload.name), upload.name, form.cleaned_data)
         except imports.ImportFileError as exc:
             problems = [str(p) for p in exc.problems]
         except township_services.ReclassificationError as exc:
             problems = [str(exc)]
         else:
-            return count
+            message, url = done(count)
+            messages.success(request, message)
+            return redirect(url)
     context.update(form=form, problems=problems)
     return render(request, template, context, status=400 if problems else 200)
 
 
 @permission_required("townships.import_rankings", raise_exception=True)
 def rankings_import(request, year: int):
-    fund_year = fund_year_or_404(year)
-    result = _handle_upload(
+    return _handle_upload(
         request, form_class=UploadForm,
         parse=lambda data, name: imports.parse_rankings(data, name, year=year),
         write=lambda rows, name, _data: township_services.assessment_results_replace(
             year=year, rows=rows, acting_user=request.user, source_name=name),
         template="funds/rankings_import.html",
-        context={"fund_year": fund_year, "applied": Reclassification.objects.filter(
-            year=year, reverted_at__isnull=True).first()},
+        context={"fund_year": fund_year_or_404(year), "applied": Reclassification.objects
+                 .filter(year=year, reverted_at__isnull=True).first()},
+        done=lambda n: (_("%(n)s townships ranked for %(year)s.") % {"n": n, "year": year},
+                        reverse("allocation-list", args=[year]) + "?sort=rank"),
     )
-    if isinstance(result, int):
-        messages.success(request, _("%(n)s townships ranked for %(year)s.")
-                         % {"n": result, "year": year})
-        return redirect(reverse("allocation-list", args=[year]) + "?sort=rank")
-    return result
 
 
 @permission_required("townships.change_townshipcategory", raise_exception=True)
 def categories_import(request, year: int):
-    fund_year = fund_year_or_404(year)
-    result = _handle_upload(
+    return _handle_upload(
         request, form_class=CategoryUploadForm,
         parse=lambda data, name: imports.parse_categories(data, name, year=year),
         write=lambda rows, name, data: township_services.categories_import(
             year=year, rows=rows, acting_user=request.user, source_name=name,
             reason=data.get("reason", "")),
         template="funds/categories_import.html",
-        context={"fund_year": fund_year},
+        context={"fund_year": fund_year_or_404(year)},
+        done=lambda n: (_("%(n)s categories of %(year)s changed.") % {"n": n, "year": year},
+                        reverse("allocation-list", args=[year])),
     )
-    if isinstance(result, int):
-        messages.success(request, _("%(n)s categories of %(year)s changed.")
-                         % {"n": result, "year": year})
-        return redirect("allocation-list", year)
-    return result
 
 
 @permission_required("townships.apply_reclassification", raise_exception=True)
