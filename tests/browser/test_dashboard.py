@@ -254,3 +254,32 @@ def test_admin_pages_work_under_the_content_security_policy(watched_page, live_s
     page.goto(live_server.url + "/admin/funds/fundyear/")
     page.locator("#action-toggle").check()
     assert page.locator(".action-counter").inner_text() == "选中了 1 个中的 1 个"
+
+
+PHONE_PAGES = {
+    "staff": ["/", "/allocations/2020/", "/execution/2020/", "/townships/", "/rankings/2020/",
+              "/approvals/", "/inspections/", "/audit/events/", "/townships/511781100/"],
+    "clerk": ["/townships/511781100/", "/ledger/511781100/2020/",
+              "/ledger/511781100/2020/new/"],
+}
+
+
+@pytest.mark.parametrize("role", list(PHONE_PAGES))
+def test_no_page_is_wider_than_a_phone(watched_page, live_server, demo_live, role):
+    """At 390 px the navigation is a menu and wide tables scroll inside their own box."""
+    from townships.models import Township
+
+    make_user(role, roles.STAFF if role == "staff" else roles.CLERKS, is_staff=role == "staff",
+              township=Township.objects.get(name="太平镇") if role == "clerk" else None)
+    page, watch = watched_page
+    page.set_viewport_size({"width": 390, "height": 844})
+    log_in(page, live_server.url, role)
+    for path in PHONE_PAGES[role]:
+        assert page.goto(live_server.url + path).status == 200, path
+        assert page.evaluate("document.documentElement.scrollWidth") == 390, path
+    nav = page.locator("header nav")
+    assert not nav.is_visible()
+    page.get_by_text("菜单", exact=True).click()
+    assert nav.is_visible()
+    assert nav.get_by_role("link").first.is_visible()
+    watch.screenshot(f"phone-{role}-menu")
