@@ -48,6 +48,7 @@ from funds.models import (
     SpendingCategory,
     Voucher,
 )
+from townships.audit import stored_text
 from townships.models import Township
 from townships.roles import may_act_for, require_permission
 from wanyuan.money import format_wan, format_yuan, to_yuan
@@ -226,7 +227,7 @@ def expenditure_create(*, township: Township, date, amount: Decimal,
     expenditure.save()
     ExpenditureTransition.objects.create(
         expenditure=expenditure, from_status="", to_status=Status.DRAFT,
-        amount=expenditure.amount, actor=acting_user, note=_("Created"),
+        amount=expenditure.amount, actor=acting_user, note=stored_text(lambda: _("Created")),
     )
     return expenditure
 
@@ -268,23 +269,31 @@ def expenditure_update(*, expenditure: Expenditure, acting_user, date, amount: D
                if before[field] != _shown(expenditure, field)}
     if not changes:
         return expenditure
-    notes = ["; ".join(_("%(field)s %(old)s → %(new)s")
-                       % {"field": FIELD_LABELS[f], "old": old, "new": new}
-                       for f, (old, new) in changes.items())]
-    if expenditure.approved_by_id is not None:
-        notes.append(_("the approval is void: it needs a new approval"))
-        expenditure.approved_by, expenditure.approved_values = None, None
+    voided = expenditure.approved_by_id is not None
     decision = expenditure.decision
-    if decision is not None and not decision.covers(expenditure, on=decision.meeting_date):
-        notes.append(_("the collective decision of %(amount)s yuan for “%(purpose)s” no "
-                       "longer covers it")
-                     % {"amount": format_yuan(decision.amount), "purpose": decision.purpose})
+    lost = decision is not None and not decision.covers(expenditure, on=decision.meeting_date)
+
+    def note() -> str:
+        notes = ["; ".join(_("%(field)s %(old)s → %(new)s")
+                           % {"field": FIELD_LABELS[f], "old": old, "new": new}
+                           for f, (old, new) in changes.items() if f != "decision")]
+        if voided:
+            notes.append(_("the approval is void: it needs a new approval"))
+        if lost:
+            notes.append(_("the collective decision of %(amount)s yuan for “%(purpose)s” no "
+                           "longer covers it")
+                         % {"amount": format_yuan(decision.amount), "purpose": decision.purpose})
+        return _("Changed") + ": " + "; ".join(notes)
+
+    if voided:
+        expenditure.approved_by, expenditure.approved_values = None, None
+    if lost:
         changes["decision"] = [str(decision), ""]
         expenditure.decision = None
     expenditure.last_edited_by = acting_user
     expenditure.save()
     _record(expenditure, expenditure.status, acting_user=acting_user, changes=changes,
-            note=_("Changed") + ": " + "; ".join(notes))
+            note=stored_text(note))
     return expenditure
 
 
@@ -320,7 +329,8 @@ def expenditure_submit(*, expenditure: Expenditure, acting_user) -> list[str]:
     if (expenditure.status == Status.RETURNED and expenditure.approval_stands
             and expenditure.approved_by_id != acting_user.pk and not over_budget and decided):
         _move(expenditure, Status.APPROVED, acting_user=acting_user,
-              note=_("Resubmitted unchanged since the approval; the approval stands."))
+              note=stored_text(lambda: _("Resubmitted unchanged since the approval; the "
+                                         "approval stands.")))
     else:
         _move(expenditure, Status.SUBMITTED, acting_user=acting_user)
         expenditure.approved_by, expenditure.approved_values = None, None
@@ -354,7 +364,8 @@ def expenditure_approve(*, expenditure: Expenditure, acting_user,
         elif not acting_user.has_perm("funds.override_budget_stop"):
             raise SpendingError(message + " " + _("Only an administrator may override."))
         else:
-            note = _("Over budget, approved by override: %(reason)s") % {"reason": override_reason}
+            note = stored_text(lambda: _("Over budget, approved by override: %(reason)s")
+                               % {"reason": override_reason})
             warnings.append(message)
     _move(expenditure, Status.APPROVED, acting_user=acting_user, note=note)
     expenditure.approved_by = acting_user
@@ -482,8 +493,8 @@ def voucher_add(*, expenditure: Expenditure, kind: str, upload, acting_user) -> 
         size=upload.size, uploaded_by=acting_user,
     )
     _record(expenditure, expenditure.status, acting_user=acting_user,
-            note=_("Voucher added: %(kind)s “%(name)s”")
-            % {"kind": voucher.get_kind_display(), "name": original_name})
+            note=stored_text(lambda: _("Voucher added: %(kind)s “%(name)s”")
+                             % {"kind": voucher.get_kind_display(), "name": original_name}))
     return voucher
 
 
@@ -518,11 +529,13 @@ def decision_record(*, expenditure: Expenditure, meeting_type: str, meeting_date
         purpose=expenditure.purpose, recorded_by=acting_user,
     )
     before = str(expenditure.decision) if expenditure.decision else ""
-    note = _("Collective decision recorded: %(decision)s, %(amount)s yuan") % {
-        "decision": decision, "amount": format_yuan(decision.amount)}
-    if expenditure.approved_by_id is not None:
+    voided = expenditure.approved_by_id is not None
+    note = stored_text(lambda: _("Collective decision recorded: %(decision)s, %(amount)s yuan")
+                       % {"decision": decision, "amount": format_yuan(decision.amount)}
+                       + ("; " + _("the approval is void: it needs a new approval")
+                          if voided else ""))
+    if voided:
         # An approval given without this decision does not stand on it: approve again.
-        note += "; " + _("the approval is void: it needs a new approval")
         expenditure.approved_by, expenditure.approved_values = None, None
     expenditure.decision = decision
     expenditure.last_edited_by = acting_user

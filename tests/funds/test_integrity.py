@@ -456,3 +456,21 @@ def test_an_earlier_submitter_may_not_approve(taiping, clerk_user, staff_user, a
     spending.expenditure_submit(expenditure=expenditure, acting_user=clerk_user)
     with pytest.raises(spending.SpendingError, match="他人审批"):
         spending.expenditure_approve(expenditure=expenditure, acting_user=admin_user)
+
+
+def test_the_history_is_written_in_the_site_language_whatever_the_user_browses_in(
+        taiping, clerk_user, staff_user):
+    """Item 4 of issue 15: a clerk browsing in English leaves Chinese in the history."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        expenditure = _new(taiping, clerk_user)
+        spending.expenditure_submit(expenditure=expenditure, acting_user=clerk_user)
+        spending.expenditure_approve(expenditure=expenditure, acting_user=staff_user)
+        spending.expenditure_return(expenditure=expenditure, acting_user=staff_user,
+                                    note="补充签到表")
+        _update(expenditure, clerk_user, amount=Decimal("1200.00"))
+    notes = list(ExpenditureTransition.objects.filter(expenditure=expenditure)
+                 .order_by("at", "id").values_list("note", flat=True))
+    assert notes[0] == "创建"
+    assert notes[-1] == "修改: 金额（元） 1000.00 → 1200.00; 原审批已失效（审批已失效），须重新审批"
