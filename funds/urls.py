@@ -5,7 +5,7 @@ from django.urls import path
 from funds.budget import views as budget
 from funds.spending import views as spending
 from funds.yearly import views as yearly
-from wanyuan import converters  # noqa: F401 - registers <township_code:…>
+from townships import converters  # noqa: F401 - registers <township_code:…>
 
 urlpatterns = [
     # The money: overview, allocation and its exports

@@ -213,7 +213,7 @@ def test_every_url_with_a_township_code_uses_the_code_converter():
     from django.urls import get_resolver
     from django.urls.resolvers import URLPattern, URLResolver
 
-    from wanyuan.converters import TownshipCodeConverter
+    from townships.converters import TownshipCodeConverter
 
     def patterns(resolver):
         for entry in resolver.url_patterns:

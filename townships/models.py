@@ -60,7 +60,7 @@ class TownshipQuerySet(models.QuerySet):
 
 
 #: An official township code: digits only (e.g. 511781100; the full statistical code has
-#: 12). URLs match codes with it (``wanyuan.converters``), so a code never holds a slash.
+#: 12). URLs match codes with it (``townships.converters``), so a code never holds a slash.
 TOWNSHIP_CODE_PATTERN = "[0-9]{1,12}"
 
 

@@ -1,0 +1,53 @@
+"""The layout is the map: imports run one way, funds → townships → wanyuan, and nothing
+but the dev-only demo app imports demo (docs/architecture.md)."""
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+#: package → the packages of ours it must never import
+FORBIDDEN = {
+    "wanyuan": {"townships", "funds", "demo"},
+    "townships": {"funds", "demo"},
+    "funds": {"demo"},
+}
+#: inside funds, the money's reads and writes import no other subpackage (its pages may)
+BUDGET_CORE = ["selectors.py", "tables.py", "exports.py", "filters.py", "charts.py"]
+
+
+def _imports(path: Path) -> set[str]:
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+            names.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return names
+
+
+@pytest.mark.parametrize("package", list(FORBIDDEN))
+def test_imports_run_one_way(package):
+    offending = []
+    for path in sorted((ROOT / package).rglob("*.py")):
+        for name in _imports(path):
+            if any(name == f or name.startswith(f + ".") for f in FORBIDDEN[package]):
+                offending.append(f"{path.relative_to(ROOT)}: {name}")
+    assert offending == []
+
+
+@pytest.mark.parametrize("module", BUDGET_CORE)
+def test_the_budget_core_imports_no_other_subpackage(module):
+    names = _imports(ROOT / "funds" / "budget" / module)
+    assert sorted(n for n in names if n.startswith(("funds.yearly", "funds.spending"))) == []
+
+
+def test_funds_is_its_three_subpackages():
+    modules = {p.name for p in (ROOT / "funds").glob("*.py")}
+    assert modules == {"__init__.py", "admin.py", "apps.py", "context_processors.py",
+                       "models.py", "signals.py", "urls.py"}
+    assert {p.name for p in (ROOT / "funds").iterdir() if (p / "__init__.py").exists()} == {
+        "budget", "yearly", "spending", "management", "migrations", "templatetags"}
