@@ -13,7 +13,7 @@ from django.db import transaction
 from django.urls import reverse
 
 from tests.admin_form import admin_form_data
-from tests.conftest import PASSWORD, make_user
+from tests.conftest import PASSWORD, login, make_user
 from townships import roles
 from townships.audit import acting
 from townships.models import AuditEvent, Township, TownshipClerk
@@ -342,3 +342,29 @@ def test_superuser_creates_a_clerk_and_moves_them_to_another_township(client, su
         ("role_granted", str(first)), ("role_removed", str(first)),
         ("role_granted", str(second))]
     assert all(e.actor == superuser for e in events)
+
+
+@pytest.mark.parametrize("role", ["clerk_user", "staff_user", "finance_user", "admin_user"])
+def test_everyone_changes_their_own_password(role, client, request, demo):
+    user = request.getfixturevalue(role)
+    login(client, user)
+    page = client.get(reverse("password_change"))
+    assert page.status_code == 200
+    assert "修改密码" in page.content.decode()
+    new = "a-new-long-password-2026"
+    response = client.post(reverse("password_change"), {
+        "old_password": PASSWORD, "new_password1": new, "new_password2": new})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("password_change_done")
+    user.refresh_from_db()
+    assert (user.check_password(new), user.check_password(PASSWORD)) == (True, False)
+
+
+def test_a_wrong_old_password_changes_nothing(client, demo, clerk_user):
+    login(client, clerk_user)
+    response = client.post(reverse("password_change"), {
+        "old_password": "not-my-password", "new_password1": "x" * 14 + "Yz1",
+        "new_password2": "x" * 14 + "Yz1"})
+    assert response.status_code == 200
+    clerk_user.refresh_from_db()
+    assert clerk_user.check_password(PASSWORD)

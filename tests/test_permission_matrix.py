@@ -55,6 +55,9 @@ EXPECTED = {
                                 (405, 404)),
     "login": ((200, 200), (200, 200), (200, 200), (200, 200), (200, 200), (200, 200)),
     "logout": ((L, L), (405, L), (405, L), (405, L), (405, L), (405, L)),
+    # everyone signed in changes their own password (an empty POST: the form again)
+    "password_change": ((L, L),) + ((200, 200),) * 5,
+    "password_change_done": ((L, L),) + ((200, 405),) * 5,
     "set_language": ((302, 302), (302, 302), (302, 302), (302, 302), (302, 302), (302, 302)),
     "ledger": OWN_TOWNSHIP,
     "ledger-export-csv": OWN_TOWNSHIP,

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from funds.budget.selectors import TownshipBudget
 from funds.budget.tables import MoneyColumn, YuanAsWanColumn
 from townships.models import Category
-from wanyuan.money import format_percent, format_wan
+from wanyuan.money import format_percent, format_wan, format_yuan
 from wanyuan.tables import LocalDateTimeColumn, OwnColumnsMixin
 
 
@@ -21,7 +21,8 @@ class ApprovalQueueTable(OwnColumnsMixin, tables.Table):
     date = LocalDateTimeColumn(verbose_name=_("Date"), format="Y-m-d")
     category = tables.Column(verbose_name=_("Spending category"))
     purpose = tables.Column(verbose_name=_("Purpose"), orderable=False)
-    amount = YuanAsWanColumn(verbose_name=_("Amount (10k yuan)"))
+    # A single expenditure in yuan with thousands separators (allocations are in 万元)
+    amount = MoneyColumn(verbose_name=_("Amount (yuan)"))
     flags = tables.Column(verbose_name=_("Needs"), empty_values=(), orderable=False)
     submitted_by = tables.Column(verbose_name=_("Submitted by"),
                                  order_by=("submitted_by__username",))
@@ -36,6 +37,9 @@ class ApprovalQueueTable(OwnColumnsMixin, tables.Table):
     def __init__(self, *args, thresholds, **kwargs):
         self.thresholds = thresholds  # year → large-spending threshold
         super().__init__(*args, **kwargs)
+
+    def render_amount(self, value):
+        return format_yuan(value)
 
     def render_purpose(self, record, value):
         url = reverse("expenditure-detail", args=[record.pk])

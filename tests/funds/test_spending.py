@@ -612,3 +612,13 @@ def test_an_approval_in_progress_does_not_hold_up_writes_referring_to_its_townsh
         writer.join()
     assert outcome == ["written"]
     assert Expenditure.objects.get(pk=expenditure.pk).status == S.APPROVED
+
+
+def test_the_approval_queue_shows_amounts_in_yuan(client, taiping, clerk_user, staff_user):
+    """1,234.56 yuan reads as 1,234.56 in a 元 column, not as 0.12 in 万元."""
+    expenditure = _new(taiping, clerk_user, amount="1234.56")
+    spending.expenditure_submit(expenditure=expenditure, acting_user=clerk_user)
+    login(client, staff_user)
+    table = client.get(reverse("approval-queue")).context["table"]
+    assert table.columns["amount"].header == "金额（元）"
+    assert [row.get_cell("amount") for row in table.rows] == ["1,234.56"]
