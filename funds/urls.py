@@ -27,6 +27,7 @@ urlpatterns = [
     path("reclassification/<int:year>/revert/", yearly.reclassification_revert,
          name="reclassification-revert"),
     # The spending loop
+    path("my/", spending.clerk_home, name="clerk-home"),
     path("ledger/<township_code:code>/<int:year>/", spending.ledger, name="ledger"),
     path("ledger/<township_code:code>/<int:year>/export.csv", spending.ledger_export_csv,
          name="ledger-export-csv"),

@@ -59,6 +59,7 @@ EXPECTED = {
     "password_change": ((L, L),) + ((200, 200),) * 5,
     "password_change_done": ((L, L),) + ((200, 405),) * 5,
     "set_language": ((302, 302), (302, 302), (302, 302), (302, 302), (302, 302), (302, 302)),
+    "clerk-home": ((L, L), (200, 200), (200, 200), (302, 302), (302, 302), (302, 302)),
     "ledger": OWN_TOWNSHIP,
     "ledger-export-csv": OWN_TOWNSHIP,
     "ledger-export-xlsx": OWN_TOWNSHIP,

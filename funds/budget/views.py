@@ -63,10 +63,9 @@ def _require_all_townships(request):
 
 def overview(request):
     if not sees_all_townships(request.user):
-        township_id = own_township_id(request.user)
-        if township_id is None:
+        if own_township_id(request.user) is None:
             raise PermissionDenied
-        return redirect("township-detail", Township.objects.get(pk=township_id).code)
+        return redirect("clerk-home")
     years = list(FundYear.objects.order_by("year"))
     year = chosen_year(request, [fy.year for fy in years])
     fund_year = next((fy for fy in years if fy.year == year), None)

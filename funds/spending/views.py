@@ -52,9 +52,11 @@ from funds.spending.forms import (
     NoteForm,
     VoucherForm,
 )
+from funds.spending.selectors import clerk_todo_get
 from funds.spending.tables import ApprovalQueueTable, ExecutionTable, InspectionTable
 from townships.models import Township
-from townships.roles import may_act_for, sees_all_townships
+from townships.roles import may_act_for, own_township_id, sees_all_townships
+from townships.views import chosen_year
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -90,6 +92,31 @@ def _errors_as_messages(request, form):
 def _report(request, warnings):
     for warning in warnings:
         messages.warning(request, warning)
+
+
+# --- A clerk's home --------------------------------------------------------------------
+
+
+def clerk_home(request):
+    """A township clerk's start page: the year's budget, what to do, and the button to
+    record an expenditure. Everyone else has the overview."""
+    township_id = own_township_id(request.user)
+    if township_id is None:
+        return redirect("overview")
+    township = Township.objects.get(pk=township_id)
+    years = list(FundYear.objects.order_by("year"))
+    year = chosen_year(request, [fy.year for fy in years])
+    fund_year = next((fy for fy in years if fy.year == year), None)
+    context = {"township": township, "fund_year": fund_year, "nav_years": [fy.year for fy in years]}
+    if fund_year is not None:
+        today = timezone.localdate()
+        context.update(
+            budget=township_budget_get(township, fund_year),
+            todo=clerk_todo_get(township=township, year=year, today=today),
+            can_add=request.user.has_perm("funds.add_expenditure")
+            and township.in_service(year),
+        )
+    return render(request, "funds/clerk_home.html", context)
 
 
 # --- A township's ledger ----------------------------------------------------------------

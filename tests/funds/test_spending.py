@@ -622,3 +622,37 @@ def test_the_approval_queue_shows_amounts_in_yuan(client, taiping, clerk_user, s
     table = client.get(reverse("approval-queue")).context["table"]
     assert table.columns["amount"].header == "金额（元）"
     assert [row.get_cell("amount") for row in table.rows] == ["1,234.56"]
+
+
+def test_a_clerk_starts_on_the_own_work(client, taiping, clerk_user, staff_user):
+    """The budget, the button to record, and the to-do: returned items with the reason,
+    drafts, findings with their deadline (overdue marked) and what waits for the county."""
+    returned = _new(taiping, clerk_user, amount="1234.56")
+    spending.expenditure_submit(expenditure=returned, acting_user=clerk_user)
+    spending.expenditure_return(expenditure=returned, acting_user=staff_user,
+                                note="请补充签到表")
+    draft = _new(taiping, clerk_user, amount="200.00")
+    waiting = _new(taiping, clerk_user, amount="300.00")
+    spending.expenditure_submit(expenditure=waiting, acting_user=clerk_user)
+    inspection = spending.inspection_record(date=DAY, inspectors="市委组织部", notes="",
+                                            townships=[taiping], acting_user=staff_user)
+    spending.finding_add(inspection=inspection, township=taiping, description="台账不全",
+                         deadline=datetime.date(2020, 6, 1), acting_user=staff_user)
+    login(client, clerk_user)
+    assert client.get(reverse("overview"))["Location"] == reverse("clerk-home")
+    response = client.get(reverse("clerk-home"), {"year": 2020})
+    todo = response.context["todo"]
+    assert ([e.pk for e in todo.returned], [e.pk for e in todo.drafts],
+            [e.pk for e in todo.waiting]) == ([returned.pk], [draft.pk], [waiting.pk])
+    assert todo.returned[0].return_note == "请补充签到表"
+    assert [(f.description, f.overdue) for f in todo.findings] == [("台账不全", True)]
+    assert response.context["budget"].allocation == Decimal("200000.00")
+    body = response.content.decode()
+    assert "退回原因： 请补充签到表" in body
+    assert reverse("expenditure-create", args=["511781100", 2020]) in body
+    assert "已逾期" in body
+
+
+def test_the_clerk_home_sends_everyone_else_to_the_overview(client, demo, staff_user):
+    login(client, staff_user)
+    assert client.get(reverse("clerk-home"))["Location"] == reverse("overview")

@@ -118,7 +118,7 @@ def test_clerk_sees_only_the_own_township(client, demo, clerk_user):
     login(client, clerk_user)
     response = client.get(reverse("overview"))
     assert response.status_code == 302
-    assert response["Location"] == reverse("township-detail", args=["511781100"])
+    assert response["Location"] == reverse("clerk-home")
     assert client.get(reverse("township-detail", args=["511781100"])).status_code == 200
     assert client.get(reverse("township-detail", args=["511781101"])).status_code == 404
     assert client.get(reverse("allocation-list", args=[2020])).status_code == 403
