@@ -1,4 +1,4 @@
-from funds.models import FundYear
+from funds.models import Expenditure, FundYear
 from townships.views import YEAR_SESSION_KEY
 
 
@@ -17,4 +17,10 @@ def fund_years(request):
     def nav_years():
         return list(FundYear.objects.order_by("year").values_list("year", flat=True))
 
-    return {"nav_year": nav_year, "nav_years": nav_years}
+    def awaiting_approval():
+        """How many expenditures wait for approval: the count on the navigation's
+        报账审批, read only when an approver's page shows it."""
+        return Expenditure.objects.filter(status=Expenditure.Status.SUBMITTED).count()
+
+    return {"nav_year": nav_year, "nav_years": nav_years,
+            "awaiting_approval": awaiting_approval}

@@ -656,3 +656,16 @@ def test_a_clerk_starts_on_the_own_work(client, taiping, clerk_user, staff_user)
 def test_the_clerk_home_sends_everyone_else_to_the_overview(client, demo, staff_user):
     login(client, staff_user)
     assert client.get(reverse("clerk-home"))["Location"] == reverse("overview")
+
+
+def test_the_navigation_counts_what_waits_for_approval(client, taiping, clerk_user,
+                                                       staff_user, finance_user):
+    for amount in ("100.00", "200.00"):
+        spending.expenditure_submit(expenditure=_new(taiping, clerk_user, amount=amount),
+                                    acting_user=clerk_user)
+    _new(taiping, clerk_user)  # a draft waits for nobody
+    login(client, staff_user)
+    badge = '<span class="badge" title="待审批">2</span>'
+    assert badge in client.get(reverse("township-list")).content.decode()
+    login(client, finance_user)  # finance does not approve: no link, no count
+    assert "待审批" not in client.get(reverse("township-list")).content.decode()
