@@ -14,6 +14,8 @@ from collections.abc import Iterator, Sequence
 from decimal import Decimal
 from itertools import islice
 
+from django.http import HttpResponse, StreamingHttpResponse
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from openpyxl.cell import WriteOnlyCell
 
@@ -23,7 +25,7 @@ from townships.models import Category, TownshipKind
 
 BOM = "\ufeff"
 YUAN_FORMAT = '#,##0.00"元"'
-PERCENT_FORMAT = '0.00"%"'
+PERCENT_FORMAT = "0.00%"
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n", "|", "%")
 
 
@@ -110,19 +112,33 @@ def csv_lines(header: list[str], rows, *, prepared: bool = False,
         yield buffer.getvalue()
 
 
-def xlsx_workbook(header: list[str], rows, *, sheet_title: str, yuan_columns: set[int],
-                  percent_columns: frozenset[int] = frozenset()):
-    """A write-only workbook: numbers as numbers in a yuan format, frozen header row.
+def _display_width(text: str) -> int:
+    """Columns of a text in a spreadsheet: a Chinese character takes two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in str(text))
 
-    The last row (totals) is written in bold. Returns the bytes of the .xlsx file.
+
+def xlsx_workbook(header: list[str], rows, *, title: str, sheet_title: str,
+                  yuan_columns: set[int], percent_columns: frozenset[int] = frozenset()):
+    """A write-only workbook that opens right in Excel, WPS and LibreOffice: a title row
+    (county, year, unit), the header frozen under it, columns wide enough for their
+    header and their numbers, amounts as numbers in a yuan format, rates as real
+    percentages (0.0593 shown as 5.93%). The last row (totals) is bold.
+
+    Returns the bytes of the .xlsx file.
     """
     from openpyxl import Workbook
     from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=sheet_title)
-    sheet.freeze_panes = "A2"
+    for index, name in enumerate(header):
+        least = 18 if index in yuan_columns else 12 if index in percent_columns else 10
+        sheet.column_dimensions[get_column_letter(index + 1)].width = max(
+            least, _display_width(name) + 2)
+    sheet.freeze_panes = "A3"
     bold = Font(bold=True)
+    sheet.append([_xlsx_cell(sheet, title, font=Font(bold=True, size=14))])
     sheet.append([_xlsx_cell(sheet, v, font=bold) for v in header])
     formats = {**dict.fromkeys(yuan_columns, YUAN_FORMAT),
                **dict.fromkeys(percent_columns, PERCENT_FORMAT)}
@@ -138,6 +154,22 @@ def xlsx_workbook(header: list[str], rows, *, sheet_title: str, yuan_columns: se
     return buffer.getvalue()
 
 
+def xlsx_download(header, rows, *, title: str, filename: str, **options) -> HttpResponse:
+    """An XLSX file to download, under a Chinese file name (RFC 6266 ``filename*``)."""
+    response = HttpResponse(
+        xlsx_workbook(header, rows, title=title, **options),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    return response
+
+
+def csv_download(header, rows, *, filename: str, prepared: bool = False
+                 ) -> StreamingHttpResponse:
+    """A CSV file streamed to download, under a Chinese file name."""
+    response = StreamingHttpResponse(csv_lines(header, rows, prepared=prepared),
+                                     content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    return response
 
 
 def _xlsx_cell(sheet, value, *, font=None, number_format=None):
@@ -156,7 +188,8 @@ def _xlsx_cell(sheet, value, *, font=None, number_format=None):
 
 
 def _xlsx_row(sheet, row, formats, *, font=None):
-    return [_xlsx_cell(sheet, v, font=font, number_format=formats.get(i))
+    return [_xlsx_cell(sheet, v / 100 if formats.get(i) == PERCENT_FORMAT and v else v,
+                       font=font, number_format=formats.get(i))
             for i, v in enumerate(row)]
 
 

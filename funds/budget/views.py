@@ -1,16 +1,22 @@
 """Pages of the money: the overview, the allocation, its exports and print view."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tables2 import RequestConfig
 
 from funds.budget import charts
-from funds.budget.exports import allocation_headers, allocation_rows, csv_lines, xlsx_workbook
+from funds.budget.exports import (
+    allocation_headers,
+    allocation_rows,
+    csv_download,
+    xlsx_download,
+)
 from funds.budget.filters import allocation_filtered, filtered_allocation
 from funds.budget.selectors import (
     allocation_summary_get,
@@ -145,33 +151,29 @@ def allocation_list(request, year: int):
     })
 
 
+def _allocation_names(year: int) -> tuple[str, str]:
+    """The title row and the file name of the year's allocation exports."""
+    names = {"county": settings.COUNTY_NAME, "year": year}
+    return (_("%(county)s: party-building fund allocation %(year)s (yuan)") % names,
+            _("allocation-%(year)s") % names)
+
+
 @permission_required("funds.export_allocation", raise_exception=True)
 def allocation_export_csv(request, year: int):
     fund_year = fund_year_or_404(year)
     rows = filtered_allocation(request.GET, fund_year)
-    response = StreamingHttpResponse(
-        csv_lines(allocation_headers(), allocation_rows(fund_year, rows, as_text=True),
-                  prepared=True),
-        content_type="text/csv; charset=utf-8",
-    )
-    response["Content-Disposition"] = f'attachment; filename="allocation-{year}.csv"'
-    return response
+    return csv_download(allocation_headers(), allocation_rows(fund_year, rows, as_text=True),
+                        prepared=True, filename=_allocation_names(year)[1] + ".csv")
 
 
 @permission_required("funds.export_allocation", raise_exception=True)
 def allocation_export_xlsx(request, year: int):
     fund_year = fund_year_or_404(year)
     rows = filtered_allocation(request.GET, fund_year)
-    content = xlsx_workbook(
-        allocation_headers(), allocation_rows(fund_year, rows),
-        sheet_title=str(year), yuan_columns={5, 6, 7},
-    )
-    response = HttpResponse(
-        content,
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    response["Content-Disposition"] = f'attachment; filename="allocation-{year}.xlsx"'
-    return response
+    title, filename = _allocation_names(year)
+    return xlsx_download(allocation_headers(), allocation_rows(fund_year, rows), title=title,
+                         filename=filename + ".xlsx", sheet_title=str(year),
+                         yuan_columns={5, 6, 7})
 
 
 def allocation_print(request, year: int):

@@ -6,11 +6,12 @@ township's ledger, expenditure or voucher gets 404, as if it did not exist.
 
 import os
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Max, Q
-from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,12 +19,12 @@ from django.views.decorators.http import require_POST
 from django_tables2 import RequestConfig
 
 from funds.budget.exports import (
-    csv_lines,
+    csv_download,
     execution_headers,
     execution_rows,
     ledger_headers,
     ledger_rows,
-    xlsx_workbook,
+    xlsx_download,
 )
 from funds.budget.filters import allocation_filtered, filtered_allocation
 from funds.budget.selectors import (
@@ -156,24 +157,25 @@ def _ledger_export(request, code, year):
     return township, ledger_rows(lines, budget)
 
 
+def _ledger_names(township, year: int) -> tuple[str, str]:
+    names = {"township": township.name, "year": year}
+    return (_("%(township)s: ledger %(year)s (yuan)") % names,
+            _("ledger-%(township)s-%(year)s") % names)
+
+
 @permission_required("funds.view_expenditure", raise_exception=True)
 def ledger_export_csv(request, code: str, year: int):
     township, rows = _ledger_export(request, code, year)
-    response = StreamingHttpResponse(csv_lines(ledger_headers(), rows),
-                                     content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="ledger-{township.code}-{year}.csv"'
-    return response
+    return csv_download(ledger_headers(), rows,
+                        filename=_ledger_names(township, year)[1] + ".csv")
 
 
 @permission_required("funds.view_expenditure", raise_exception=True)
 def ledger_export_xlsx(request, code: str, year: int):
     township, rows = _ledger_export(request, code, year)
-    content = xlsx_workbook(ledger_headers(), rows, sheet_title=str(year),
-                            yuan_columns={5, 6})
-    response = HttpResponse(content, content_type=XLSX)
-    response["Content-Disposition"] = (
-        f'attachment; filename="ledger-{township.code}-{year}.xlsx"')
-    return response
+    title, filename = _ledger_names(township, year)
+    return xlsx_download(ledger_headers(), rows, title=title, filename=filename + ".xlsx",
+                         sheet_title=str(year), yuan_columns={5, 6})
 
 
 # --- Expenditures ----------------------------------------------------------------------
@@ -393,23 +395,24 @@ def _execution_export_rows(request, year):
     return execution_rows(fund_year, filtered_allocation(request.GET, fund_year))
 
 
+def _execution_names(year: int) -> tuple[str, str]:
+    names = {"county": settings.COUNTY_NAME, "year": year}
+    return (_("%(county)s: fund execution %(year)s (yuan)") % names,
+            _("execution-%(year)s") % names)
+
+
 @permission_required("funds.export_allocation", raise_exception=True)
 def execution_export_csv(request, year: int):
-    rows = _execution_export_rows(request, year)
-    response = StreamingHttpResponse(csv_lines(execution_headers(), rows),
-                                     content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="execution-{year}.csv"'
-    return response
+    return csv_download(execution_headers(), _execution_export_rows(request, year),
+                        filename=_execution_names(year)[1] + ".csv")
 
 
 @permission_required("funds.export_allocation", raise_exception=True)
 def execution_export_xlsx(request, year: int):
-    rows = _execution_export_rows(request, year)
-    content = xlsx_workbook(execution_headers(), rows, sheet_title=str(year),
-                            yuan_columns={3, 4, 5, 6}, percent_columns=frozenset({7}))
-    response = HttpResponse(content, content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="execution-{year}.xlsx"'
-    return response
+    title, filename = _execution_names(year)
+    return xlsx_download(execution_headers(), _execution_export_rows(request, year),
+                         title=title, filename=filename + ".xlsx", sheet_title=str(year),
+                         yuan_columns={3, 4, 5, 6}, percent_columns=frozenset({7}))
 
 
 # --- Inspections ------------------------------------------------------------------------

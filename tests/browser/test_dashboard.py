@@ -154,12 +154,13 @@ def test_download_xlsx_and_print_the_allocation(watched_page, live_server, demo_
     page.goto(live_server.url + "/allocations/2020/?category=2")
     with page.expect_download() as download_info:
         page.get_by_role("link", name="下载 Excel").click()
-    assert download_info.value.suggested_filename == "allocation-2020.xlsx"
+    assert download_info.value.suggested_filename == "2020年度经费分配.xlsx"
     data = Path(download_info.value.path()).read_bytes()
     sheet = load_workbook(io.BytesIO(data))["2020"]
-    rows = list(sheet.iter_rows(values_only=True))
+    rows = list(sheet.iter_rows(values_only=True))[1:]  # under the title row
     assert rows[0][:4] == ("代码", "乡镇", "类型", "类别")
-    assert len(rows) == 1 + 16 + 1 and {r[3] for r in rows[1:-1]} == {"二类"}
+    assert len(rows) == 1 + 16 + 1
+    assert {r[3] for r in rows[1:-1]} == {"二类"}
     assert rows[-1][7] == 16 * 180000  # a number, the filtered total in yuan
     page.get_by_role("link", name="打印视图").click()
     page.wait_for_load_state()

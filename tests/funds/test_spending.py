@@ -521,7 +521,12 @@ def test_ledger_remaining_after_each_line_and_exports(client, spent, finance_use
     xlsx = client.get(reverse("ledger-export-xlsx", args=[township.code, 2020]))
     sheet = load_workbook(io.BytesIO(xlsx.content))["2020"]
     values = list(sheet.iter_rows(values_only=True))
-    assert values[0][0] == "日期" and len(values) == 1 + len(lines) + 4
+    assert values[0][0] == "太平镇2020年度经费台账（单位：元）"  # the title row
+    assert values[1][0] == "日期"
+    assert len(values) == 2 + len(lines) + 4
+    assert xlsx["Content-Disposition"] == (
+        "attachment; filename*=utf-8''%E5%A4%AA%E5%B9%B3%E9%95%872020"
+        "%E5%B9%B4%E5%BA%A6%E7%BB%8F%E8%B4%B9%E5%8F%B0%E8%B4%A6.xlsx")
     assert Decimal(str(values[-1][6])).quantize(Decimal("0.01")) == budget.remaining
 
 
@@ -669,3 +674,18 @@ def test_the_navigation_counts_what_waits_for_approval(client, taiping, clerk_us
     assert badge in client.get(reverse("township-list")).content.decode()
     login(client, finance_user)  # finance does not approve: no link, no count
     assert "待审批" not in client.get(reverse("township-list")).content.decode()
+
+
+def test_the_execution_xlsx_stores_rates_as_real_percentages(client, spent, finance_user):
+    from openpyxl import load_workbook
+
+    login(client, finance_user)
+    response = client.get(reverse("execution-export-xlsx", args=[2020]))
+    sheet = load_workbook(io.BytesIO(response.content))["2020"]
+    rows = [r for r in sheet.iter_rows(min_row=3) if r[5].value][:-1]  # spent, not totals
+    assert len(rows) == 3  # each of the three townships has reimbursed something
+    for row in rows:
+        allocation, reimbursed, rate = row[3].value, row[5].value, row[7]
+        assert rate.number_format == "0.00%"
+        # a fraction (0.0123) that Excel shows as 1.23%, not the number 1.23
+        assert rate.value == pytest.approx(round(reimbursed / allocation, 4), abs=1e-9)

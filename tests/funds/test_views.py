@@ -335,11 +335,14 @@ def test_xlsx_export_has_numbers_chinese_headers_and_the_csv_totals(client, demo
     workbook = load_workbook(io.BytesIO(response.content))
     sheet = workbook["2020"]
     rows = list(sheet.iter_rows(values_only=True))
-    assert rows[0][:3] == ("代码", "乡镇", "类型")
-    assert len(rows) == 1 + 52 + 1
-    assert sheet.freeze_panes == "A2"
-    assert all(isinstance(r[7], int | float) for r in rows[1:])  # numbers, not text
-    assert sheet["H2"].number_format == '#,##0.00"元"'
+    assert rows[0][0] == "万源市2020年度乡镇基层党建专项经费分配表（单位：元）"
+    assert rows[1][:3] == ("代码", "乡镇", "类型")
+    assert len(rows) == 2 + 52 + 1
+    assert sheet.freeze_panes == "A3"  # the title and the header stay in view
+    assert all(isinstance(r[7], int | float) for r in rows[2:])  # numbers, not text
+    assert sheet["H3"].number_format == '#,##0.00"元"'
+    # wide enough: 乡镇 names and amounts up to 9,999,999.99元 show, not ###
+    assert (sheet.column_dimensions["B"].width, sheet.column_dimensions["H"].width) == (10, 18)
     csv_rows = _csv(client.get(reverse("allocation-export-csv", args=[2020])))
     assert [Decimal(str(v)).quantize(Decimal("0.01")) for v in rows[-1][5:]] == [
         Decimal(v) for v in csv_rows[-1][5:]]
