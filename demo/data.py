@@ -280,7 +280,10 @@ class _Spender:
         if approve:
             spending.expenditure_approve(expenditure=expenditure, acting_user=self.staff)
         if approve and reimburse:
-            spending.expenditure_reimburse(expenditure=expenditure, acting_user=self.staff)
+            paid = min(expenditure.date + datetime.timedelta(days=10), datetime.date.today())
+            spending.expenditure_reimburse(
+                expenditure=expenditure, acting_user=self.staff, reimbursed_on=paid,
+                accounting_voucher=f"记-{paid:%Y%m}-{expenditure.pk:03d}")
         return expenditure
 
 

@@ -264,6 +264,11 @@ class Expenditure(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("last changed by"), null=True, blank=True,
         on_delete=models.PROTECT, related_name="+",
     )
+    # What finance records when it pays (报账): the day, and its accounting voucher.
+    reimbursed_on = models.DateField(_("reimbursement date"), null=True, blank=True)
+    accounting_voucher = models.CharField(
+        _("accounting voucher no."), max_length=40, blank=True,
+        help_text=_("会计凭证号: the number of the finance office's accounting voucher."))
 
     class Meta:
         verbose_name = _("expenditure")
@@ -294,6 +299,13 @@ class Expenditure(models.Model):
                 name="expenditure_four_eyes",
                 violation_error_message=_("Nobody approves an expenditure they created, "
                                           "submitted or changed."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="reimbursed") | (
+                    Q(reimbursed_on__isnull=False) & ~Q(accounting_voucher="")),
+                name="expenditure_reimbursement_recorded",
+                violation_error_message=_("A reimbursement records its date and its "
+                                          "accounting voucher number."),
             ),
         ]
 

@@ -199,7 +199,8 @@ def _xlsx_row(sheet, row, formats, *, font=None):
 
 def ledger_headers() -> list[str]:
     return [_("Date"), _("Spending category"), _("Purpose"), _("Payee"), _("Status"),
-            _("Amount (yuan)"), _("Remaining after (yuan)")]
+            _("Amount (yuan)"), _("Remaining after (yuan)"), _("Reimbursement date"),
+            _("Accounting voucher no.")]
 
 
 def ledger_rows(lines, budget) -> Iterator[list]:
@@ -208,11 +209,12 @@ def ledger_rows(lines, budget) -> Iterator[list]:
         e = line.expenditure
         yield [e.date.isoformat(), e.category.name, e.purpose, e.payee,
                str(e.get_status_display()), e.amount,
-               line.remaining_after if line.remaining_after is not None else ""]
-    yield [_("Allocation"), "", "", "", "", budget.allocation, ""]
-    yield [_("Approved, not yet reimbursed"), "", "", "", "", budget.approved, ""]
-    yield [_("Reimbursed"), "", "", "", "", budget.reimbursed, ""]
-    yield [_("Remaining"), "", "", "", "", "", budget.remaining]
+               line.remaining_after if line.remaining_after is not None else "",
+               e.reimbursed_on.isoformat() if e.reimbursed_on else "", e.accounting_voucher]
+    yield [_("Allocation"), "", "", "", "", budget.allocation, "", "", ""]
+    yield [_("Approved, not yet reimbursed"), "", "", "", "", budget.approved, "", "", ""]
+    yield [_("Reimbursed"), "", "", "", "", budget.reimbursed, "", "", ""]
+    yield [_("Remaining"), "", "", "", "", "", budget.remaining, "", ""]
 
 
 def execution_headers() -> list[str]:

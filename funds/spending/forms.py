@@ -54,6 +54,12 @@ class ApproveForm(forms.Form):
     )
 
 
+class ReimburseForm(forms.Form):
+    reimbursed_on = forms.DateField(label=_("Reimbursement date"), widget=DATE_INPUT)
+    accounting_voucher = forms.CharField(label=_("Accounting voucher no. (会计凭证号)"),
+                                         max_length=40)
+
+
 class VoucherForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=Voucher.Kind.choices)
     file = forms.FileField(label=_("File (PDF, PNG or JPEG)"),

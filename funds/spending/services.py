@@ -407,13 +407,25 @@ def expenditure_reject(*, expenditure: Expenditure, acting_user, note: str) -> E
 
 
 @transaction.atomic
-def expenditure_reimburse(*, expenditure: Expenditure, acting_user) -> Expenditure:
-    """报账: an approved expenditure is paid against its invoice."""
+def expenditure_reimburse(*, expenditure: Expenditure, acting_user, reimbursed_on,
+                          accounting_voucher: str) -> Expenditure:
+    """报账: an approved expenditure is paid against its invoice, on a day and under an
+    accounting voucher number of the finance office, both recorded."""
     expenditure = _locked(expenditure)
     check("reimburse", expenditure, acting_user)
     if not expenditure.vouchers.filter(kind=Voucher.Kind.INVOICE).exists():
         raise SpendingError(_("Attach the invoice before reimbursement."))
-    _move(expenditure, Status.REIMBURSED, acting_user=acting_user)
+    accounting_voucher = (accounting_voucher or "").strip()
+    if not accounting_voucher:
+        raise SpendingError(_("Give the accounting voucher number (会计凭证号)."))
+    if reimbursed_on is None or reimbursed_on > timezone.localdate():
+        raise SpendingError(_("The reimbursement date cannot be in the future."))
+    if reimbursed_on < expenditure.date:
+        raise SpendingError(_("The reimbursement date cannot be before the expenditure."))
+    expenditure.reimbursed_on, expenditure.accounting_voucher = reimbursed_on, accounting_voucher
+    _move(expenditure, Status.REIMBURSED, acting_user=acting_user,
+          note=stored_text(lambda: _("Accounting voucher %(number)s of %(date)s")
+                           % {"number": accounting_voucher, "date": reimbursed_on.isoformat()}))
     expenditure.save()
     return expenditure
 

@@ -51,6 +51,7 @@ from funds.spending.forms import (
     FindingForm,
     InspectionForm,
     NoteForm,
+    ReimburseForm,
     VoucherForm,
 )
 from funds.spending.selectors import clerk_todo_get
@@ -233,6 +234,8 @@ def expenditure_detail(request, pk: int):
         "note_forms": {name: NoteForm(auto_id=f"{name}_%s")
                        for name in ("return", "reject", "void")},
         "approve_form": ApproveForm(auto_id="approve_%s"),
+        "reimburse_form": ReimburseForm(auto_id="reimburse_%s",
+                                        initial={"reimbursed_on": timezone.localdate()}),
         "action_labels": [("return", _("Return for changes")), ("reject", _("Reject")),
                           ("void", _("Void"))],
         "enabled_note_actions": [name for name in ("return", "reject", "void")
@@ -275,7 +278,7 @@ ACTIONS = {
     "return": (spending.expenditure_return, NoteForm, _("Returned to the township for "
                                                         "changes.")),
     "reject": (spending.expenditure_reject, NoteForm, _("Rejected.")),
-    "reimburse": (spending.expenditure_reimburse, None, _("Recorded as reimbursed.")),
+    "reimburse": (spending.expenditure_reimburse, ReimburseForm, _("Recorded as reimbursed.")),
     "void": (spending.expenditure_void, NoteForm, _("Voided.")),
 }
 
@@ -303,6 +306,9 @@ def expenditure_action(request, pk: int, action: str):
         raise Http404
     service, form_class, success = ACTIONS[action]
     expenditure = _expenditure_in_scope(request, pk)
+    if not any(request.user.has_perm(rule.permission)
+               for rule in spending.TRANSITIONS[action]):
+        raise PermissionDenied  # before the form: a user who may not act learns nothing
     return _post_on_expenditure(
         request, pk, form_class(request.POST) if form_class else None,
         lambda **data: service(expenditure=expenditure, acting_user=request.user, **data),

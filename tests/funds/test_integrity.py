@@ -151,7 +151,7 @@ def test_every_path_into_the_budget_takes_the_township_lock_first(
     _update(expenditure, clerk_user, amount=Decimal("600.00"))
     spending.expenditure_submit(expenditure=expenditure, acting_user=clerk_user)
     spending.expenditure_approve(expenditure=expenditure, acting_user=staff_user)
-    spending.expenditure_reimburse(expenditure=expenditure, acting_user=staff_user)
+    spending.expenditure_reimburse(expenditure=expenditure, acting_user=staff_user, reimbursed_on=DAY, accounting_voucher="记-001")
     assert taken == [taiping.pk] * 4
 
 
@@ -373,7 +373,7 @@ _ACTIONS = {
                                                        note="改"),
     "reject": lambda e, u: spending.expenditure_reject(expenditure=e, acting_user=u,
                                                        note="不符"),
-    "reimburse": lambda e, u: spending.expenditure_reimburse(expenditure=e, acting_user=u),
+    "reimburse": lambda e, u: spending.expenditure_reimburse(expenditure=e, acting_user=u, reimbursed_on=DAY, accounting_voucher="记-001"),
     "void": lambda e, u: spending.expenditure_void(expenditure=e, acting_user=u, note="重复"),
     "edit": lambda e, u: _update(e, u, purpose=e.purpose + "（改）"),
     "voucher": lambda e, u: spending.voucher_add(

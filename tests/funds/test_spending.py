@@ -251,7 +251,7 @@ def test_the_happy_path_records_every_transition(taiping, clerk_user, staff_user
                          acting_user=clerk_user)
     spending.expenditure_submit(expenditure=expenditure, acting_user=clerk_user)
     spending.expenditure_approve(expenditure=expenditure, acting_user=staff_user)
-    spending.expenditure_reimburse(expenditure=expenditure, acting_user=staff_user)
+    spending.expenditure_reimburse(expenditure=expenditure, acting_user=staff_user, reimbursed_on=DAY, accounting_voucher="记-001")
     assert Expenditure.objects.get(pk=expenditure.pk).status == S.REIMBURSED
     assert _states(expenditure) == [
         ("", "draft", "clerk1"), ("draft", "draft", "clerk1"),  # created, voucher added
@@ -267,7 +267,7 @@ def test_reimbursement_needs_the_invoice(taiping, clerk_user, staff_user):
     expenditure = _submitted(taiping, clerk_user)
     spending.expenditure_approve(expenditure=expenditure, acting_user=staff_user)
     with pytest.raises(spending.SpendingError, match="发票"):
-        spending.expenditure_reimburse(expenditure=expenditure, acting_user=staff_user)
+        spending.expenditure_reimburse(expenditure=expenditure, acting_user=staff_user, reimbursed_on=DAY, accounting_voucher="记-001")
 
 
 def test_returned_with_a_changed_amount_goes_through_approval_again(
@@ -329,7 +329,8 @@ def test_a_clerk_cannot_void_a_submitted_expenditure_but_staff_can(
 def test_actions_out_of_order_are_refused(taiping, clerk_user, staff_user, action):
     draft = _new(taiping, clerk_user)
     service = {"approve": spending.expenditure_approve,
-               "reimburse": spending.expenditure_reimburse,
+               "reimburse": lambda **kw: spending.expenditure_reimburse(
+                   reimbursed_on=DAY, accounting_voucher="记-001", **kw),
                "return": lambda **kw: spending.expenditure_return(note="x", **kw)}[action]
     with pytest.raises(spending.SpendingError):
         service(expenditure=draft, acting_user=staff_user)
@@ -467,7 +468,7 @@ def spent(demo, clerk_user, staff_user, admin_user):
             if (i + j) % 3:
                 spending.expenditure_approve(expenditure=expenditure, acting_user=staff_user)
             if (i + j) % 3 == 2:
-                spending.expenditure_reimburse(expenditure=expenditure, acting_user=staff_user)
+                spending.expenditure_reimburse(expenditure=expenditure, acting_user=staff_user, reimbursed_on=DAY, accounting_voucher="记-001")
     return townships
 
 
@@ -689,3 +690,40 @@ def test_the_execution_xlsx_stores_rates_as_real_percentages(client, spent, fina
         assert rate.number_format == "0.00%"
         # a fraction (0.0123) that Excel shows as 1.23%, not the number 1.23
         assert rate.value == pytest.approx(round(reimbursed / allocation, 4), abs=1e-9)
+
+
+def test_a_reimbursement_records_its_date_and_accounting_voucher(
+        client, taiping, clerk_user, staff_user):
+    expenditure = _submitted(taiping, clerk_user)
+    spending.voucher_add(expenditure=expenditure, kind="invoice", upload=_pdf(),
+                         acting_user=clerk_user)
+    spending.expenditure_approve(expenditure=expenditure, acting_user=staff_user)
+    login(client, staff_user)
+    url = reverse("expenditure-action", args=[expenditure.pk, "reimburse"])
+    for data, message in [
+            ({"reimbursed_on": "2020-05-20", "accounting_voucher": " "}, "这个字段是必填项"),
+            ({"reimbursed_on": "2099-01-01", "accounting_voucher": "记-7"}, "报账日期不能晚于今天"),
+            ({"reimbursed_on": "2020-04-30", "accounting_voucher": "记-7"}, "不能早于支出日期")]:
+        response = client.post(url, data, follow=True)
+        assert message in response.content.decode()
+        assert Expenditure.objects.get(pk=expenditure.pk).status == S.APPROVED
+    client.post(url, {"reimbursed_on": "2020-05-20", "accounting_voucher": "记-2020-017"})
+    expenditure.refresh_from_db()
+    assert (expenditure.status, expenditure.reimbursed_on, expenditure.accounting_voucher) == (
+        S.REIMBURSED, datetime.date(2020, 5, 20), "记-2020-017")
+    assert expenditure.transitions.last().note == "会计凭证 记-2020-017，报账日期 2020-05-20"
+    ledger = client.get(reverse("ledger", args=[taiping.code, 2020])).content.decode()
+    assert "2020-05-20 · 记-2020-017" in ledger
+    body = b"".join(client.get(reverse("ledger-export-csv", args=[taiping.code, 2020]))
+                    .streaming_content)
+    rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
+    assert rows[0][7:] == ["报账日期", "会计凭证号"]
+    assert rows[1][7:] == ["2020-05-20", "记-2020-017"]
+
+
+def test_the_database_refuses_a_reimbursement_without_its_record(taiping, clerk_user):
+    from django.db import IntegrityError, transaction
+
+    expenditure = _new(taiping, clerk_user)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Expenditure.objects.filter(pk=expenditure.pk).update(status=S.REIMBURSED)

@@ -1,0 +1,54 @@
+"""Migrations that carry data over: what they write for rows made before them."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+from django.utils import timezone
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+BEFORE = [("funds", "0004_approval_covers_what_was_approved")]
+AFTER = [("funds", "0005_reimbursement_date_and_accounting_voucher")]
+
+
+def _migrate(targets):
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(targets)
+    return executor.loader.project_state(targets).apps
+
+
+def test_earlier_reimbursements_get_their_day_and_say_the_voucher_was_not_recorded():
+    apps = _migrate(BEFORE)
+    User = apps.get_model("auth", "User")
+    Township = apps.get_model("townships", "Township")
+    FundYear = apps.get_model("funds", "FundYear")
+    Category = apps.get_model("funds", "SpendingCategory")
+    Expenditure = apps.get_model("funds", "Expenditure")
+    Transition = apps.get_model("funds", "ExpenditureTransition")
+    user = User.objects.create(username="u")
+    township = Township.objects.create(code="511781100", name="太平镇", kind="town")
+    FundYear.objects.create(year=2020, special_fund=Decimal("6690000.00"))
+    category = Category.objects.get_or_create(name="教育培训", defaults={"sort_order": 1})[0]
+
+    def expenditure(status):
+        return Expenditure.objects.create(
+            township=township, year=2020, date=datetime.date(2020, 5, 1), status=status,
+            amount=Decimal("100.00"), category=category, purpose="p", payee="q",
+            created_by=user)
+
+    paid = expenditure("reimbursed")
+    expenditure("approved")  # not reimbursed: nothing to record
+    transition = Transition.objects.create(expenditure=paid, from_status="approved",
+                                           to_status="reimbursed", amount=paid.amount,
+                                           actor=user)
+    Transition.objects.filter(pk=transition.pk).update(
+        at=timezone.make_aware(datetime.datetime(2020, 6, 30, 23, 30)))  # Beijing time
+    apps = _migrate(AFTER)
+    Expenditure = apps.get_model("funds", "Expenditure")
+    assert list(Expenditure.objects.order_by("pk").values_list(
+        "reimbursed_on", "accounting_voucher")) == [
+        (datetime.date(2020, 6, 30), "（迁移前未记录）"), (None, "")]
