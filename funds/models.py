@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from townships.models import YEAR_MAX, YEAR_MIN, Category
@@ -456,3 +457,8 @@ class Finding(models.Model):
     @property
     def is_open(self) -> bool:
         return self.closed_at is None
+
+    @property
+    def is_overdue(self) -> bool:
+        """Open after its rectification deadline: flagged wherever the finding shows."""
+        return self.closed_at is None and self.deadline < timezone.localdate()

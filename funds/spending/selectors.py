@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime
 from dataclasses import dataclass
 
 from django.db.models import OuterRef, Subquery
@@ -19,14 +18,14 @@ class ClerkTodo:
     drafts: list[Expenditure]
     returned: list[Expenditure]  # each with ``return_note``: why it came back
     waiting: list[Expenditure]  # submitted, waiting for the county's approval
-    findings: list[Finding]  # open inspection findings, each with ``overdue``
+    findings: list[Finding]  # open inspection findings (``is_overdue`` flags the late)
 
     @property
     def count(self) -> int:
         return len(self.drafts) + len(self.returned) + len(self.findings)
 
 
-def clerk_todo_get(*, township, year: int, today: datetime.date) -> ClerkTodo:
+def clerk_todo_get(*, township, year: int) -> ClerkTodo:
     """A township's open work in a year, in two queries."""
     return_note = (ExpenditureTransition.objects
                    .filter(expenditure=OuterRef("pk"), to_status=Status.RETURNED)
@@ -38,8 +37,6 @@ def clerk_todo_get(*, township, year: int, today: datetime.date) -> ClerkTodo:
         .order_by("date", "id"))
     findings = list(Finding.objects.filter(township=township, closed_at__isnull=True)
                     .select_related("inspection").order_by("deadline", "id"))
-    for finding in findings:
-        finding.overdue = finding.deadline < today
     return ClerkTodo(
         drafts=[e for e in open_items if e.status == Status.DRAFT],
         returned=[e for e in open_items if e.status == Status.RETURNED],

@@ -111,10 +111,9 @@ def clerk_home(request):
     fund_year = next((fy for fy in years if fy.year == year), None)
     context = {"township": township, "fund_year": fund_year, "nav_years": [fy.year for fy in years]}
     if fund_year is not None:
-        today = timezone.localdate()
         context.update(
             budget=township_budget_get(township, fund_year),
-            todo=clerk_todo_get(township=township, year=year, today=today),
+            todo=clerk_todo_get(township=township, year=year),
             can_add=request.user.has_perm("funds.add_expenditure")
             and township.in_service(year),
         )
@@ -147,7 +146,6 @@ def ledger(request, code: str, year: int):
         and township.in_service(year),
         "open_findings": Finding.objects.filter(township=township, closed_at__isnull=True)
         .select_related("inspection"),
-        "today": timezone.localdate(),
     })
 
 

@@ -651,7 +651,7 @@ def test_a_clerk_starts_on_the_own_work(client, taiping, clerk_user, staff_user)
     assert ([e.pk for e in todo.returned], [e.pk for e in todo.drafts],
             [e.pk for e in todo.waiting]) == ([returned.pk], [draft.pk], [waiting.pk])
     assert todo.returned[0].return_note == "请补充签到表"
-    assert [(f.description, f.overdue) for f in todo.findings] == [("台账不全", True)]
+    assert [(f.description, f.is_overdue) for f in todo.findings] == [("台账不全", True)]
     assert response.context["budget"].allocation == Decimal("200000.00")
     body = response.content.decode()
     assert "退回原因： 请补充签到表" in body
@@ -727,3 +727,26 @@ def test_the_database_refuses_a_reimbursement_without_its_record(taiping, clerk_
     expenditure = _new(taiping, clerk_user)
     with pytest.raises(IntegrityError), transaction.atomic():
         Expenditure.objects.filter(pk=expenditure.pk).update(status=S.REIMBURSED)
+
+
+def test_an_overdue_finding_is_flagged_wherever_it_shows(client, taiping, clerk_user,
+                                                         staff_user):
+    inspection = spending.inspection_record(date=DAY, inspectors="市委组织部", notes="",
+                                            townships=[taiping], acting_user=staff_user)
+    late = spending.finding_add(inspection=inspection, township=taiping, description="台账不全",
+                                deadline=datetime.date(2020, 6, 1), acting_user=staff_user)
+    on_time = spending.finding_add(inspection=inspection, township=taiping,
+                                   description="公示不及时", deadline=datetime.date(2099, 1, 1),
+                                   acting_user=staff_user)
+    assert (late.is_overdue, on_time.is_overdue) == (True, False)
+    pages = {clerk_user: [reverse("clerk-home") + "?year=2020",
+                          reverse("ledger", args=[taiping.code, 2020]),
+                          reverse("township-detail", args=[taiping.code])],
+             staff_user: [reverse("inspection-list")]}
+    for user, urls in pages.items():
+        login(client, user)
+        for url in urls:
+            body = client.get(url).content.decode()
+            assert body.count("已逾期") == 1, url  # the late one only
+            # by deadline: the late one first, flagged; the one still in time after it
+            assert body.index("台账不全") < body.index("已逾期") < body.index("公示不及时"), url
