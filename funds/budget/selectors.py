@@ -91,8 +91,10 @@ class BudgetCheck:
     def surplus(self) -> Decimal:
         return max(Decimal("0.00"), self.difference)
 
-    def standards_by_category(self, fund_year: FundYear) -> dict[int, Decimal]:
-        return {c: fund_year.standard_for(c) * n for c, n in self.counts.items()}
+    def allocations_by_category(self, fund_year: FundYear) -> dict[int, Decimal]:
+        """What each category's townships receive in all, floors included: the figure of
+        the overview's cards and of its chart alike."""
+        return {c: fund_year.allocation_for(c) * n for c, n in self.counts.items()}
 
 
 def budget_check_from_counts(fund_year: FundYear, counts: dict[int | None, int]) -> BudgetCheck:

@@ -88,7 +88,7 @@ def overview(request):
                 promote_count=fund_year.promote_count, demote_count=fund_year.demote_count,
             ),
             budget=check,
-            standards_by_category=check.standards_by_category(fund_year),
+            allocations_by_category=check.allocations_by_category(fund_year),
             ranked=AssessmentResult.objects.filter(year=fund_year.year).count(),
             reclassification=preview.already_applied,
             execution=execution_total_get(fund_year, check=check),
@@ -104,11 +104,10 @@ def overview(request):
 def _history_charts(years: list[FundYear]):
     checks = budget_check_list(years)
     bars_count = [charts.Bar(str(y), checks[y].counts) for y in checks]
-    bars_money = [charts.Bar(str(y), {c: fy.allocation_for(c) * n
-                                      for c, n in checks[y].counts.items()})
-                  for y, fy in ((fy.year, fy) for fy in years)]
+    bars_money = [charts.Bar(str(fy.year), checks[fy.year].allocations_by_category(fy))
+                  for fy in years]
     count_title = _("Townships per category by year")
-    money_title = _("Allocation per category by year (10k yuan)")
+    money_title = _("Allocation per category by year, floors included (10k yuan)")
     return [
         (count_title, charts.stacked_bars(bars_count, title=count_title, value_format=str)),
         (money_title, charts.stacked_bars(bars_money, title=money_title,

@@ -445,3 +445,16 @@ def test_an_invalid_filter_on_an_export_is_a_400(export, client, demo, staff_use
     login(client, staff_user)
     assert client.get(reverse(export, args=[2020]) + "?category=9").status_code == 400
     assert client.get(reverse(export, args=[2020]) + "?category=1").status_code == 200
+
+
+def test_the_overview_cards_and_chart_say_the_same_amounts(client, demo, staff_user):
+    """20/16/16 townships at 17+3, 15+3 and 12+3万: 400, 288 and 240万 with the floors,
+    on the cards and in the chart's 2020 bar alike."""
+    login(client, staff_user)
+    response = client.get(reverse("overview"), {"year": 2020})
+    body = response.content.decode()
+    for amount in ("400.00", "288.00", "240.00"):
+        assert f"含保底共 {amount} 万元" in body
+    money_chart = dict(response.context["history_charts"])["历年各类乡镇经费（含保底，万元）"]
+    for amount in ("400.00", "288.00", "240.00"):
+        assert f">{amount}<" in str(money_chart)
