@@ -368,3 +368,30 @@ def test_a_wrong_old_password_changes_nothing(client, demo, clerk_user):
     assert response.status_code == 200
     clerk_user.refresh_from_db()
     assert clerk_user.check_password(PASSWORD)
+
+
+def test_pages_and_histories_show_real_names(client, demo, clerk_user, staff_user):
+    """An administrator sets the real name; the header, the expenditure's history, the
+    approval queue and the audit lists show it instead of the user name."""
+    from datetime import date
+    from decimal import Decimal
+
+    from funds.models import SpendingCategory
+    from funds.spending import services as spending
+
+    User.objects.filter(pk=clerk_user.pk).update(last_name="王", first_name="小红")
+    clerk_user.refresh_from_db()
+    expenditure = spending.expenditure_create(
+        township=Township.objects.get(name="太平镇"), date=date(2020, 5, 1),
+        amount=Decimal("100.00"), category=SpendingCategory.objects.first(), purpose="培训",
+        payee="党校", acting_user=clerk_user)
+    spending.expenditure_submit(expenditure=expenditure, acting_user=clerk_user)
+    login(client, clerk_user)
+    assert '>王小红</a>' in client.get(reverse("clerk-home")).content.decode()
+    detail = client.get(reverse("expenditure-detail", args=[expenditure.pk])).content.decode()
+    # the header, created by, submitted by, and the two rows of the history
+    assert detail.count("王小红") == 5
+    assert "clerk1" not in detail
+    login(client, staff_user)
+    queue = client.get(reverse("approval-queue")).context["table"]
+    assert [row.get_cell("submitted_by") for row in queue.rows] == ["王小红"]

@@ -45,6 +45,13 @@ def _flag_role(flag: str) -> str:
     return {"is_superuser": "superuser", "is_staff": "staff"}[flag]
 
 
+def display_name(user) -> str:
+    """A person's name as pages, histories and exports show it: the real name an
+    administrator set (last name then first name, without a space, as Chinese names are
+    written), else the user name."""
+    return f"{user.last_name}{user.first_name}".strip() or user.get_username()
+
+
 def is_clerk_account(user) -> bool:
     """A township clerk's account as stored: in 乡镇经办 and no other group, no admin-site
     access, not a superuser, no permissions of its own."""

@@ -5,8 +5,29 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from townships.accounts import display_name
 from townships.models import AuditEvent, Category, CategoryChange, Township
 from wanyuan.tables import LocalDateTimeColumn, OwnColumnsMixin
+
+
+class PersonColumn(tables.Column):
+    """A user by name (townships.accounts.display_name), sorted by family name."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("default", "—")
+        super().__init__(*args, **kwargs)
+
+    def order(self, queryset, is_descending):
+        prefix = "-" if is_descending else ""
+        field = self.accessor.replace(".", "__")
+        return (queryset.order_by(f"{prefix}{field}__last_name", f"{prefix}{field}__first_name",
+                                  f"{prefix}{field}__username"), True)
+
+    def render(self, value):
+        return display_name(value)
+
+    def value(self, value):
+        return display_name(value)
 
 
 def _category_badge(value):
@@ -88,8 +109,7 @@ class CategoryChangeTable(OwnColumnsMixin, tables.Table):
     new_category = tables.Column(verbose_name=_("New category"), default="—")
     source = tables.Column(verbose_name=_("Source"))
     reason = tables.Column(verbose_name=_("Reason"), orderable=False)
-    changed_by = tables.Column(verbose_name=_("Changed by"), default="—",
-                               order_by=("changed_by__username",))
+    changed_by = PersonColumn(verbose_name=_("Changed by"))
 
     class Meta:
         model = CategoryChange
@@ -119,7 +139,7 @@ class AuditEventTable(OwnColumnsMixin, tables.Table):
     action = tables.Column(verbose_name=_("Action"))
     year = tables.Column(verbose_name=_("Year"), default="—")
     summary = tables.Column(verbose_name=_("Summary"), orderable=False)
-    actor = tables.Column(verbose_name=_("User"), default="—", order_by=("actor__username",))
+    actor = PersonColumn(verbose_name=_("User"))
 
     class Meta:
         model = AuditEvent

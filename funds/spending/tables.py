@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from funds.budget.selectors import TownshipBudget
 from funds.budget.tables import MoneyColumn, YuanAsWanColumn
 from townships.models import Category
+from townships.tables import PersonColumn
 from wanyuan.money import format_percent, format_wan, format_yuan
 from wanyuan.tables import LocalDateTimeColumn, OwnColumnsMixin
 
@@ -24,8 +25,7 @@ class ApprovalQueueTable(OwnColumnsMixin, tables.Table):
     # A single expenditure in yuan with thousands separators (allocations are in 万元)
     amount = MoneyColumn(verbose_name=_("Amount (yuan)"))
     flags = tables.Column(verbose_name=_("Needs"), empty_values=(), orderable=False)
-    submitted_by = tables.Column(verbose_name=_("Submitted by"),
-                                 order_by=("submitted_by__username",))
+    submitted_by = PersonColumn(verbose_name=_("Submitted by"))
 
     class Meta:
         fields = ("submitted", "township", "date", "category", "purpose", "amount", "flags",
