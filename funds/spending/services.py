@@ -310,6 +310,18 @@ def _large_needs_decision(fund_year) -> str:
             % {"threshold": format_wan(fund_year.large_spending_threshold)})
 
 
+def expenditure_warnings(expenditure: Expenditure) -> list[str]:
+    """What approval will ask about, said as soon as the expenditure is saved: an amount
+    beyond what is left of the budget, or large spending without a collective decision
+    that covers it."""
+    fund_year = _fund_year(expenditure.year)
+    budget = township_budget_get(expenditure.township, fund_year, exclude_pk=expenditure.pk)
+    warnings = [m for m in [_over_budget_message(budget, expenditure.amount)] if m]
+    if _is_large(expenditure, fund_year) and not _decision_covers(expenditure):
+        warnings.append(_large_needs_decision(fund_year))
+    return warnings
+
+
 @transaction.atomic
 def expenditure_submit(*, expenditure: Expenditure, acting_user) -> list[str]:
     """Send a draft or returned expenditure for approval; returns warnings for the user.

@@ -192,8 +192,10 @@ def expenditure_create(request, code: str, year: int):
         except spending.SpendingError as exc:
             form.add_error(None, str(exc))
         else:
-            messages.success(request, _("The expenditure was saved as a draft. Attach the "
-                                        "vouchers, then submit it for approval."))
+            messages.success(request, _("The expenditure was saved as a draft. Submit it "
+                                        "for approval; the invoice must be attached before "
+                                        "reimbursement."))
+            _report(request, spending.expenditure_warnings(expenditure))
             return redirect("expenditure-detail", expenditure.pk)
     return render(request, "funds/expenditure_form.html", {
         "township": township, "fund_year": fund_year, "form": form,
@@ -256,12 +258,13 @@ def expenditure_edit(request, pk: int):
         # The service writes; the form only validated. Read the values, not the instance,
         # which the form has already changed in memory.
         try:
-            spending.expenditure_update(expenditure=Expenditure.objects.get(pk=pk),
-                                        acting_user=request.user, **form.cleaned_data)
+            saved = spending.expenditure_update(expenditure=Expenditure.objects.get(pk=pk),
+                                                acting_user=request.user, **form.cleaned_data)
         except spending.SpendingError as exc:
             form.add_error(None, str(exc))
         else:
             messages.success(request, _("The expenditure was changed."))
+            _report(request, spending.expenditure_warnings(saved))
             return redirect("expenditure-detail", pk)
     return render(request, "funds/expenditure_form.html", {
         "township": expenditure.township, "expenditure": expenditure, "form": form,

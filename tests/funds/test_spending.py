@@ -750,3 +750,17 @@ def test_an_overdue_finding_is_flagged_wherever_it_shows(client, taiping, clerk_
             assert body.count("已逾期") == 1, url  # the late one only
             # by deadline: the late one first, flagged; the one still in time after it
             assert body.index("台账不全") < body.index("已逾期") < body.index("公示不及时"), url
+
+
+def test_saving_beyond_the_budget_warns_at_once(client, taiping, clerk_user):
+    """200,000 yuan is 太平镇's budget: a draft of 250,000 is saved, with a warning now,
+    not a green success alone and a surprise at approval."""
+    login(client, clerk_user)
+    response = client.post(reverse("expenditure-create", args=[taiping.code, 2020]), {
+        "date": "2020-05-01", "amount": "250000.00", "category": _category().pk,
+        "purpose": "阵地建设", "payee": "某建筑公司"}, follow=True)
+    levels = [(m.level_tag, str(m)) for m in response.context["messages"]]
+    assert levels == [
+        ("success", "已保存为草稿。请提交审批；报账前须上传发票。"),
+        ("warning", "25.00 万元超出预算余额 20.00 万元。"),
+        ("warning", "达到 1.00 万元及以上的支出，须有已登记且覆盖该金额的集体决策方可审批。")]
