@@ -185,6 +185,11 @@ def budget_check_list(fund_years) -> dict[int, BudgetCheck]:
 # --- Spending: budget, ledger, execution ------------------------------------------------
 
 
+def cents_sum(field="amount"):
+    """The sum of amounts as integer cents (see :func:`_cents`)."""
+    return Sum(_cents(field))
+
+
 def _cents(field="amount"):
     """Amounts summed as integer cents: exact on SQLite (which stores decimals as REAL)
     as on PostgreSQL, so that totals never depend on the database."""
@@ -199,7 +204,7 @@ def _sum_cents_subquery(year: int, statuses, township_ref="pk"):
                                    status__in=statuses)
         .order_by()
         .values("township")
-        .annotate(cents=Sum(_cents()))
+        .annotate(cents=cents_sum())
         .values("cents")[:1]
     )
 
@@ -247,7 +252,7 @@ def township_budget_get(township, fund_year: FundYear, *, exclude_pk=None) -> To
         .exclude(pk=exclude_pk)
         .order_by()
         .values("status")
-        .annotate(cents=Sum(_cents()))
+        .annotate(cents=cents_sum())
         .values_list("status", "cents")
     )
     return TownshipBudget(
@@ -293,7 +298,7 @@ def execution_total_get(fund_year: FundYear, queryset=None,
                                    township__in=townships)
         .order_by()
         .values("status")
-        .annotate(cents=Sum(_cents()))
+        .annotate(cents=cents_sum())
         .values_list("status", "cents")
     )
     return TownshipBudget(

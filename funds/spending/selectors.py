@@ -3,10 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
-from django.db.models import OuterRef, Subquery
+from django.db.models import Exists, Max, OuterRef, Q, Subquery
 
-from funds.models import Expenditure, ExpenditureTransition, Finding
+from funds.budget.selectors import cents_sum
+from funds.models import (
+    SPENT_STATUSES,
+    Expenditure,
+    ExpenditureTransition,
+    Finding,
+    FundYear,
+    Voucher,
+)
+from townships.models import TownshipCategory
+from wanyuan.money import cents_to_yuan
 
 Status = Expenditure.Status
 
@@ -43,3 +54,36 @@ def clerk_todo_get(*, township, year: int) -> ClerkTodo:
         waiting=[e for e in open_items if e.status == Status.SUBMITTED],
         findings=findings,
     )
+
+
+def approval_queue_list():
+    """The expenditures waiting for approval, each with when it was submitted and
+    whether its invoice is attached (``has_invoice``)."""
+    return (
+        Expenditure.objects.filter(status=Status.SUBMITTED)
+        .select_related("township", "category", "submitted_by")
+        .annotate(submitted_at=Max("transitions__at",
+                                   filter=Q(transitions__to_status=Status.SUBMITTED)),
+                  has_invoice=Exists(Voucher.objects.filter(expenditure=OuterRef("pk"),
+                                                            kind=Voucher.Kind.INVOICE)))
+    )
+
+
+def remaining_budget_list(pairs) -> dict[tuple[int, int], Decimal]:
+    """What is left of the budget of each (township id, year), in three queries whatever
+    their number: the flags of a page of the approval queue."""
+    pairs = set(pairs)
+    if not pairs:
+        return {}
+    townships, years = {t for t, _y in pairs}, {y for _t, y in pairs}
+    fund_years = {fy.year: fy for fy in FundYear.objects.filter(year__in=years)}
+    categories = {(t, y): c for t, y, c in TownshipCategory.objects.filter(
+        township__in=townships, year__in=years).values_list("township", "year", "category")}
+    spent = {(t, y): cents_to_yuan(cents) for t, y, cents in (
+        Expenditure.objects.filter(township__in=townships, year__in=years,
+                                   status__in=SPENT_STATUSES)
+        .order_by().values("township", "year").annotate(cents=cents_sum())
+        .values_list("township", "year", "cents"))}
+    return {(t, y): fund_years[y].allocation_for(categories.get((t, y)))
+            - spent.get((t, y), Decimal("0.00"))
+            for t, y in pairs if y in fund_years}

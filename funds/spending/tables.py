@@ -2,7 +2,7 @@
 
 import django_tables2 as tables
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from funds.budget.selectors import TownshipBudget
@@ -45,14 +45,28 @@ class ApprovalQueueTable(OwnColumnsMixin, tables.Table):
         url = reverse("expenditure-detail", args=[record.pk])
         return format_html('<a href="{}">{}</a>', url, value[:40])
 
-    def render_flags(self, record):
+    def flags_of(self, record) -> list[str]:
+        """What the approver must look at: 大额无决策, 超预算, 无发票."""
+        flags = []
         threshold = self.thresholds.get(record.year)
-        if threshold is not None and record.amount >= threshold:
-            if record.decision_id:
-                return _("Large: decision recorded")
-            return format_html('<span class="warning">{}</span>',
-                               _("Large: collective decision missing"))
-        return "—"
+        if threshold is not None and record.amount >= threshold and not record.decision_id:
+            flags.append(_("Large: collective decision missing"))
+        remaining = getattr(self, "remaining", {}).get((record.township_id, record.year))
+        if remaining is not None and record.amount > remaining:
+            flags.append(_("Beyond the remaining budget"))
+        if not record.has_invoice:
+            flags.append(_("No invoice yet"))
+        return flags
+
+    def render_flags(self, record):
+        flags = self.flags_of(record)
+        if not flags:
+            return "—"
+        return format_html_join(" ", '<span class="warning">{}</span>',
+                                ((flag,) for flag in flags))
+
+    def value_flags(self, record):
+        return "；".join(str(flag) for flag in self.flags_of(record))
 
 
 class ExecutionTable(OwnColumnsMixin, tables.Table):

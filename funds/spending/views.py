@@ -10,7 +10,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Q
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -54,7 +54,11 @@ from funds.spending.forms import (
     ReimburseForm,
     VoucherForm,
 )
-from funds.spending.selectors import clerk_todo_get
+from funds.spending.selectors import (
+    approval_queue_list,
+    clerk_todo_get,
+    remaining_budget_list,
+)
 from funds.spending.tables import ApprovalQueueTable, ExecutionTable, InspectionTable
 from townships.models import Township
 from townships.roles import may_act_for, own_township_id, sees_all_townships
@@ -369,15 +373,13 @@ def decision_create(request, pk: int):
 
 @permission_required("funds.approve_expenditure", raise_exception=True)
 def approval_queue(request):
-    queryset = (
-        Expenditure.objects.filter(status=Expenditure.Status.SUBMITTED)
-        .select_related("township", "category", "submitted_by")
-        .annotate(submitted_at=Max("transitions__at",
-                                   filter=Q(transitions__to_status="submitted")))
-    )
+    queryset = approval_queue_list()
     thresholds = dict(FundYear.objects.values_list("year", "large_spending_threshold"))
     table = ApprovalQueueTable(queryset, thresholds=thresholds)
     RequestConfig(request, paginate={"per_page": 50}).configure(table)
+    # Flags need what is left of each budget on this page only: three queries, any length
+    table.remaining = remaining_budget_list(
+        (row.record.township_id, row.record.year) for row in table.page.object_list)
     return render(request, "funds/approval_queue.html", {"table": table})
 
 

@@ -764,3 +764,18 @@ def test_saving_beyond_the_budget_warns_at_once(client, taiping, clerk_user):
         ("success", "已保存为草稿。请提交审批；报账前须上传发票。"),
         ("warning", "25.00 万元超出预算余额 20.00 万元。"),
         ("warning", "达到 1.00 万元及以上的支出，须有已登记且覆盖该金额的集体决策方可审批。")]
+
+
+def test_the_approval_queue_flags_what_the_approver_must_look_at(
+        client, taiping, clerk_user, staff_user):
+    """太平镇 has 200,000 yuan; the large-spending threshold is 10,000."""
+    big = _new(taiping, clerk_user, amount="250000.00")  # large, beyond budget, no invoice
+    spending.expenditure_submit(expenditure=big, acting_user=clerk_user)
+    fine = _new(taiping, clerk_user, amount="500.00")
+    spending.voucher_add(expenditure=fine, kind="invoice", upload=_pdf(),
+                         acting_user=clerk_user)
+    spending.expenditure_submit(expenditure=fine, acting_user=clerk_user)
+    login(client, staff_user)
+    table = client.get(reverse("approval-queue")).context["table"]
+    flags = {row.record.pk: row.get_cell_value("flags") for row in table.rows}
+    assert flags == {big.pk: "大额：缺少集体决策；超预算；无发票", fine.pk: ""}
