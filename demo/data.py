@@ -32,6 +32,7 @@ from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.db import transaction
+from django.utils import timezone
 
 from funds.models import DEFAULT_SPENDING_CATEGORIES, Expenditure, FundYear, SpendingCategory
 from funds.spending import services as spending
@@ -280,7 +281,7 @@ class _Spender:
         if approve:
             spending.expenditure_approve(expenditure=expenditure, acting_user=self.staff)
         if approve and reimburse:
-            paid = min(expenditure.date + datetime.timedelta(days=10), datetime.date.today())
+            paid = timezone.localdate()  # not before the approval, which is made now
             spending.expenditure_reimburse(
                 expenditure=expenditure, acting_user=self.staff, reimbursed_on=paid,
                 accounting_voucher=f"记-{paid:%Y%m}-{expenditure.pk:03d}")

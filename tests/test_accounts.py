@@ -395,3 +395,25 @@ def test_pages_and_histories_show_real_names(client, demo, clerk_user, staff_use
     login(client, staff_user)
     queue = client.get(reverse("approval-queue")).context["table"]
     assert [row.get_cell("submitted_by") for row in queue.rows] == ["王小红"]
+
+
+def test_guessing_the_old_password_locks_like_a_failed_login(client, demo, clerk_user):
+    """At a colleague's unlocked screen the old password cannot be guessed without end:
+    the failures count towards the login lockout, and then the right one fails too."""
+    login(client, clerk_user)
+    url = reverse("password_change")
+    new = "a-new-long-password-2026"
+    for guess in range(5):
+        client.post(url, {"old_password": f"guess-{guess}", "new_password1": new,
+                          "new_password2": new})
+    response = client.post(url, {"old_password": PASSWORD, "new_password1": new,
+                                 "new_password2": new})
+    assert response.status_code == 429  # the lockout page, as after five failed logins
+    clerk_user.refresh_from_db()
+    assert clerk_user.check_password(PASSWORD)
+
+
+def test_a_clerk_account_without_the_role_has_no_home(client, demo, clerk_user):
+    clerk_user.groups.clear()  # suspended: the link to the township stays
+    login(client, clerk_user)
+    assert client.get(reverse("clerk-home")).status_code == 403

@@ -288,7 +288,7 @@ def expenditure_update(*, expenditure: Expenditure, acting_user, date, amount: D
     if voided:
         expenditure.approved_by, expenditure.approved_values = None, None
     if lost:
-        changes["decision"] = [str(decision), ""]
+        changes["decision"] = [stored_text(str, decision), ""]
         expenditure.decision = None
     expenditure.last_edited_by = acting_user
     expenditure.save()
@@ -369,7 +369,7 @@ def expenditure_approve(*, expenditure: Expenditure, acting_user,
         override_reason = override_reason.strip()
         if fund_year.overspend_policy == OverspendPolicy.WARN:
             warnings.append(message)
-            note = message
+            note = stored_text(_over_budget_message, budget, expenditure.amount)
         elif not override_reason:
             raise SpendingError(message + " " + _("The year's setting stops it; an "
                                                   "administrator may override with a reason."))
@@ -432,8 +432,12 @@ def expenditure_reimburse(*, expenditure: Expenditure, acting_user, reimbursed_o
         raise SpendingError(_("Give the accounting voucher number (会计凭证号)."))
     if reimbursed_on is None or reimbursed_on > timezone.localdate():
         raise SpendingError(_("The reimbursement date cannot be in the future."))
-    if reimbursed_on < expenditure.date:
-        raise SpendingError(_("The reimbursement date cannot be before the expenditure."))
+    approved = (expenditure.transitions.filter(to_status=Status.APPROVED)
+                .order_by("-at", "-id").values_list("at", flat=True).first())
+    if reimbursed_on < expenditure.date or (
+            approved is not None and reimbursed_on < timezone.localdate(approved)):
+        raise SpendingError(_("The reimbursement date cannot be before the expenditure "
+                              "or its approval."))
     expenditure.reimbursed_on, expenditure.accounting_voucher = reimbursed_on, accounting_voucher
     _move(expenditure, Status.REIMBURSED, acting_user=acting_user,
           note=stored_text(lambda: _("Accounting voucher %(number)s of %(date)s")
@@ -552,7 +556,7 @@ def decision_record(*, expenditure: Expenditure, meeting_type: str, meeting_date
         minutes_file=minutes_file or "", amount=expenditure.amount,
         purpose=expenditure.purpose, recorded_by=acting_user,
     )
-    before = str(expenditure.decision) if expenditure.decision else ""
+    before = stored_text(str, expenditure.decision) if expenditure.decision else ""
     voided = expenditure.approved_by_id is not None
     note = stored_text(lambda: _("Collective decision recorded: %(decision)s, %(amount)s yuan")
                        % {"decision": decision, "amount": format_yuan(decision.amount)}
@@ -566,7 +570,7 @@ def decision_record(*, expenditure: Expenditure, meeting_type: str, meeting_date
     expenditure.save(update_fields=["decision", "last_edited_by", "approved_by",
                                     "approved_values"])
     _record(expenditure, expenditure.status, acting_user=acting_user,
-            changes={"decision": [before, str(decision)]}, note=note)
+            changes={"decision": [before, stored_text(str, decision)]}, note=note)
     return decision
 
 

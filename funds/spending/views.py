@@ -103,6 +103,7 @@ def _report(request, warnings):
 # --- A clerk's home --------------------------------------------------------------------
 
 
+@permission_required("funds.view_expenditure", raise_exception=True)
 def clerk_home(request):
     """A township clerk's start page: the year's budget, what to do, and the button to
     record an expenditure. Everyone else has the overview."""

@@ -151,7 +151,7 @@ def test_every_path_into_the_budget_takes_the_township_lock_first(
     _update(expenditure, clerk_user, amount=Decimal("600.00"))
     spending.expenditure_submit(expenditure=expenditure, acting_user=clerk_user)
     spending.expenditure_approve(expenditure=expenditure, acting_user=staff_user)
-    spending.expenditure_reimburse(expenditure=expenditure, acting_user=staff_user, reimbursed_on=DAY, accounting_voucher="记-001")
+    spending.expenditure_reimburse(expenditure=expenditure, acting_user=staff_user, reimbursed_on=timezone.localdate(), accounting_voucher="记-001")
     assert taken == [taiping.pk] * 4
 
 
@@ -373,7 +373,7 @@ _ACTIONS = {
                                                        note="改"),
     "reject": lambda e, u: spending.expenditure_reject(expenditure=e, acting_user=u,
                                                        note="不符"),
-    "reimburse": lambda e, u: spending.expenditure_reimburse(expenditure=e, acting_user=u, reimbursed_on=DAY, accounting_voucher="记-001"),
+    "reimburse": lambda e, u: spending.expenditure_reimburse(expenditure=e, acting_user=u, reimbursed_on=timezone.localdate(), accounting_voucher="记-001"),
     "void": lambda e, u: spending.expenditure_void(expenditure=e, acting_user=u, note="重复"),
     "edit": lambda e, u: _update(e, u, purpose=e.purpose + "（改）"),
     "voucher": lambda e, u: spending.voucher_add(
@@ -474,3 +474,18 @@ def test_the_history_is_written_in_the_site_language_whatever_the_user_browses_i
                  .order_by("at", "id").values_list("note", flat=True))
     assert notes[0] == "创建"
     assert notes[-1] == "修改: 金额（元） 1000.00 → 1200.00; 原审批已失效（审批已失效），须重新审批"
+
+
+def test_an_over_budget_approval_under_the_warn_policy_is_noted_in_the_site_language(
+        taiping, clerk_user, staff_user):
+    from django.utils import translation
+
+    FundYear.objects.filter(year=2020).update(overspend_policy="warn")
+    expenditure = _new(taiping, clerk_user, amount="5000.00")
+    spending.expenditure_submit(expenditure=expenditure, acting_user=clerk_user)
+    FundYear.objects.filter(year=2020).update(standard_first=Decimal("1000.00"),
+                                              floor_amount=Decimal("0.00"))
+    with translation.override("en"):
+        spending.expenditure_approve(expenditure=expenditure, acting_user=staff_user)
+    note = expenditure.transitions.order_by("at", "id").last().note
+    assert note == "0.50 万元超出预算余额 0.10 万元。"

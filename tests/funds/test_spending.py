@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
+from django.utils import timezone
 
 from demo.data import DEMO_PDF
 from funds.budget.selectors import execution_total_get, township_budget_get
@@ -251,7 +252,7 @@ def test_the_happy_path_records_every_transition(taiping, clerk_user, staff_user
                          acting_user=clerk_user)
     spending.expenditure_submit(expenditure=expenditure, acting_user=clerk_user)
     spending.expenditure_approve(expenditure=expenditure, acting_user=staff_user)
-    spending.expenditure_reimburse(expenditure=expenditure, acting_user=staff_user, reimbursed_on=DAY, accounting_voucher="记-001")
+    spending.expenditure_reimburse(expenditure=expenditure, acting_user=staff_user, reimbursed_on=timezone.localdate(), accounting_voucher="记-001")
     assert Expenditure.objects.get(pk=expenditure.pk).status == S.REIMBURSED
     assert _states(expenditure) == [
         ("", "draft", "clerk1"), ("draft", "draft", "clerk1"),  # created, voucher added
@@ -267,7 +268,7 @@ def test_reimbursement_needs_the_invoice(taiping, clerk_user, staff_user):
     expenditure = _submitted(taiping, clerk_user)
     spending.expenditure_approve(expenditure=expenditure, acting_user=staff_user)
     with pytest.raises(spending.SpendingError, match="发票"):
-        spending.expenditure_reimburse(expenditure=expenditure, acting_user=staff_user, reimbursed_on=DAY, accounting_voucher="记-001")
+        spending.expenditure_reimburse(expenditure=expenditure, acting_user=staff_user, reimbursed_on=timezone.localdate(), accounting_voucher="记-001")
 
 
 def test_returned_with_a_changed_amount_goes_through_approval_again(
@@ -330,7 +331,7 @@ def test_actions_out_of_order_are_refused(taiping, clerk_user, staff_user, actio
     draft = _new(taiping, clerk_user)
     service = {"approve": spending.expenditure_approve,
                "reimburse": lambda **kw: spending.expenditure_reimburse(
-                   reimbursed_on=DAY, accounting_voucher="记-001", **kw),
+                   reimbursed_on=timezone.localdate(), accounting_voucher="记-001", **kw),
                "return": lambda **kw: spending.expenditure_return(note="x", **kw)}[action]
     with pytest.raises(spending.SpendingError):
         service(expenditure=draft, acting_user=staff_user)
@@ -468,7 +469,7 @@ def spent(demo, clerk_user, staff_user, admin_user):
             if (i + j) % 3:
                 spending.expenditure_approve(expenditure=expenditure, acting_user=staff_user)
             if (i + j) % 3 == 2:
-                spending.expenditure_reimburse(expenditure=expenditure, acting_user=staff_user, reimbursed_on=DAY, accounting_voucher="记-001")
+                spending.expenditure_reimburse(expenditure=expenditure, acting_user=staff_user, reimbursed_on=timezone.localdate(), accounting_voucher="记-001")
     return townships
 
 
@@ -698,27 +699,30 @@ def test_a_reimbursement_records_its_date_and_accounting_voucher(
     spending.voucher_add(expenditure=expenditure, kind="invoice", upload=_pdf(),
                          acting_user=clerk_user)
     spending.expenditure_approve(expenditure=expenditure, acting_user=staff_user)
+    today = timezone.localdate()
     login(client, staff_user)
     url = reverse("expenditure-action", args=[expenditure.pk, "reimburse"])
     for data, message in [
-            ({"reimbursed_on": "2020-05-20", "accounting_voucher": " "}, "这个字段是必填项"),
+            ({"reimbursed_on": today.isoformat(), "accounting_voucher": " "}, "这个字段是必填项"),
             ({"reimbursed_on": "2099-01-01", "accounting_voucher": "记-7"}, "报账日期不能晚于今天"),
-            ({"reimbursed_on": "2020-04-30", "accounting_voucher": "记-7"}, "不能早于支出日期")]:
+            # after the expenditure, but before it was approved (today): a lie
+            ({"reimbursed_on": "2020-05-20", "accounting_voucher": "记-7"},
+             "报账日期不能早于支出日期或审批日期")]:
         response = client.post(url, data, follow=True)
         assert message in response.content.decode()
         assert Expenditure.objects.get(pk=expenditure.pk).status == S.APPROVED
-    client.post(url, {"reimbursed_on": "2020-05-20", "accounting_voucher": "记-2020-017"})
+    client.post(url, {"reimbursed_on": today.isoformat(), "accounting_voucher": "记-2020-017"})
     expenditure.refresh_from_db()
     assert (expenditure.status, expenditure.reimbursed_on, expenditure.accounting_voucher) == (
-        S.REIMBURSED, datetime.date(2020, 5, 20), "记-2020-017")
-    assert expenditure.transitions.last().note == "会计凭证 记-2020-017，报账日期 2020-05-20"
+        S.REIMBURSED, today, "记-2020-017")
+    assert expenditure.transitions.last().note == f"会计凭证 记-2020-017，报账日期 {today}"
     ledger = client.get(reverse("ledger", args=[taiping.code, 2020])).content.decode()
-    assert "2020-05-20 · 记-2020-017" in ledger
+    assert f"{today} · 记-2020-017" in ledger
     body = b"".join(client.get(reverse("ledger-export-csv", args=[taiping.code, 2020]))
                     .streaming_content)
     rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
     assert rows[0][7:] == ["报账日期", "会计凭证号"]
-    assert rows[1][7:] == ["2020-05-20", "记-2020-017"]
+    assert rows[1][7:] == [today.isoformat(), "记-2020-017"]
 
 
 def test_the_database_refuses_a_reimbursement_without_its_record(taiping, clerk_user):
