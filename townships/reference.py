@@ -57,7 +57,8 @@ def read_township_list(path: Path) -> list[dict]:
 @transaction.atomic
 def townships_load(*, path: Path, acting_user: User) -> tuple[int, int]:
     """Create or update the townships of a list, all or nothing; returns (created, updated)."""
-    require_permission(acting_user, "townships.add_township")
+    for permission in ("townships.add_township", "townships.change_township"):
+        require_permission(acting_user, permission)  # it creates and it renames
     created = updated = 0
     existing = {t.code: t for t in Township.objects.all()}
     for row in read_township_list(path):
@@ -90,7 +91,8 @@ def merger_apply(*, path: Path, first_year: int, acting_user: User,
     ``first_year``; ``mapping`` (abolished code → code of the unit it went into) records
     known mergers. Running it again changes nothing.
     """
-    require_permission(acting_user, "townships.change_township")
+    for permission in ("townships.add_township", "townships.change_township"):
+        require_permission(acting_user, permission)  # it opens units and ends others
     new_rows = read_township_list(path)
     new_codes = {row["code"] for row in new_rows}
     current = {t.code: t for t in Township.objects.in_service(first_year - 1)}
