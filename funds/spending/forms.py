@@ -89,9 +89,11 @@ class DecisionForm(forms.Form):
 class InspectionForm(forms.Form):
     date = forms.DateField(label=_("Date"), widget=DATE_INPUT)
     inspectors = forms.CharField(label=_("Inspectors"), max_length=200)
+    # A list of 52 (31) checkboxes that a box above filters (static/js/checklist.js),
+    # not a Ctrl-click list.
     townships = forms.ModelMultipleChoiceField(
         label=_("Townships"), queryset=Township.objects.none(),
-        widget=forms.SelectMultiple(attrs={"size": 10}))
+        widget=forms.CheckboxSelectMultiple)
     notes = forms.CharField(label=_("Notes"), required=False, max_length=4000,
                             widget=forms.Textarea(attrs={"rows": 3}))
 
@@ -99,6 +101,7 @@ class InspectionForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["townships"].queryset = Township.objects.filter(
             last_year__isnull=True).order_by("code")
+        self.fields["townships"].label_from_instance = lambda t: f"{t.name} {t.code}"
 
 
 class FindingForm(forms.Form):

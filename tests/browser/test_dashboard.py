@@ -286,3 +286,29 @@ def test_no_page_is_wider_than_a_phone(watched_page, live_server, demo_live, rol
     assert nav.is_visible()
     assert nav.get_by_role("link").first.is_visible()
     watch.screenshot(f"phone-{role}-menu")
+
+
+def test_an_inspection_picks_its_townships_from_a_filtered_checklist(
+        watched_page, live_server, demo_live):
+    from funds.models import Inspection
+
+    page, watch = watched_page
+    log_in(page, live_server.url, "admin")
+    page.goto(live_server.url + "/inspections/new/")
+    watch.check_accessibility()
+    boxes = page.locator(".checklist-box input[type=checkbox]")
+    assert boxes.count() == 52
+    page.get_by_placeholder("输入名称或代码筛选").fill("太平")
+    visible = [label for label in page.locator(".checklist-box label").all()
+               if label.is_visible()]
+    assert [label.inner_text().strip() for label in visible] == ["太平镇 511781100"]
+    visible[0].click()
+    page.get_by_placeholder("输入名称或代码筛选").fill("5117811")  # by code: 青花镇 and more
+    page.get_by_label("青花镇 511781101").check()
+    page.get_by_label("日期").fill("2020-06-01")
+    page.get_by_label("检查人员").fill("市委组织部")
+    watch.screenshot("inspection-form")
+    page.get_by_role("button", name="保存").click()
+    page.wait_for_load_state()
+    inspection = Inspection.objects.get()
+    assert sorted(inspection.townships.values_list("name", flat=True)) == ["太平镇", "青花镇"]
