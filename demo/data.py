@@ -65,6 +65,9 @@ DEMO_ACCOUNTS = [
     ("finance", roles.FINANCE, True),
     ("clerk", roles.CLERKS, False),
 ]
+#: Their real names (姓, 名), made up, so that pages show people as they will in use.
+DEMO_NAMES = {"admin": ("李", "明"), "staff": ("张", "华"), "finance": ("王", "芳"),
+              "clerk": ("赵", "强")}
 
 #: The first categories of the units the 2020 merger opened in 2021: an administrator
 #: sets them, the rule never guesses them (illustrative, like every demo category).
@@ -175,7 +178,9 @@ def demo_accounts_create(password: str | None = None) -> tuple[list[str], str | 
     generated = password is None
     password = password or secrets.token_urlsafe(12)
     for username, group_name, is_staff in missing:
-        user = User.objects.create_user(username=username, password=password, is_staff=is_staff)
+        last_name, first_name = DEMO_NAMES[username]
+        user = User.objects.create_user(username=username, password=password, is_staff=is_staff,
+                                        last_name=last_name, first_name=first_name)
         user.groups.add(Group.objects.get(name=group_name))
         if group_name == roles.CLERKS:
             TownshipClerk.objects.create(
