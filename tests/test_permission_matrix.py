@@ -42,6 +42,8 @@ EXPECTED = {
     "allocation-export-xlsx": EXPORTERS,
     "allocation-print": ALL_SEE,
     "township-list": LIST_VIEW,
+    # an empty POST previews the 2020 reform: nothing is written without "apply"
+    "township-merger": ADMIN_ONLY_FORM,
     "ranking-list": LIST_VIEW,
     "audit-category-changes": LIST_VIEW,
     "audit-events": LIST_VIEW,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 from django.contrib.auth.models import User
@@ -29,12 +30,21 @@ class ReferenceDataError(Exception):
 
 
 def read_township_list(path: Path) -> list[dict]:
-    text = Path(path).read_bytes().decode("utf-8-sig")
+    return parse_township_list(Path(path).read_bytes(), Path(path).name)
+
+
+def parse_township_list(data: bytes, name: str) -> list[dict]:
+    """The rows of a township list (CSV: code,name,kind), all checked; a problem raises
+    ReferenceDataError naming its row."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ReferenceDataError(_("%(file)s is not a UTF-8 CSV file") % {"file": name}) from exc
     reader = csv.DictReader(io.StringIO(text))
     missing = {"code", "name", "kind"} - set(reader.fieldnames or [])
     if missing:
         raise ReferenceDataError(_("%(file)s lacks the column(s) %(columns)s") % {
-            "file": path, "columns": ", ".join(sorted(missing))})
+            "file": name, "columns": ", ".join(sorted(missing))})
     rows, problems, seen = [], [], set()
     for line, row in enumerate(reader, start=2):
         code, name = (row["code"] or "").strip(), (row["name"] or "").strip()
@@ -53,7 +63,6 @@ def read_township_list(path: Path) -> list[dict]:
     return rows
 
 
-@transaction.atomic
 @transaction.atomic
 def townships_load(*, path: Path, acting_user: User) -> tuple[int, int]:
     """Create or update the townships of a list, all or nothing; returns (created, updated)."""
@@ -82,10 +91,31 @@ def townships_load(*, path: Path, acting_user: User) -> tuple[int, int]:
     return created, updated
 
 
+@dataclass(frozen=True)
+class MergerPlan:
+    """What a new township list changes from ``first_year`` on, before anything is
+    written: the units it opens and the units in service the year before that it ends."""
+
+    first_year: int
+    opened: list[dict]
+    ended: list[Township]
+
+
+def merger_plan(*, rows: list[dict], first_year: int) -> MergerPlan:
+    codes = {row["code"] for row in rows}
+    existing = set(Township.objects.filter(code__in=codes).values_list("code", flat=True))
+    return MergerPlan(
+        first_year=first_year,
+        opened=[row for row in rows if row["code"] not in existing],
+        ended=[t for t in Township.objects.in_service(first_year - 1).order_by("code")
+               if t.code not in codes and t.last_year is None],
+    )
+
+
 @transaction.atomic
-def merger_apply(*, path: Path, first_year: int, acting_user: User,
+def merger_apply(*, rows: list[dict], source_name: str, first_year: int, acting_user: User,
                  mapping: dict[str, str] | None = None) -> dict:
-    """Bring the township list to the one in ``path`` from ``first_year`` on.
+    """Bring the township list to ``rows`` from ``first_year`` on.
 
     Units missing from the new list end in ``first_year - 1``; units new in it start in
     ``first_year``; ``mapping`` (abolished code → code of the unit it went into) records
@@ -93,28 +123,33 @@ def merger_apply(*, path: Path, first_year: int, acting_user: User,
     """
     for permission in ("townships.add_township", "townships.change_township"):
         require_permission(acting_user, permission)  # it opens units and ends others
-    new_rows = read_township_list(path)
-    new_codes = {row["code"] for row in new_rows}
-    current = {t.code: t for t in Township.objects.in_service(first_year - 1)}
-    ended = opened = 0
-    for row in new_rows:
-        if not Township.objects.filter(code=row["code"]).exists():
-            Township.objects.create(first_year=first_year, **row)
-            opened += 1
-    for code, township in current.items():
-        if code not in new_codes and township.last_year is None:
-            township.last_year = first_year - 1
-            township.save(update_fields=["last_year"])
-            ended += 1
+    plan = merger_plan(rows=rows, first_year=first_year)
+    for row in plan.opened:
+        Township.objects.create(first_year=first_year, **row)
+    for township in plan.ended:
+        township.last_year = first_year - 1
+        township.save(update_fields=["last_year"])
     for old_code, new_code in (mapping or {}).items():
         Township.objects.filter(code=old_code).update(
             merged_into=Township.objects.get(code=new_code))
+    ended, opened = len(plan.ended), len(plan.opened)
     counts = {"ended": ended, "opened": opened, "mapped": len(mapping or {})}
     if ended or opened:
         AuditEvent.objects.create(
             action=AuditEvent.Action.MERGER_APPLIED, year=first_year, actor=acting_user,
             summary=stored_text(lambda: _("%(file)s: %(ended)s units ended, %(opened)s opened")
-                                % {"file": Path(path).name, "ended": ended, "opened": opened}),
+                                % {"file": source_name, "ended": ended, "opened": opened}),
             details=counts,
         )
     return counts
+
+
+#: Wanyuan's June 2020 reform (52 → 31 from 2021): the list after it, and who went where.
+REFORM_2020_LIST = "wanyuan-townships-2020-reform.csv"
+REFORM_2020_MAPPING = "wanyuan-merger-2020.csv"
+
+
+def read_mapping(path: Path) -> dict[str, str]:
+    """abolished_code,merged_into_code rows as a dict."""
+    with open(path, encoding="utf-8-sig") as handle:
+        return {r["abolished_code"]: r["merged_into_code"] for r in csv.DictReader(handle)}

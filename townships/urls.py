@@ -4,6 +4,7 @@ from townships import views
 
 urlpatterns = [
     path("townships/", views.TownshipListView.as_view(), name="township-list"),
+    path("townships/merger/", views.merger, name="township-merger"),
     path("rankings/<int:year>/", views.RankingListView.as_view(), name="ranking-list"),
     path("audit/categories/", views.CategoryChangeListView.as_view(),
          name="audit-category-changes"),

@@ -4,9 +4,12 @@ Each page is a table (``townships.tables``), a filter (``townships.filters``) an
 view naming them. Only users who see all townships open them; a clerk gets 403.
 """
 
+from django.conf import settings
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import OuterRef, Subquery
 from django.http import Http404
+from django.shortcuts import redirect, render
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from django_filters.views import FilterView
@@ -18,12 +21,23 @@ from townships.filters import (
     RankingFilter,
     TownshipFilter,
 )
+from townships.forms import MergerForm
 from townships.models import (
     AssessmentResult,
     AuditEvent,
     CategoryChange,
     Township,
     TownshipCategory,
+)
+from townships.reference import (
+    REFORM_2020_LIST,
+    REFORM_2020_MAPPING,
+    ReferenceDataError,
+    merger_apply,
+    merger_plan,
+    parse_township_list,
+    read_mapping,
+    read_township_list,
 )
 from townships.roles import sees_all_townships
 from townships.tables import AuditEventTable, CategoryChangeTable, RankingTable, TownshipTable
@@ -157,3 +171,58 @@ class AuditEventListView(ListPage):
 
     def get_queryset(self):
         return AuditEvent.objects.select_related("actor")
+
+
+# --- A township merger, previewed and applied from a page --------------------------------
+
+
+def _merger_rows(request, form) -> tuple[list[dict], str, dict[str, str]]:
+    """The new list: the uploaded file, the text carried from the preview, or Wanyuan's
+    2020 reform with its mapping of who went where."""
+    fixtures = settings.BASE_DIR / "fixtures"
+    if request.POST.get("csv_text"):
+        name = request.POST.get("source_name", "")
+        return parse_township_list(request.POST["csv_text"].encode(), name), name, {}
+    upload = form.cleaned_data.get("file")
+    if upload:
+        return parse_township_list(upload.read(settings.IMPORT_MAX_BYTES + 1), upload.name), \
+            upload.name, {}
+    path = fixtures / REFORM_2020_LIST
+    return read_township_list(path), path.name, read_mapping(fixtures / REFORM_2020_MAPPING)
+
+
+def merger(request):
+    """Preview, then apply, a new township list from a year on (as the 2020 reform)."""
+    if not (request.user.has_perm("townships.add_township")
+            and request.user.has_perm("townships.change_township")):
+        raise PermissionDenied
+    form = MergerForm(request.POST or None, request.FILES or None)
+    context = {"form": form, "title": _("Township merger")}
+    if request.method == "POST" and form.is_valid():
+        first_year = form.cleaned_data["first_year"]
+        try:
+            rows, source_name, mapping = _merger_rows(request, form)
+            if request.POST.get("confirm") == "apply":
+                counts = merger_apply(rows=rows, source_name=source_name,
+                                      first_year=first_year, mapping=mapping,
+                                      acting_user=request.user)
+                messages.success(request, _(
+                    "The merger is applied from %(year)s: %(ended)s units ended, %(opened)s "
+                    "opened.") % {"year": first_year, **counts})
+                return redirect("township-list")
+        except ReferenceDataError as exc:
+            context["problems"] = str(exc).splitlines()
+        else:
+            plan = merger_plan(rows=rows, first_year=first_year)
+            names = {row["code"]: row["name"] for row in rows}
+            context.update(plan=plan, rows=rows, source_name=source_name, mapping=mapping,
+                           ended=[(t, names.get(mapping.get(t.code, ""), "")) for t in plan.ended],
+                           csv_text=_township_list_text(rows))
+    return render(request, "townships/merger.html", context,
+                  status=400 if context.get("problems") else 200)
+
+
+def _township_list_text(rows: list[dict]) -> str:
+    """The list as CSV text, carried by the preview to the confirmation."""
+    lines = ["code,name,kind"] + [f"{r['code']},{r['name']},{r['kind']}" for r in rows]
+    return "\n".join(lines)

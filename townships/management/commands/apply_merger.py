@@ -1,4 +1,3 @@
-import csv
 from pathlib import Path
 
 from django.conf import settings
@@ -9,10 +8,16 @@ from townships.management.commands._acting_user import (
     add_user_argument,
     command_errors,
 )
-from townships.reference import merger_apply
+from townships.reference import (
+    REFORM_2020_LIST,
+    REFORM_2020_MAPPING,
+    merger_apply,
+    read_mapping,
+    read_township_list,
+)
 
-DEFAULT_LIST = settings.BASE_DIR / "fixtures" / "wanyuan-townships-2020-reform.csv"
-DEFAULT_MAPPING = settings.BASE_DIR / "fixtures" / "wanyuan-merger-2020.csv"
+DEFAULT_LIST = settings.BASE_DIR / "fixtures" / REFORM_2020_LIST
+DEFAULT_MAPPING = settings.BASE_DIR / "fixtures" / REFORM_2020_MAPPING
 
 
 class Command(BaseCommand):
@@ -27,13 +32,11 @@ class Command(BaseCommand):
         add_user_argument(parser)
 
     def handle(self, *args, file, mapping, first_year, user, **options):
-        pairs = {}
-        if mapping and Path(mapping).exists():
-            with open(mapping, encoding="utf-8-sig") as handle:
-                pairs = {r["abolished_code"]: r["merged_into_code"] for r in csv.DictReader(handle)}
+        pairs = read_mapping(Path(mapping)) if mapping and Path(mapping).exists() else {}
         with command_errors(user):
-            counts = merger_apply(path=Path(file), first_year=first_year, mapping=pairs,
-                                  acting_user=acting_user(user))
+            counts = merger_apply(rows=read_township_list(Path(file)),
+                                  source_name=Path(file).name, first_year=first_year,
+                                  mapping=pairs, acting_user=acting_user(user))
         self.stdout.write(
             f"merger from {first_year}: {counts['ended']} units ended, "
             f"{counts['opened']} opened, {counts['mapped']} merge links recorded"
