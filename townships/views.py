@@ -4,6 +4,9 @@ Each page is a table (``townships.tables``), a filter (``townships.filters``) an
 view naming them. Only users who see all townships open them; a clerk gets 403.
 """
 
+import csv
+import io
+
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -224,5 +227,8 @@ def merger(request):
 
 def _township_list_text(rows: list[dict]) -> str:
     """The list as CSV text, carried by the preview to the confirmation."""
-    lines = ["code,name,kind"] + [f"{r['code']},{r['name']},{r['kind']}" for r in rows]
-    return "\n".join(lines)
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=["code", "name", "kind"], lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return buffer.getvalue()

@@ -44,6 +44,14 @@ def fund_year_or_404(year: int) -> FundYear:
     return fund_year
 
 
+def chosen_fund_year(request) -> tuple[FundYear | None, list[FundYear]]:
+    """The fund year a page without a year in its path shows (``chosen_year``'s rule),
+    and every fund year, for the switcher, from one query."""
+    years = list(FundYear.objects.order_by("year"))
+    year = chosen_year(request, [fy.year for fy in years])
+    return next((fy for fy in years if fy.year == year), None), years
+
+
 #: Pages that take the year in their path, and may be switched to another year.
 YEAR_PAGES = {"allocation-list", "ranking-list", "reclassification"}
 
@@ -72,9 +80,7 @@ def overview(request):
         if own_township_id(request.user) is None:
             raise PermissionDenied
         return redirect("clerk-home")
-    years = list(FundYear.objects.order_by("year"))
-    year = chosen_year(request, [fy.year for fy in years])
-    fund_year = next((fy for fy in years if fy.year == year), None)
+    fund_year, years = chosen_fund_year(request)
     context = {"fund_year": fund_year, "years": years, "nav_years": [fy.year for fy in years]}
     if fund_year is not None:
         check = budget_check_get(fund_year)

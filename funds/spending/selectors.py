@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from django.db.models import Exists, Max, OuterRef, Q, Subquery
 
-from funds.budget.selectors import cents_sum
+from funds.budget.selectors import TownshipBudget, cents_sum
 from funds.models import (
     SPENT_STATUSES,
     Expenditure,
@@ -17,7 +17,6 @@ from funds.models import (
     Voucher,
 )
 from townships.models import TownshipCategory
-from wanyuan.money import cents_to_yuan
 
 Status = Expenditure.Status
 
@@ -79,11 +78,12 @@ def remaining_budget_list(pairs) -> dict[tuple[int, int], Decimal]:
     fund_years = {fy.year: fy for fy in FundYear.objects.filter(year__in=years)}
     categories = {(t, y): c for t, y, c in TownshipCategory.objects.filter(
         township__in=townships, year__in=years).values_list("township", "year", "category")}
-    spent = {(t, y): cents_to_yuan(cents) for t, y, cents in (
+    cents = {(t, y, status): n for t, y, status, n in (
         Expenditure.objects.filter(township__in=townships, year__in=years,
                                    status__in=SPENT_STATUSES)
-        .order_by().values("township", "year").annotate(cents=cents_sum())
-        .values_list("township", "year", "cents"))}
-    return {(t, y): fund_years[y].allocation_for(categories.get((t, y)))
-            - spent.get((t, y), Decimal("0.00"))
+        .order_by().values("township", "year", "status").annotate(n=cents_sum())
+        .values_list("township", "year", "status", "n"))}
+    return {(t, y): TownshipBudget.of_row(fund_years[y].allocation_for(categories.get((t, y))),
+                                          cents.get((t, y, Status.APPROVED)),
+                                          cents.get((t, y, Status.REIMBURSED))).remaining
             for t, y in pairs if y in fund_years}

@@ -33,7 +33,7 @@ from funds.budget.selectors import (
     township_budget_get,
     with_spending,
 )
-from funds.budget.views import fund_year_or_404
+from funds.budget.views import chosen_fund_year, fund_year_or_404
 from funds.models import (
     CollectiveDecision,
     Expenditure,
@@ -62,7 +62,6 @@ from funds.spending.selectors import (
 from funds.spending.tables import ApprovalQueueTable, ExecutionTable, InspectionTable
 from townships.models import Township
 from townships.roles import may_act_for, own_township_id, sees_all_townships
-from townships.views import chosen_year
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -111,16 +110,14 @@ def clerk_home(request):
     if township_id is None:
         return redirect("overview")
     township = Township.objects.get(pk=township_id)
-    years = list(FundYear.objects.order_by("year"))
-    year = chosen_year(request, [fy.year for fy in years])
-    fund_year = next((fy for fy in years if fy.year == year), None)
+    fund_year, years = chosen_fund_year(request)
     context = {"township": township, "fund_year": fund_year, "nav_years": [fy.year for fy in years]}
     if fund_year is not None:
         context.update(
             budget=township_budget_get(township, fund_year),
-            todo=clerk_todo_get(township=township, year=year),
+            todo=clerk_todo_get(township=township, year=fund_year.year),
             can_add=request.user.has_perm("funds.add_expenditure")
-            and township.in_service(year),
+            and township.in_service(fund_year.year),
         )
     return render(request, "funds/clerk_home.html", context)
 
