@@ -167,8 +167,9 @@ def _record(expenditure: Expenditure, to_status: str, *, acting_user, note: str 
     )
 
 
-def _move(expenditure: Expenditure, to_status: str, *, acting_user, note: str = ""):
-    _record(expenditure, to_status, acting_user=acting_user, note=note)
+def _move(expenditure: Expenditure, to_status: str, *, acting_user, note: str = "",
+          changes=None):
+    _record(expenditure, to_status, acting_user=acting_user, note=note, changes=changes)
     expenditure.status = to_status
 
 
@@ -438,8 +439,10 @@ def expenditure_reimburse(*, expenditure: Expenditure, acting_user, reimbursed_o
             approved is not None and reimbursed_on < timezone.localdate(approved)):
         raise SpendingError(_("The reimbursement date cannot be before the expenditure "
                               "or its approval."))
+    changes = {"reimbursed_on": ["", reimbursed_on.isoformat()],
+               "accounting_voucher": ["", accounting_voucher]}
     expenditure.reimbursed_on, expenditure.accounting_voucher = reimbursed_on, accounting_voucher
-    _move(expenditure, Status.REIMBURSED, acting_user=acting_user,
+    _move(expenditure, Status.REIMBURSED, acting_user=acting_user, changes=changes,
           note=stored_text(lambda: _("Accounting voucher %(number)s of %(date)s")
                            % {"number": accounting_voucher, "date": reimbursed_on.isoformat()}))
     expenditure.save()

@@ -715,7 +715,10 @@ def test_a_reimbursement_records_its_date_and_accounting_voucher(
     expenditure.refresh_from_db()
     assert (expenditure.status, expenditure.reimbursed_on, expenditure.accounting_voucher) == (
         S.REIMBURSED, today, "记-2020-017")
-    assert expenditure.transitions.last().note == f"会计凭证 记-2020-017，报账日期 {today}"
+    last = expenditure.transitions.last()
+    assert (last.actor, last.note, last.changes) == (
+        staff_user, f"会计凭证 记-2020-017，报账日期 {today}",
+        {"reimbursed_on": ["", today.isoformat()], "accounting_voucher": ["", "记-2020-017"]})
     ledger = client.get(reverse("ledger", args=[taiping.code, 2020])).content.decode()
     assert f"{today} · 记-2020-017" in ledger
     body = b"".join(client.get(reverse("ledger-export-csv", args=[taiping.code, 2020]))
@@ -783,3 +786,27 @@ def test_the_approval_queue_flags_what_the_approver_must_look_at(
     table = client.get(reverse("approval-queue")).context["table"]
     flags = {row.record.pk: row.get_cell_value("flags") for row in table.rows}
     assert flags == {big.pk: "大额：缺少集体决策；超预算；无发票", fine.pk: ""}
+
+
+def test_the_clerk_home_query_count_does_not_grow_with_the_work(client, taiping, clerk_user,
+                                                                staff_user):
+    from django.test.utils import CaptureQueriesContext
+
+    def add(n):
+        for _ in range(n):
+            spending.expenditure_submit(expenditure=_new(taiping, clerk_user),
+                                        acting_user=clerk_user)
+            _new(taiping, clerk_user)
+
+    login(client, clerk_user)
+    url = reverse("clerk-home") + "?year=2020"
+    add(1)
+    client.get(url)  # the first visit remembers the year
+    with CaptureQueriesContext(connection) as small:
+        assert client.get(url).status_code == 200
+    add(20)
+    with CaptureQueriesContext(connection) as large:
+        response = client.get(url)
+    assert (len(response.context["todo"].drafts), len(response.context["todo"].waiting)) == (
+        21, 21)
+    assert len(large) == len(small)

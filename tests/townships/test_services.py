@@ -142,3 +142,22 @@ def test_a_bad_list_is_refused_with_its_rows_named(client, demo, admin_user):
     assert response.status_code == 400
     assert response.context["problems"] == ["第2行：需要数字代码、名称和类型"]
     assert _state() == before
+
+
+def test_the_merger_preview_query_count_does_not_grow_with_the_townships(client, demo,
+                                                                         admin_user):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.urls import reverse
+
+    from tests.conftest import login
+
+    login(client, admin_user)
+    url = reverse("township-merger")
+    with CaptureQueriesContext(connection) as small:
+        assert len(client.post(url, {"first_year": "2021"}).context["plan"].ended) == 25
+    Township.objects.bulk_create(
+        Township(code=f"9{i:08d}", name=f"测试乡{i}", kind="township") for i in range(448))
+    with CaptureQueriesContext(connection) as large:
+        assert len(client.post(url, {"first_year": "2021"}).context["plan"].ended) == 25 + 448
+    assert len(large) == len(small)
