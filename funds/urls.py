@@ -23,6 +23,7 @@ urlpatterns = [
          name="township-category-change"),
     path("rankings/<int:year>/import/", yearly.rankings_import, name="rankings-import"),
     path("categories/<int:year>/import/", yearly.categories_import, name="categories-import"),
+    path("settings/<int:year>/", yearly.fund_year_settings, name="fund-year-settings"),
     path("reclassification/<int:year>/", yearly.reclassification, name="reclassification"),
     path("reclassification/<int:year>/revert/", yearly.reclassification_revert,
          name="reclassification-revert"),

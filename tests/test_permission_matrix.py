@@ -52,6 +52,8 @@ EXPECTED = {
                                  (405, 302)),
     "rankings-import": ((L, L), (403, 403), (403, 403), (403, 403), (200, 200), (200, 200)),
     "categories-import": ADMIN_ONLY_FORM,
+    # an empty POST is an invalid form shown again: nothing is written without "confirm"
+    "fund-year-settings": ADMIN_ONLY_FORM,
     "reclassification": ((L, L), (403, 403), (403, 403), (403, 403), (403, 403), (200, 302)),
     "reclassification-revert": ((L, L), (405, 403), (405, 403), (405, 403), (405, 403),
                                 (405, 404)),

@@ -28,8 +28,8 @@ from funds.budget.selectors import (
 from funds.budget.tables import AllocationTable
 from funds.models import Expenditure, Finding, FundYear
 from funds.yearly import services
+from funds.yearly.selectors import next_step_get, yearly_step_list
 from townships.models import (
-    AssessmentResult,
     Township,
 )
 from townships.roles import own_township_id, sees_all_townships
@@ -95,8 +95,9 @@ def overview(request):
             ),
             budget=check,
             allocations_by_category=check.allocations_by_category(fund_year),
-            ranked=AssessmentResult.objects.filter(year=fund_year.year).count(),
             reclassification=preview.already_applied,
+            steps=(steps := yearly_step_list(fund_year)),
+            next_step=next_step_get(steps),
             execution=execution_total_get(fund_year, check=check),
             open_findings=Finding.objects.filter(closed_at__isnull=True).count(),
             overdue_findings=Finding.objects.filter(

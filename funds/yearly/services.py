@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import copy
+import hashlib
+import json
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from funds.budget.selectors import BudgetCheck, budget_check_from_counts
+from funds.budget.selectors import BudgetCheck, budget_check_from_counts, year_category_counts
 from funds.models import FundYear
 from townships import services as township_services
 from townships.audit import acting
 from townships.models import Reclassification
+from townships.roles import require_permission
 from townships.rules import Result
 from townships.services import ReclassificationError
+from wanyuan.money import format_wan, format_yuan
 
 
 @dataclass(frozen=True)
@@ -93,3 +99,106 @@ def reclassification_apply(*, year: int, acting_user) -> Reclassification:
             with acting(acting_user):  # its creation is audited with who caused it
                 next_year.save()
         return record
+
+
+@dataclass(frozen=True)
+class SettingChange:
+    """One setting of a year as it is and as it would be."""
+
+    name: str
+    label: str
+    old: object
+    new: object
+
+    @property
+    def old_text(self) -> str:
+        return _setting_text(self.name, self.old)
+
+    @property
+    def new_text(self) -> str:
+        return _setting_text(self.name, self.new)
+
+    @property
+    def is_large(self) -> bool:
+        """An amount or a count moving by more than half (or from nothing): the page asks
+        for a confirmation, a typo of a zero being the usual cause."""
+        if isinstance(self.old, bool) or not isinstance(self.old, Decimal | int):
+            return False
+        if not self.old:
+            return bool(self.new)
+        return abs(Decimal(self.new) - Decimal(self.old)) * 2 > abs(Decimal(self.old))
+
+
+def _setting_text(name: str, value) -> str:
+    """A setting as the page shows it: allocation amounts in 万元, the threshold (a single
+    expenditure) in 元, flags as yes/no, choices by their label."""
+    field = FundYear._meta.get_field(name)
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    if isinstance(value, Decimal):
+        if name == "large_spending_threshold":
+            return _("%(amount)s yuan") % {"amount": format_yuan(value)}
+        return _("%(amount)s (10k yuan)") % {"amount": format_wan(value)}
+    return str(value)
+
+
+@dataclass(frozen=True)
+class SettingsPreview:
+    changes: list[SettingChange]
+    budget_before: BudgetCheck
+    budget_after: BudgetCheck
+
+    @property
+    def needs_confirmation(self) -> bool:
+        return any(change.is_large for change in self.changes)
+
+
+def settings_version(fund_year: FundYear) -> str:
+    """A fingerprint of a year's stored settings: a confirmation is refused when the
+    settings changed after the preview it confirms."""
+    values = {f.name: str(getattr(fund_year, f.attname)) for f in FundYear._meta.concrete_fields}
+    return hashlib.sha256(json.dumps(values, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def fund_year_settings_preview(*, fund_year: FundYear, values: dict,
+                               labels: dict | None = None) -> SettingsPreview:
+    """What saving ``values`` would change, and the year's budget check before and after;
+    ``labels`` names the settings as the form does (in 万元 where it types 万元)."""
+    labels = labels or {}
+    after = copy.copy(fund_year)
+    for name, value in values.items():
+        setattr(after, name, value)
+    changes = [
+        SettingChange(name, str(labels.get(name) or FundYear._meta.get_field(name).verbose_name),
+                      getattr(fund_year, name), value)
+        for name, value in values.items() if getattr(fund_year, name) != value
+    ]
+    counts = year_category_counts(fund_year.year)
+    return SettingsPreview(changes=changes,
+                           budget_before=budget_check_from_counts(fund_year, counts),
+                           budget_after=budget_check_from_counts(after, counts))
+
+
+class StaleSettings(Exception):
+    """The settings changed after the preview that is being confirmed."""
+
+
+def fund_year_settings_update(*, year: int, values: dict, version: str,
+                              acting_user) -> FundYear:
+    """Save a year's settings as previewed: audited with old and new values (the
+    FundYear signals), refused if someone changed them since ``version`` was read."""
+    require_permission(acting_user, "funds.change_fundyear")
+    with transaction.atomic():
+        fund_year = FundYear.objects.select_for_update().get(year=year)
+        if settings_version(fund_year) != version:
+            raise StaleSettings(_("The settings of %(year)s were changed by someone else "
+                                  "after your preview; look at the new values and try again.")
+                                % {"year": year})
+        for name, value in values.items():
+            setattr(fund_year, name, value)
+        fund_year.full_clean()
+        with acting(acting_user):
+            fund_year.save()
+        return fund_year

@@ -1,6 +1,9 @@
 """Pages of the yearly cycle: a township through the years, the imports, the
 reclassification."""
 
+import copy
+import hashlib
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
@@ -13,9 +16,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from funds.budget.views import fund_year_or_404
-from funds.models import FundYear
+from funds.models import SPENT_STATUSES, Expenditure, FundYear
 from funds.yearly import services
-from funds.yearly.forms import CategoryChangeForm, CategoryUploadForm, RevertForm, UploadForm
+from funds.yearly.forms import (
+    CategoryChangeForm,
+    CategoryUploadForm,
+    FundYearSettingsForm,
+    RevertForm,
+    UploadForm,
+)
 from townships import imports
 from townships import services as township_services
 from townships.models import (
@@ -199,3 +208,57 @@ def reclassification_revert(request, year: int):
         messages.success(request, _("The %(year)s reclassification was reverted.")
                          % {"year": year})
     return redirect("reclassification", year)
+
+
+def _values_fingerprint(values: dict) -> str:
+    return hashlib.sha256(repr(sorted(values.items())).encode()).hexdigest()[:16]
+
+
+@permission_required("funds.change_fundyear", raise_exception=True)
+def fund_year_settings(request, year: int):
+    """A year's settings in 万元: preview what changes (and the budget check before and
+    after), then confirm; a value moving by more than half needs a second tick."""
+    fund_year = fund_year_or_404(year)
+    preview = None
+    previewed = confirm_error = ""
+    if request.method == "POST":
+        form = FundYearSettingsForm(request.POST, instance=copy.copy(fund_year))
+        if form.is_valid():
+            values = {name: form.cleaned_data[name] for name in form.Meta.fields}
+            preview = services.fund_year_settings_preview(
+                fund_year=fund_year, values=values,
+                labels={name: field.label for name, field in form.fields.items()})
+            fingerprint = _values_fingerprint(values)
+            confirming = "confirm" in request.POST
+            if confirming and request.POST.get("previewed") != fingerprint:
+                confirm_error = _("The values differ from the preview: look at the preview "
+                                  "again and confirm it.")
+            elif confirming and preview.needs_confirmation and not request.POST.get("large"):
+                confirm_error = _("A value moves by more than half: tick the box to confirm "
+                                  "it is intended.")
+            elif confirming and preview.changes:
+                try:
+                    services.fund_year_settings_update(
+                        year=year, values=values, version=request.POST.get("version", ""),
+                        acting_user=request.user)
+                except (services.StaleSettings, ValidationError) as exc:
+                    confirm_error = " ".join(getattr(exc, "messages", [str(exc)]))
+                else:
+                    messages.success(request, _("The settings of %(year)s are saved; the "
+                                                "change is in the audit log.") % {"year": year})
+                    return redirect("fund-year-settings", year)
+            elif not preview.changes:
+                messages.info(request, _("Nothing changed."))
+                return redirect("fund-year-settings", year)
+            previewed = fingerprint
+    else:
+        form = FundYearSettingsForm(instance=fund_year)
+    return render(request, "funds/fund_year_settings.html", {
+        "fund_year": fund_year,
+        "form": form,
+        "preview": preview,
+        "previewed": previewed,
+        "version": services.settings_version(fund_year),
+        "confirm_error": confirm_error,
+        "spent": Expenditure.objects.filter(year=year, status__in=SPENT_STATUSES).exists(),
+    })

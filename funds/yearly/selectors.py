@@ -1,0 +1,49 @@
+"""Reads of the yearly cycle: where a year stands in the county's calendar."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from funds.models import FundYear
+from townships.models import AssessmentResult, Reclassification
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of the yearly calendar: what, whether it is done, where to do it."""
+
+    label: str
+    done: bool
+    detail: str = ""
+    url: str = ""
+    permission: str = ""
+
+
+def yearly_step_list(fund_year: FundYear) -> list[Step]:
+    """The county's year in order (DOCUMENTS.md, "The year, as the county works it"),
+    each step done or not from the records: the first step not done is the next one."""
+    year, target = fund_year.year, fund_year.year + 1
+    ranked = AssessmentResult.objects.filter(year=year).count()
+    applied = Reclassification.objects.filter(year=year, reverted_at__isnull=True).first()
+    next_year = FundYear.objects.filter(year=target).first()
+    return [
+        Step(_("Settings of %(year)s: fund, floor, standards") % {"year": year}, True,
+             url=reverse("fund-year-settings", args=[year]), permission="funds.change_fundyear"),
+        Step(_("Assessment ranking of %(year)s imported") % {"year": year}, bool(ranked),
+             _("%(n)s townships ranked.") % {"n": ranked} if ranked else "",
+             url=reverse("rankings-import", args=[year]), permission="townships.import_rankings"),
+        Step(_("Reclassification applied: the categories of %(target)s")
+             % {"target": target}, applied is not None,
+             url=reverse("reclassification", args=[year]),
+             permission="townships.apply_reclassification"),
+        Step(_("Fund year %(year)s set up") % {"year": target}, next_year is not None,
+             url=reverse("fund-year-settings", args=[target]) if next_year else "",
+             permission="funds.change_fundyear"),
+    ]
+
+
+def next_step_get(steps: list[Step]) -> Step | None:
+    return next((step for step in steps if not step.done), None)
