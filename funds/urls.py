@@ -36,6 +36,7 @@ urlpatterns = [
          name="ledger-export-xlsx"),
     path("ledger/<township_code:code>/<int:year>/new/", spending.expenditure_create,
          name="expenditure-create"),
+    path("expenditures/", spending.expenditure_search, name="expenditure-search"),
     path("expenditures/<int:pk>/", spending.expenditure_detail, name="expenditure-detail"),
     path("expenditures/<int:pk>/edit/", spending.expenditure_edit, name="expenditure-edit"),
     path("expenditures/<int:pk>/vouchers/", spending.voucher_upload, name="voucher-upload"),

@@ -54,6 +54,8 @@ EXPECTED = {
     "categories-import": ADMIN_ONLY_FORM,
     # an empty POST is an invalid form shown again: nothing is written without "confirm"
     "fund-year-settings": ADMIN_ONLY_FORM,
+    # a clerk searches the own township's expenditures only (tests/funds/test_search.py)
+    "expenditure-search": ((L, L), (200, 405), (200, 405), (200, 405), (200, 405), (200, 405)),
     "reclassification": ((L, L), (403, 403), (403, 403), (403, 403), (403, 403), (200, 302)),
     "reclassification-revert": ((L, L), (405, 403), (405, 403), (405, 403), (405, 403),
                                 (405, 404)),

@@ -87,3 +87,12 @@ def remaining_budget_list(pairs) -> dict[tuple[int, int], Decimal]:
                                           cents.get((t, y, Status.APPROVED)),
                                           cents.get((t, y, Status.REIMBURSED))).remaining
             for t, y in pairs if y in fund_years}
+
+
+def expenditure_search_list(*, township_id=None):
+    """Expenditures with what the search table shows, newest first; ``township_id``
+    narrows a clerk's search to the own township. One query, whatever the count."""
+    queryset = Expenditure.objects.select_related("township", "category")
+    if township_id is not None:
+        queryset = queryset.filter(township_id=township_id)
+    return queryset.order_by("-date", "-id")

@@ -150,3 +150,35 @@ class InspectionTable(OwnColumnsMixin, tables.Table):
         if value:
             return format_html('<span class="warning">{}</span>', value)
         return value
+
+
+class ExpenditureSearchTable(OwnColumnsMixin, tables.Table):
+    """The expenditures a search found."""
+
+    date = LocalDateTimeColumn(verbose_name=_("Date"), format="Y-m-d")
+    township = tables.Column(verbose_name=_("Township"), order_by=("township__code",))
+    purpose = tables.Column(verbose_name=_("Purpose"))
+    payee = tables.Column(verbose_name=_("Payee"))
+    category = tables.Column(verbose_name=_("Spending category"))
+    amount = MoneyColumn(verbose_name=_("Amount (yuan)"))
+    status = tables.Column(verbose_name=_("Status"))
+
+    class Meta:
+        fields = ("date", "township", "purpose", "payee", "category", "amount", "status")
+        order_by = ("-date",)
+        attrs = {"class": "data-table"}
+        empty_text = _("No expenditure matches.")
+
+    def render_amount(self, value):
+        return format_yuan(value)
+
+    def render_purpose(self, record, value):
+        url = reverse("expenditure-detail", args=[record.pk])
+        return format_html('<a href="{}">{}</a>', url, value[:60])
+
+    def render_status(self, record):
+        return format_html('<span class="status status-{}">{}</span>', record.status,
+                           record.get_status_display())
+
+    def value_status(self, record):
+        return record.get_status_display()

@@ -15,7 +15,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 from django_tables2 import RequestConfig
 
 from funds.budget.exports import (
@@ -43,6 +43,7 @@ from funds.models import (
     Voucher,
 )
 from funds.spending import services as spending
+from funds.spending.filters import ExpenditureFilter
 from funds.spending.forms import (
     ApproveForm,
     DecisionForm,
@@ -57,9 +58,15 @@ from funds.spending.forms import (
 from funds.spending.selectors import (
     approval_queue_list,
     clerk_todo_get,
+    expenditure_search_list,
     remaining_budget_list,
 )
-from funds.spending.tables import ApprovalQueueTable, ExecutionTable, InspectionTable
+from funds.spending.tables import (
+    ApprovalQueueTable,
+    ExecutionTable,
+    ExpenditureSearchTable,
+    InspectionTable,
+)
 from townships.models import Township
 from townships.roles import may_act_for, own_township_id, sees_all_townships
 
@@ -502,3 +509,24 @@ def finding_close(request, pk: int):
         else:
             messages.success(request, _("The finding was closed."))
     return redirect("inspection-detail", finding.inspection_id)
+
+
+@require_safe
+@permission_required("funds.view_expenditure", raise_exception=True)
+def expenditure_search(request):
+    """Find expenditures by purpose or payee, amount, status, township, year; a clerk
+    searches the own township only."""
+    if sees_all_townships(request.user):
+        township_id, townships = None, Township.objects.order_by("code")
+    elif (township_id := own_township_id(request.user)) is not None:
+        townships = Township.objects.filter(pk=township_id)
+    else:
+        raise PermissionDenied
+    queryset = expenditure_search_list(township_id=township_id)
+    filterset = ExpenditureFilter(request.GET or None, queryset=queryset, townships=townships)
+    if filterset.is_bound:
+        queryset = filterset.qs if filterset.is_valid() else queryset.none()
+    table = ExpenditureSearchTable(queryset)
+    RequestConfig(request, paginate={"per_page": 50}).configure(table)
+    return render(request, "funds/expenditure_search.html", {
+        "filter": filterset, "table": table, "count": table.paginator.count})
