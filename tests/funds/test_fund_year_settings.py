@@ -124,8 +124,8 @@ def test_the_service_refuses_without_the_permission(staff_user, demo):
 
 def test_the_overview_names_the_next_step_of_the_calendar(client, admin_user, staff_user,
                                                           fund_year, townships):
-    from townships.models import AssessmentResult
     from funds.yearly.selectors import next_step_get, yearly_step_list
+    from townships.models import AssessmentResult
 
     client.force_login(admin_user)
     page = client.get("/?year=2020")
