@@ -462,3 +462,19 @@ class Finding(models.Model):
     def is_overdue(self) -> bool:
         """Open after its rectification deadline: flagged wherever the finding shows."""
         return self.closed_at is None and self.deadline < timezone.localdate()
+
+
+class NotificationsRead(models.Model):
+    """Up to when a user has read the dashboard's notifications (in-app, no email)."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, verbose_name=_("user"),
+                                on_delete=models.CASCADE, primary_key=True,
+                                related_name="notifications_read")
+    read_until = models.DateTimeField(_("read until"))
+
+    class Meta:
+        verbose_name = _("notifications read")
+        verbose_name_plural = _("notifications read")
+
+    def __str__(self):
+        return f"{self.user_id}: {self.read_until:%Y-%m-%d %H:%M}"

@@ -55,6 +55,8 @@ EXPECTED = {
     # an empty POST is an invalid form shown again: nothing is written without "confirm"
     "fund-year-settings": ADMIN_ONLY_FORM,
     # a clerk searches the own township's expenditures only (tests/funds/test_search.py)
+    # everyone marks the own notifications read; an empty POST has no time: 400
+    "notifications-read": ((L, L), (405, 400), (405, 400), (405, 400), (405, 400), (405, 400)),
     "expenditure-search": ((L, L), (200, 405), (200, 405), (200, 405), (200, 405), (200, 405)),
     "reclassification": ((L, L), (403, 403), (403, 403), (403, 403), (403, 403), (200, 302)),
     "reclassification-revert": ((L, L), (405, 403), (405, 403), (405, 403), (405, 403),

@@ -27,6 +27,7 @@ from funds.budget.selectors import (
 )
 from funds.budget.tables import AllocationTable
 from funds.models import Expenditure, Finding, FundYear
+from funds.spending.selectors import notification_list
 from funds.yearly import services
 from funds.yearly.selectors import next_step_get, yearly_step_list
 from townships.models import (
@@ -98,6 +99,7 @@ def overview(request):
             reclassification=preview.already_applied,
             steps=(steps := yearly_step_list(fund_year)),
             next_step=next_step_get(steps),
+            notifications=notification_list(request.user, sees_all=True),
             execution=execution_total_get(fund_year, check=check),
             open_findings=Finding.objects.filter(closed_at__isnull=True).count(),
             overdue_findings=Finding.objects.filter(

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Exists, Max, OuterRef, Q, Subquery
+from django.utils import timezone
 
 from funds.budget.selectors import TownshipBudget, cents_sum
 from funds.models import (
@@ -14,6 +16,7 @@ from funds.models import (
     ExpenditureTransition,
     Finding,
     FundYear,
+    NotificationsRead,
     Voucher,
 )
 from townships.models import TownshipCategory
@@ -96,3 +99,60 @@ def expenditure_search_list(*, township_id=None):
     if township_id is not None:
         queryset = queryset.filter(township_id=township_id)
     return queryset.order_by("-date", "-id")
+
+
+#: What a clerk is told about the own township's expenditures, and an approver about all.
+CLERK_NEWS = (Status.RETURNED, Status.APPROVED, Status.REJECTED, Status.REIMBURSED,
+              Status.VOIDED)
+APPROVER_NEWS = (Status.SUBMITTED,)
+#: A finding is announced this many days before its deadline.
+DEADLINE_NOTICE_DAYS = 7
+#: A user who never marked anything read is told about this many days.
+FIRST_VISIT_DAYS = 14
+
+
+@dataclass(frozen=True)
+class Notifications:
+    """What happened since the user last marked notifications read, and what is due."""
+
+    transitions: list[ExpenditureTransition]  # newest first, by others
+    findings_due: list[Finding]  # open, deadline within DEADLINE_NOTICE_DAYS
+    since: datetime.datetime
+    made_at: datetime.datetime  # what "mark read" marks up to
+
+    @property
+    def count(self) -> int:
+        return len(self.transitions) + len(self.findings_due)
+
+
+def notification_list(user, *, township_id=None, sees_all=False, limit=30) -> Notifications:
+    """A user's in-app notifications in three queries: a clerk (``township_id``) hears of
+    the own township's expenditures being returned, approved, rejected, reimbursed or
+    voided; an approver of what was submitted; both of the findings due within a week."""
+    now = timezone.now()
+    read = NotificationsRead.objects.filter(user=user).values_list("read_until", flat=True)
+    since = read.first() or now - datetime.timedelta(days=FIRST_VISIT_DAYS)
+    statuses = []
+    if township_id is not None:
+        statuses += CLERK_NEWS
+    if user.has_perm("funds.approve_expenditure"):
+        statuses += APPROVER_NEWS
+    transitions = []
+    if statuses:
+        queryset = (ExpenditureTransition.objects
+                    .filter(at__gt=since, to_status__in=statuses)
+                    .exclude(actor=user)
+                    .select_related("expenditure__township", "actor")
+                    .order_by("-at", "-id"))
+        if township_id is not None and not sees_all:
+            queryset = queryset.filter(expenditure__township_id=township_id)
+        transitions = list(queryset[:limit])
+    today = timezone.localdate()
+    findings = Finding.objects.filter(
+        closed_at__isnull=True, deadline__gte=today,
+        deadline__lte=today + datetime.timedelta(days=DEADLINE_NOTICE_DAYS))
+    if not sees_all:
+        findings = findings.filter(township_id=township_id)
+    return Notifications(transitions=transitions,
+                         findings_due=list(findings.select_related("township")[:limit]),
+                         since=since, made_at=now)

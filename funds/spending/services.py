@@ -23,6 +23,7 @@ that the write spends, and no two writes of one township take locks in another o
 
 from __future__ import annotations
 
+import datetime
 import os
 import uuid
 from dataclasses import dataclass
@@ -44,6 +45,7 @@ from funds.models import (
     Finding,
     FundYear,
     Inspection,
+    NotificationsRead,
     OverspendPolicy,
     SpendingCategory,
     Voucher,
@@ -623,3 +625,16 @@ def finding_close(*, finding: Finding, closure_note: str, acting_user) -> Findin
     finding.closed_by = acting_user
     finding.save()
     return finding
+
+
+def notifications_mark_read(*, user, until: datetime.datetime) -> None:
+    """Mark a user's notifications read up to ``until`` (the time the page showing them
+    was made, so that nothing arriving meanwhile is lost); never moves backwards, never
+    beyond now."""
+    until = min(until, timezone.now())
+    with transaction.atomic():
+        read, created = NotificationsRead.objects.select_for_update().get_or_create(
+            user=user, defaults={"read_until": until})
+        if not created and read.read_until < until:
+            read.read_until = until
+            read.save(update_fields=["read_until"])

@@ -9,11 +9,14 @@ import os
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import BadRequest, PermissionDenied
 from django.db.models import Count, Q
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 from django_tables2 import RequestConfig
@@ -59,6 +62,7 @@ from funds.spending.selectors import (
     approval_queue_list,
     clerk_todo_get,
     expenditure_search_list,
+    notification_list,
     remaining_budget_list,
 )
 from funds.spending.tables import (
@@ -123,6 +127,7 @@ def clerk_home(request):
         context.update(
             budget=township_budget_get(township, fund_year),
             todo=clerk_todo_get(township=township, year=fund_year.year),
+            notifications=notification_list(request.user, township_id=township_id),
             can_add=request.user.has_perm("funds.add_expenditure")
             and township.in_service(fund_year.year),
         )
@@ -385,7 +390,8 @@ def approval_queue(request):
     # Flags need what is left of each budget on this page only: three queries, any length
     table.remaining = remaining_budget_list(
         (row.record.township_id, row.record.year) for row in table.page.object_list)
-    return render(request, "funds/approval_queue.html", {"table": table})
+    return render(request, "funds/approval_queue.html", {
+        "table": table, "notifications": notification_list(request.user, sees_all=True)})
 
 
 def execution(request, year: int):
@@ -530,3 +536,17 @@ def expenditure_search(request):
     RequestConfig(request, paginate={"per_page": 50}).configure(table)
     return render(request, "funds/expenditure_search.html", {
         "filter": filterset, "table": table, "count": table.paginator.count})
+
+
+@require_POST
+def notifications_read(request):
+    """Mark the notifications shown on a page read, up to the time that page was made."""
+    until = parse_datetime(request.POST.get("until", ""))
+    if until is None or timezone.is_naive(until):
+        raise BadRequest(_("The time of the notifications is not valid."))
+    spending.notifications_mark_read(user=request.user, until=until)
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                           require_https=request.is_secure()):
+        target = reverse("overview")
+    return redirect(target)
