@@ -73,6 +73,7 @@ from funds.spending.tables import (
 )
 from townships.models import Township
 from townships.roles import may_act_for, own_township_id, sees_all_townships
+from wanyuan.views import print_context
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -147,11 +148,11 @@ def _ledger(township, fund_year):
 
 
 @permission_required("funds.view_expenditure", raise_exception=True)
-def ledger(request, code: str, year: int):
+def ledger(request, code: str, year: int, printing: bool = False):
     township = _township_in_scope(request, code)
     fund_year = fund_year_or_404(year)
     lines, budget = _ledger(township, fund_year)
-    return render(request, "funds/ledger.html", {
+    return render(request, "funds/ledger.html", print_context(request, printing=printing) | {
         "township": township,
         "fund_year": fund_year,
         "lines": lines,
@@ -394,15 +395,15 @@ def approval_queue(request):
         "table": table, "notifications": notification_list(request.user, sees_all=True)})
 
 
-def execution(request, year: int):
+def execution(request, year: int, printing: bool = False):
     if not sees_all_townships(request.user):
         raise PermissionDenied
     fund_year = fund_year_or_404(year)
     filterset, rows = allocation_filtered(request.GET, fund_year)
     totals = execution_total_get(fund_year, rows)
     table = ExecutionTable(with_spending(rows, year), fund_year=fund_year, totals=totals)
-    RequestConfig(request, paginate={"per_page": 100}).configure(table)
-    return render(request, "funds/execution.html", {
+    RequestConfig(request, paginate=False if printing else {"per_page": 100}).configure(table)
+    return render(request, "funds/execution.html", print_context(request, printing=printing) | {
         "fund_year": fund_year, "table": table, "filter": filterset, "totals": totals,
         "export_query": request.GET.urlencode(),
     })
@@ -438,7 +439,7 @@ def execution_export_xlsx(request, year: int):
 # --- Inspections ------------------------------------------------------------------------
 
 
-def inspection_list(request):
+def inspection_list(request, printing: bool = False):
     if not sees_all_townships(request.user):
         raise PermissionDenied
     queryset = Inspection.objects.prefetch_related("townships").annotate(
@@ -447,8 +448,9 @@ def inspection_list(request):
                             distinct=True),
     )
     table = InspectionTable(queryset)
-    RequestConfig(request, paginate={"per_page": 50}).configure(table)
-    return render(request, "funds/inspection_list.html", {
+    RequestConfig(request, paginate=False if printing else {"per_page": 50}).configure(table)
+    return render(request, "funds/inspection_list.html", print_context(request,
+                                                                       printing=printing) | {
         "table": table,
         "open_findings": Finding.objects.filter(closed_at__isnull=True)
         .select_related("township", "inspection").order_by("deadline")[:50],
