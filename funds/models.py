@@ -397,6 +397,14 @@ class Voucher(models.Model):
     def __str__(self):
         return self.original_name
 
+    @property
+    def is_image(self) -> bool:
+        return self.file.name.lower().endswith((".png", ".jpg", ".jpeg"))
+
+    @property
+    def is_pdf(self) -> bool:
+        return self.file.name.lower().endswith(".pdf")
+
 
 class Inspection(models.Model):
     """检查: an inspection of one or more townships' use of the funds."""

@@ -495,6 +495,10 @@ def check_upload(upload) -> str:
     return extension
 
 
+#: What the expenditure page previews in the browser rather than downloads.
+PREVIEWABLE_TYPES = {"application/pdf", "image/png", "image/jpeg"}
+
+
 def content_type_of(stored_name: str) -> str:
     """The Content-Type a stored file is served with: from the extension that was
     verified (our stored names end in it), never from a name the user chose."""

@@ -342,14 +342,18 @@ def voucher_upload(request, pk: int):
         lambda voucher: _("“%(name)s” was attached.") % {"name": voucher})
 
 
-def _send_file(field, filename):
+def _send_file(field, filename, *, inline=False):
     """A stored voucher or minutes file, offered under a name ending in the extension it
-    was verified as, with the Content-Type of that type (never one a name suggests)."""
+    was verified as, with the Content-Type of that type (never one a name suggests).
+    ``inline`` shows it in the browser (the preview): only the verified PDF and image
+    types, which the upload checked by their first bytes."""
     extension = os.path.splitext(field.name)[1].lower()
     if not filename.lower().endswith(extension):
         filename = os.path.splitext(filename)[0] + extension
-    return FileResponse(field.open("rb"), as_attachment=True, filename=filename,
-                        content_type=spending.content_type_of(field.name))
+    content_type = spending.content_type_of(field.name)
+    inline = inline and content_type in spending.PREVIEWABLE_TYPES
+    return FileResponse(field.open("rb"), as_attachment=not inline, filename=filename,
+                        content_type=content_type)
 
 
 @permission_required("funds.view_voucher", raise_exception=True)
@@ -357,7 +361,8 @@ def voucher_download(request, pk: int):
     voucher = get_object_or_404(Voucher.objects.select_related("expenditure"), pk=pk)
     if not may_act_for(request.user, voucher.expenditure.township_id):
         raise Http404
-    return _send_file(voucher.file, voucher.original_name)
+    return _send_file(voucher.file, voucher.original_name,
+                      inline=request.GET.get("inline") == "1")
 
 
 @permission_required("funds.view_collectivedecision", raise_exception=True)

@@ -408,6 +408,31 @@ def test_vouchers_are_stored_under_our_name_and_served_after_login(
     assert "attachment" in response["Content-Disposition"]
 
 
+def test_vouchers_preview_inline_on_the_expenditure_page(client, taiping, clerk_user,
+                                                         other_clerk_user):
+    expenditure = _new(taiping, clerk_user)
+    pdf = spending.voucher_add(expenditure=expenditure, kind="invoice", upload=_pdf(),
+                               acting_user=clerk_user)
+    png = spending.voucher_add(
+        expenditure=expenditure, kind="photo", acting_user=clerk_user,
+        upload=SimpleUploadedFile("现场.png", b"\x89PNG\r\n\x1a\n" + b"\0" * 64,
+                                  content_type="image/png"))
+    login(client, clerk_user)
+    page = client.get(reverse("expenditure-detail", args=[expenditure.pk])).content.decode()
+    png_url = reverse("voucher-download", args=[png.pk])
+    pdf_url = reverse("voucher-download", args=[pdf.pk])
+    assert f'<img class="voucher-thumb" src="{png_url}?inline=1"' in page
+    assert f'href="{pdf_url}?inline=1"' in page
+    for voucher, content_type in ((pdf, "application/pdf"), (png, "image/png")):
+        url = reverse("voucher-download", args=[voucher.pk])
+        inline = client.get(url, {"inline": "1"})
+        assert inline["Content-Disposition"].startswith("inline")
+        assert inline["Content-Type"] == content_type
+        assert inline["X-Content-Type-Options"] == "nosniff"
+    login(client, other_clerk_user)
+    assert client.get(png_url, {"inline": "1"}).status_code == 404
+
+
 # --- Inspections ----------------------------------------------------------------------
 
 
