@@ -48,8 +48,9 @@ EXPECTED = {
     "audit-category-changes": LIST_VIEW,
     "audit-events": LIST_VIEW,
     "township-detail": OWN_TOWNSHIP,
+    # an empty POST shows the form again with its errors
     "township-category-change": ((L, L), (405, 403), (405, 403), (405, 403), (405, 403),
-                                 (405, 302)),
+                                 (405, 400)),
     "rankings-import": ((L, L), (403, 403), (403, 403), (403, 403), (200, 200), (200, 200)),
     "categories-import": ADMIN_ONLY_FORM,
     # an empty POST is an invalid form shown again: nothing is written without "confirm"

@@ -218,7 +218,9 @@ def expenditure_create(request, code: str, year: int):
 
 
 @permission_required("funds.view_expenditure", raise_exception=True)
-def expenditure_detail(request, pk: int):
+def expenditure_detail(request, pk: int, *, posted=None, status=200):
+    """One expenditure with every form its user may use now; ``posted`` is a form
+    (slot name, bound form) refused by a POST, shown again with what was typed."""
     expenditure = _expenditure_in_scope(request, pk)
     user = request.user
     fund_year = FundYear.objects.filter(year=expenditure.year).first()
@@ -233,7 +235,7 @@ def expenditure_detail(request, pk: int):
     # The whole budget; an expenditure not yet counted in it is over budget when it is
     # more than what remains.
     budget = township_budget_get(expenditure.township, fund_year) if fund_year else None
-    return render(request, "funds/expenditure_detail.html", {
+    context = {
         "expenditure": expenditure,
         "township": expenditure.township,
         "fund_year": fund_year,
@@ -257,7 +259,15 @@ def expenditure_detail(request, pk: int):
                                  if actions[name]],
         "voucher_form": VoucherForm(),
         "decision_form": DecisionForm(),
-    })
+    }
+    if posted is not None:
+        slot, form = posted
+        if slot in context["note_forms"]:
+            context["note_forms"][slot] = form
+        else:
+            context[f"{slot}_form"] = form
+        context["posted_slot"] = slot
+    return render(request, "funds/expenditure_detail.html", context, status=status)
 
 
 @permission_required("funds.change_expenditure", raise_exception=True)
@@ -299,16 +309,19 @@ ACTIONS = {
 }
 
 
-def _post_on_expenditure(request, pk: int, form, call, success):
+def _post_on_expenditure(request, pk: int, form, call, success, *, slot: str):
     """The shape of every form posted on the expenditure page: validate the form, call
-    the service, say what happened, go back to the expenditure."""
+    the service, say what happened, go back to the expenditure. A refused form is shown
+    again on the page, in its place (``slot``), with what was typed."""
     if form is not None and not form.is_valid():
         _errors_as_messages(request, form)
-        return redirect("expenditure-detail", pk)
+        return expenditure_detail(request, pk, posted=(slot, form), status=400)
     try:
         result = call(**(form.cleaned_data if form is not None else {}))
     except spending.SpendingError as exc:
         messages.error(request, str(exc))
+        if form is not None:
+            return expenditure_detail(request, pk, posted=(slot, form), status=400)
     else:
         messages.success(request, success(result) if callable(success) else success)
         if isinstance(result, list):
@@ -326,9 +339,9 @@ def expenditure_action(request, pk: int, action: str):
                for rule in spending.TRANSITIONS[action]):
         raise PermissionDenied  # before the form: a user who may not act learns nothing
     return _post_on_expenditure(
-        request, pk, form_class(request.POST) if form_class else None,
+        request, pk, form_class(request.POST, auto_id=f"{action}_%s") if form_class else None,
         lambda **data: service(expenditure=expenditure, acting_user=request.user, **data),
-        success)
+        success, slot=action)
 
 
 @require_POST
@@ -339,7 +352,7 @@ def voucher_upload(request, pk: int):
         request, pk, VoucherForm(request.POST, request.FILES),
         lambda kind, file: spending.voucher_add(expenditure=expenditure, kind=kind,
                                                 upload=file, acting_user=request.user),
-        lambda voucher: _("“%(name)s” was attached.") % {"name": voucher})
+        lambda voucher: _("“%(name)s” was attached.") % {"name": voucher}, slot="voucher")
 
 
 def _send_file(field, filename, *, inline=False):
@@ -381,7 +394,7 @@ def decision_create(request, pk: int):
         request, pk, DecisionForm(request.POST, request.FILES),
         lambda **data: spending.decision_record(expenditure=expenditure,
                                                 acting_user=request.user, **data),
-        _("The collective decision was recorded."))
+        _("The collective decision was recorded."), slot="decision")
 
 
 # --- Staff: the approval queue and the year's execution -----------------------------------

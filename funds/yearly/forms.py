@@ -11,13 +11,18 @@ from wanyuan.money import to_yuan
 
 
 class CategoryChangeForm(forms.Form):
-    year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
+    #: The years with settings in which the township is in service: a choice, not a number.
+    year = forms.TypedChoiceField(label=_("Year"), coerce=int, choices=())
     category = forms.TypedChoiceField(label=_("New category"), choices=Category.choices,
                                       coerce=int)
     reason = forms.CharField(
         label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}), max_length=1000,
         error_messages={"required": _("A reason is required to change a category.")},
     )
+
+    def __init__(self, *args, years=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["year"].choices = [(y, str(y)) for y in sorted(years, reverse=True)]
 
     def clean_reason(self):
         reason = self.cleaned_data["reason"].strip()

@@ -36,7 +36,9 @@ from townships.models import (
 from townships.roles import own_township_id, sees_all_townships
 
 
-def township_detail(request, code: str):
+def township_detail(request, code: str, *, form=None, status=200):
+    """A township through the years; ``form`` is a category change to show again with
+    what the administrator typed and why it was refused."""
     township = get_object_or_404(Township.objects.select_related("merged_into"), code=code)
     if not sees_all_townships(request.user) and own_township_id(request.user) != township.pk:
         # A clerk learns nothing of another township, not even that it exists.
@@ -70,10 +72,8 @@ def township_detail(request, code: str):
         CategoryChange.objects.filter(township=township)
         .select_related("changed_by", "reclassification")
     )
-    form = None
-    if request.user.has_perm("townships.change_townshipcategory"):
-        latest = max(fund_years) if fund_years else None
-        form = CategoryChangeForm(initial={"year": latest})
+    if form is None and request.user.has_perm("townships.change_townshipcategory"):
+        form = CategoryChangeForm(years=_category_years(township, fund_years))
     return render(request, "funds/township_detail.html", {
         "township": township,
         "rows": rows,
@@ -82,14 +82,19 @@ def township_detail(request, code: str):
         "merged_from": township.merged_from.all(),
         "open_findings": township.findings.filter(closed_at__isnull=True).order_by("deadline"),
         "fund_years": fund_years,
-    })
+    }, status=status)
+
+
+def _category_years(township, years) -> list[int]:
+    return [year for year in years if township.in_service(year)]
 
 
 @require_POST
 @permission_required("townships.change_townshipcategory", raise_exception=True)
 def township_category_change(request, code: str):
     township = get_object_or_404(Township, code=code)
-    form = CategoryChangeForm(request.POST)
+    form = CategoryChangeForm(request.POST, years=_category_years(
+        township, FundYear.objects.values_list("year", flat=True)))
     if form.is_valid():
         try:
             township_services.township_category_set(
@@ -98,16 +103,13 @@ def township_category_change(request, code: str):
                 acting_user=request.user,
             )
         except ValidationError as exc:
-            for message in exc.messages:
-                messages.error(request, message)
+            form.add_error(None, exc)
         else:
             messages.success(request, _("The category of %(township)s for %(year)s was saved.")
                              % {"township": township, "year": form.cleaned_data["year"]})
-    else:
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
-    return redirect("township-detail", code)
+            return redirect("township-detail", code)
+    # What was typed stays on the page, with the reasons it was refused.
+    return township_detail(request, code, form=form, status=400)
 
 
 def _handle_upload(request, *, form_class, parse, write, template, context, done):

@@ -835,3 +835,25 @@ def test_the_clerk_home_query_count_does_not_grow_with_the_work(client, taiping,
     assert (len(response.context["todo"].drafts), len(response.context["todo"].waiting)) == (
         21, 21)
     assert len(large) == len(small)
+
+
+def test_a_refused_form_on_the_expenditure_page_keeps_what_was_typed(client, taiping,
+                                                                     clerk_user, staff_user):
+    """Issue 17 item 13: a return without a reason, or a reimbursement without its
+    voucher number, shows the page again with the form as typed and its errors."""
+    expenditure = _submitted(taiping, clerk_user)
+    login(client, staff_user)
+    url = reverse("expenditure-action", args=[expenditure.pk, "return"])
+    page = client.post(url, {"note": ""})
+    assert page.status_code == 400
+    assert page.context["posted_slot"] == "return"
+    assert "<details open>" in page.content.decode()
+    assert Expenditure.objects.get(pk=expenditure.pk).status == S.SUBMITTED
+    spending.voucher_add(expenditure=expenditure, kind="invoice", upload=_pdf(),
+                         acting_user=clerk_user)
+    spending.expenditure_approve(expenditure=expenditure, acting_user=staff_user)
+    page = client.post(reverse("expenditure-action", args=[expenditure.pk, "reimburse"]),
+                       {"reimbursed_on": "2020-06-01", "accounting_voucher": ""})
+    assert page.status_code == 400
+    assert page.context["reimburse_form"]["reimbursed_on"].value() == "2020-06-01"
+    assert 'id="reimburse_reimbursed_on"' in page.content.decode()

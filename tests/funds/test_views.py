@@ -458,3 +458,21 @@ def test_the_overview_cards_and_chart_say_the_same_amounts(client, demo, staff_u
     money_chart = dict(response.context["history_charts"])["历年各类乡镇经费（含保底，万元）"]
     for amount in ("400.00", "288.00", "240.00"):
         assert f">{amount}<" in str(money_chart)
+
+
+def test_a_refused_category_change_keeps_what_was_typed(client, admin_user, demo):
+    """Issue 17 item 13: the form shows again with the values and why; the year is a
+    choice of the years with settings in which the township is in service."""
+    client.force_login(admin_user)
+    township = Township.objects.get(name="太平镇")
+    url = f"/townships/{township.code}/category/"
+    page = client.post(url, {"year": 2020, "category": 2, "reason": "  "})
+    assert page.status_code == 400
+    form = page.context["form"]
+    assert form["category"].value() == "2" and "reason" in form.errors
+    assert 'value="2" selected' in page.content.decode()
+    page = client.post(url, {"year": 2099, "category": 2, "reason": "复核"})
+    assert page.status_code == 400 and "year" in page.context["form"].errors
+    choices = [y for y, _label in page.context["form"].fields["year"].choices]
+    assert choices == sorted(FundYear.objects.values_list("year", flat=True), reverse=True)
+    assert client.post(url, {"year": 2020, "category": 2, "reason": "复核"}).status_code == 302
