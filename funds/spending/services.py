@@ -132,6 +132,40 @@ def check(action: str, expenditure: Expenditure, user, *, excluded=None) -> Rule
     return rule
 
 
+def precondition(action: str, expenditure: Expenditure) -> str | None:
+    """What must exist before an action passes, beyond the table: a large expenditure's
+    covering collective decision before approval, the invoice before reimbursement. The
+    services refuse with this message; the page says it where the button would be."""
+    if action == "approve":
+        fund_year = _fund_year(expenditure.year)
+        if _is_large(expenditure, fund_year) and not _decision_covers(expenditure):
+            return _large_needs_decision(fund_year)
+    if action == "reimburse" and not expenditure.vouchers.filter(
+            kind=Voucher.Kind.INVOICE).exists():
+        return _("Attach the invoice before reimbursement.")
+    return None
+
+
+def blocked(expenditure: Expenditure, user, *, excluded=None) -> dict[str, str]:
+    """The actions of the user's role that this expenditure's state calls for but that
+    are refused now, each with why and what to do: the page shows these instead of a
+    button that would fail."""
+    reasons = {}
+    for action in ("submit", "approve", "reject", "reimburse"):
+        rule = next((r for r in TRANSITIONS[action] if user.has_perm(r.permission)), None)
+        if (rule is None or expenditure.status not in rule.sources
+                or not may_act_for(user, expenditure.township_id)):
+            continue
+        try:
+            check(action, expenditure, user, excluded=excluded)
+        except SpendingError as exc:
+            reasons[action] = str(exc)
+            continue
+        if message := precondition(action, expenditure):
+            reasons[action] = message
+    return reasons
+
+
 def allowed(action: str, expenditure: Expenditure, user, *, excluded=None) -> bool:
     """Whether the page offers the action: exactly when :func:`check` lets it pass."""
     try:
@@ -364,8 +398,8 @@ def expenditure_approve(*, expenditure: Expenditure, acting_user,
     expenditure = _locked(expenditure)
     check("approve", expenditure, acting_user)
     fund_year = _fund_year(expenditure.year)
-    if _is_large(expenditure, fund_year) and not _decision_covers(expenditure):
-        raise SpendingError(_large_needs_decision(fund_year))
+    if message := precondition("approve", expenditure):
+        raise SpendingError(message)
     warnings, note = [], ""
     budget = township_budget_get(expenditure.township, fund_year, exclude_pk=expenditure.pk)
     if message := _over_budget_message(budget, expenditure.amount):
@@ -428,8 +462,8 @@ def expenditure_reimburse(*, expenditure: Expenditure, acting_user, reimbursed_o
     accounting voucher number of the finance office, both recorded."""
     expenditure = _locked(expenditure)
     check("reimburse", expenditure, acting_user)
-    if not expenditure.vouchers.filter(kind=Voucher.Kind.INVOICE).exists():
-        raise SpendingError(_("Attach the invoice before reimbursement."))
+    if message := precondition("reimburse", expenditure):
+        raise SpendingError(message)
     accounting_voucher = (accounting_voucher or "").strip()
     if not accounting_voucher:
         raise SpendingError(_("Give the accounting voucher number (会计凭证号)."))

@@ -229,12 +229,17 @@ def expenditure_detail(request, pk: int, *, posted=None, status=200):
     # The buttons read the services' table: an action is offered exactly when it passes.
     actions = {name: spending.allowed(name, expenditure, user, excluded=excluded)
                for name in spending.TRANSITIONS}
+    # An action the state calls for but that is refused now is said, not offered.
+    blocked = spending.blocked(expenditure, user, excluded=excluded)
+    for action in blocked:
+        actions[action] = False
     actions["decision"] = actions["decision"] and large and not (
         expenditure.decision and expenditure.decision.covers(
             expenditure, on=timezone.localdate()))
     # The whole budget; an expenditure not yet counted in it is over budget when it is
     # more than what remains.
     budget = township_budget_get(expenditure.township, fund_year) if fund_year else None
+    vouchers = list(expenditure.vouchers.select_related("uploaded_by"))
     context = {
         "expenditure": expenditure,
         "township": expenditure.township,
@@ -244,8 +249,10 @@ def expenditure_detail(request, pk: int, *, posted=None, status=200):
         "over_budget": budget is not None and not expenditure.counts_against_budget
         and expenditure.amount > budget.remaining,
         "actions": actions,
+        "blocked": blocked,
+        "has_invoice": any(v.kind == Voucher.Kind.INVOICE for v in vouchers),
         "transitions": expenditure.transitions.select_related("actor"),
-        "vouchers": expenditure.vouchers.select_related("uploaded_by"),
+        "vouchers": vouchers,
         "findings": expenditure.findings.select_related("inspection"),
         # One form per action on one page: distinct ids keep every label attached.
         "note_forms": {name: NoteForm(auto_id=f"{name}_%s")

@@ -857,3 +857,25 @@ def test_a_refused_form_on_the_expenditure_page_keeps_what_was_typed(client, tai
     assert page.status_code == 400
     assert page.context["reimburse_form"]["reimbursed_on"].value() == "2020-06-01"
     assert 'id="reimburse_reimbursed_on"' in page.content.decode()
+
+
+def test_a_blocked_step_is_explained_instead_of_offered(client, taiping, clerk_user,
+                                                        staff_user, admin_user):
+    """Issue 17 item 2: the action the state calls for but the rules refuse now is said
+    with why, and its button is not offered."""
+    large = _submitted(taiping, clerk_user, amount="25000.00")  # above the 10,000 threshold
+    login(client, staff_user)
+    page = client.get(reverse("expenditure-detail", args=[large.pk]))
+    assert "approve" in page.context["blocked"]
+    assert page.context["actions"]["approve"] is False
+    assert "集体决策" in page.context["blocked"]["approve"]
+    small = _submitted(taiping, clerk_user)
+    spending.expenditure_approve(expenditure=small, acting_user=staff_user)
+    page = client.get(reverse("expenditure-detail", args=[small.pk]))
+    assert list(page.context["blocked"]) == ["reimburse"]
+    assert page.context["actions"]["reimburse"] is False
+    assert 'action="/expenditures/%d/reimburse/"' % small.pk not in page.content.decode()
+    spending.voucher_add(expenditure=small, kind="invoice", upload=_pdf(),
+                         acting_user=clerk_user)
+    page = client.get(reverse("expenditure-detail", args=[small.pk]))
+    assert page.context["blocked"] == {} and page.context["actions"]["reimburse"]
