@@ -52,6 +52,16 @@ def display_name(user) -> str:
     return f"{user.last_name}{user.first_name}".strip() or user.get_username()
 
 
+def display_unit(user) -> str:
+    """The unit an administrator set for the account, else a clerk's township, else "".
+    Reads ``unit_of`` and ``clerk_of__township``: select them with the user."""
+    unit = getattr(user, "unit_of", None) if user is not None else None
+    if unit is not None:
+        return unit.unit
+    clerk = getattr(user, "clerk_of", None) if user is not None else None
+    return clerk.township.name if clerk is not None else ""
+
+
 def is_clerk_account(user) -> bool:
     """A township clerk's account as stored: in 乡镇经办 and no other group, no admin-site
     access, not a superuser, no permissions of its own."""

@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from townships import roles
 from townships.accounts import is_clerk_account
 from townships.audit import ActingAdmin, acting
-from townships.models import Township, TownshipClerk
+from townships.models import AccountUnit, Township, TownshipClerk
 
 
 class TownshipFieldForm(forms.Form):
@@ -34,8 +34,18 @@ class TownshipFieldForm(forms.Form):
         help_text=_("The township whose spending this township clerk keeps."),
     )
 
+    unit = forms.CharField(
+        label=_("Unit"), max_length=60, required=False,
+        help_text=_("Where the person works, shown with the name in histories, e.g. "
+                    "组织部 or 财政局; a township clerk without one shows the township."),
+    )
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        if "unit" in self.fields and self.instance.pk:
+            unit = AccountUnit.objects.filter(user_id=self.instance.pk).first()
+            if unit is not None:
+                self.initial.setdefault("unit", unit.unit)
         if "township" in self.fields:
             self.fields["township"].required = self.township_required
             link = TownshipClerk.objects.filter(user_id=self.instance.pk).first() \
@@ -68,9 +78,11 @@ admin.site.unregister(Group)
 class AccountAdmin(ActingAdmin, auth_admin.UserAdmin):
     form = AccountChangeForm
     add_form = AccountCreationForm
-    list_display = ("username", "first_name", "last_name", "is_active", "is_staff",
+    list_display = ("username", "first_name", "last_name", "unit", "is_active", "is_staff",
                     "is_superuser")
+    list_select_related = ("unit_of",)
     fieldsets = auth_admin.UserAdmin.fieldsets + (
+        (_("Unit"), {"fields": ("unit",)}),
         (_("Township clerk"), {"fields": ("township",)}),
     )
     add_fieldsets = (
@@ -81,18 +93,22 @@ class AccountAdmin(ActingAdmin, auth_admin.UserAdmin):
     # What a 管理员 edits of a clerk's account, and what they see of the others.
     clerk_fieldsets = (
         (None, {"fields": ("username", "password")}),
-        (_("Personal info"), {"fields": ("first_name", "last_name", "email")}),
+        (_("Personal info"), {"fields": ("first_name", "last_name", "unit", "email")}),
         (_("Township clerk"), {"fields": ("is_active", "township")}),
         (_("Important dates"), {"fields": ("last_login", "date_joined")}),
     )
     clerk_add_fieldsets = add_fieldsets
     view_fieldsets = (
         (None, {"fields": ("username",)}),
-        (_("Personal info"), {"fields": ("first_name", "last_name", "email")}),
+        (_("Personal info"), {"fields": ("first_name", "last_name", "unit", "email")}),
         (_("Permissions"), {"fields": ("is_active", "is_staff", "is_superuser", "groups",
                                        "user_permissions", "clerk_township")}),
         (_("Important dates"), {"fields": ("last_login", "date_joined")}),
     )
+
+    @admin.display(description=_("Unit"))
+    def unit(self, obj):
+        return getattr(getattr(obj, "unit_of", None), "unit", "") or "—"
 
     @admin.display(description=_("Township"))
     def clerk_township(self, obj):
@@ -154,6 +170,12 @@ class AccountAdmin(ActingAdmin, auth_admin.UserAdmin):
                 link.save()
         elif link is not None and "township" in form.changed_data:
             link.delete()
+        if "unit" in form.changed_data:
+            unit = form.cleaned_data["unit"].strip()
+            if unit:
+                AccountUnit.objects.update_or_create(user=user, defaults={"unit": unit})
+            else:
+                AccountUnit.objects.filter(user=user).delete()
 
     def user_change_password(self, request, id, form_url=""):
         with acting(request.user), transaction.atomic():

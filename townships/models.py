@@ -326,3 +326,21 @@ class TownshipClerk(models.Model):
 
     def __str__(self):
         return f"{self.user} @ {self.township}"
+
+
+class AccountUnit(models.Model):
+    """The unit (单位) an account works for, set by an administrator: 组织部, 财政局, or a
+    township's office (a clerk without one is shown with the own township)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE,
+        primary_key=True, related_name="unit_of",
+    )
+    unit = models.CharField(_("unit"), max_length=60)
+
+    class Meta:
+        verbose_name = _("unit of an account")
+        verbose_name_plural = _("units of accounts")
+
+    def __str__(self):
+        return self.unit

@@ -251,7 +251,8 @@ def expenditure_detail(request, pk: int, *, posted=None, status=200):
         "actions": actions,
         "blocked": blocked,
         "has_invoice": any(v.kind == Voucher.Kind.INVOICE for v in vouchers),
-        "transitions": expenditure.transitions.select_related("actor"),
+        "transitions": expenditure.transitions.select_related(
+            "actor__unit_of", "actor__clerk_of__township"),
         "vouchers": vouchers,
         "findings": expenditure.findings.select_related("inspection"),
         # One form per action on one page: distinct ids keep every label attached.

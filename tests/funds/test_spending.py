@@ -874,7 +874,7 @@ def test_a_blocked_step_is_explained_instead_of_offered(client, taiping, clerk_u
     page = client.get(reverse("expenditure-detail", args=[small.pk]))
     assert list(page.context["blocked"]) == ["reimburse"]
     assert page.context["actions"]["reimburse"] is False
-    assert 'action="/expenditures/%d/reimburse/"' % small.pk not in page.content.decode()
+    assert f'action="/expenditures/{small.pk}/reimburse/"' not in page.content.decode()
     spending.voucher_add(expenditure=small, kind="invoice", upload=_pdf(),
                          acting_user=clerk_user)
     page = client.get(reverse("expenditure-detail", args=[small.pk]))
