@@ -33,6 +33,8 @@ EXPORTERS = ((L, L), (403, 403), (403, 403), (200, 200), (200, 200), (200, 200))
 APPROVERS = ((L, L), (403, 403), (403, 403), (403, 403), (200, 200), (200, 200))
 ADMIN_ONLY_FORM = ((L, L), (403, 403), (403, 403), (403, 403), (403, 403), (200, 200))
 OWN_POST_ONLY = ((L, L), (405, 302), (405, 404), (405, 403), (405, 403), (405, 302))
+# an empty form posted on the expenditure page is shown again there with its errors
+OWN_FORM_POST = ((L, L), (405, 400), (405, 404), (405, 403), (405, 403), (405, 400))
 
 EXPECTED = {
     "overview": ((L, L), (302, 302), (302, 302), (200, 200), (200, 200), (200, 200)),
@@ -77,8 +79,8 @@ EXPECTED = {
                            (200, 400)),
     "expenditure-detail": OWN_TOWNSHIP,
     "expenditure-edit": ((L, L), (200, 400), (404, 404), (403, 403), (403, 403), (200, 400)),
-    "voucher-upload": OWN_POST_ONLY,
-    "decision-create": OWN_POST_ONLY,
+    "voucher-upload": OWN_FORM_POST,
+    "decision-create": OWN_FORM_POST,
     "expenditure-action": OWN_POST_ONLY,  # "submit": the clerk's and the administrator's
     "voucher-download": OWN_TOWNSHIP,
     "decision-minutes": OWN_TOWNSHIP,
