@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from funds.budget.selectors import adopted_total, allocation_of
 from funds.budget.views import fund_year_or_404
 from funds.models import FundYear
 from funds.yearly import services
@@ -33,7 +34,8 @@ def township_detail(request, code: str):
         # A clerk learns nothing of another township, not even that it exists.
         raise Http404
     fund_years = {fy.year: fy for fy in FundYear.objects.all()}
-    categories = {tc.year: tc for tc in township.categories.select_related("changed_by")}
+    categories = {tc.year: tc for tc in township.categories.select_related("changed_by")
+                  .annotate(line_total=adopted_total())}
     results = {r.year: r for r in township.assessments.all()}
     ranked_counts = dict(
         AssessmentResult.objects.filter(year__in=results).values("year")
@@ -54,7 +56,7 @@ def township_detail(request, code: str):
             "result": result,
             "ranked_count": ranked_counts.get(year),
             "fund_year": fund_year,
-            "allocation": fund_year.allocation_for(category.category)
+            "allocation": allocation_of(fund_year, category.category, category.line_total)
             if fund_year and category else None,
         })
     history = (
