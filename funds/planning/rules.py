@@ -351,7 +351,8 @@ def formula(result: Plan) -> str:
     """The one-paragraph 因素法 text of a plan, in the active language."""
     p = result.parameters
     names = {c: str(Category(c).label) for c in CATEGORIES}
-    standards = "、".join(f"{names[c]} {_wan(result.standards[c])}" for c in CATEGORIES)
+    separator = _(", ")
+    standards = separator.join(f"{names[c]} {_wan(result.standards[c])}" for c in CATEGORIES)
     floor_text = {
         ELSEWHERE: _("Each township also receives the floor of %(floor)s (10k yuan), "
                      "paid from another source."),
@@ -367,7 +368,7 @@ def formula(result: Plan) -> str:
         body = _("The standards %(given)s were scaled by one common factor so that the "
                  "money paid out of the fund equals the money available, giving %(standards)s "
                  "(10k yuan).") % {
-            "given": "、".join(_wan(p.standards.get(c, 0)) for c in CATEGORIES),
+            "given": separator.join(_wan(p.standards.get(c, 0)) for c in CATEGORIES),
             "standards": standards}
     elif result.method == LADDER:
         body = _("The standards step down by %(gap)s (10k yuan) from one category to the "

@@ -75,6 +75,11 @@ class ComparisonRow:
         base = self.previous
         return [None if a is None or base is None else a - base for a in self.amounts]
 
+    @property
+    def cells(self) -> list[tuple[Decimal | None, Decimal | None]]:
+        """(amount, change against Y−1) per scenario."""
+        return list(zip(self.amounts, self.changes(), strict=True))
+
 
 @dataclass(frozen=True)
 class Comparison:
