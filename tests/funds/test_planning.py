@@ -2,6 +2,7 @@
 
 import contextlib
 import datetime
+import io
 import threading
 from decimal import Decimal
 
@@ -12,7 +13,7 @@ from django.db import connection, connections  # noqa: F401 - connection: skipif
 
 from funds.budget.exports import allocation_rows
 from funds.budget.selectors import allocation_list, budget_check_get, township_budget_get
-from funds.models import Expenditure, FundYear, PlanLine, SpendingCategory
+from funds.models import Expenditure, FundYear, PlanLine, PlanScenario, SpendingCategory
 from funds.planning import services
 from funds.planning.services import PlanningError
 from townships.models import AuditEvent, Township
@@ -191,3 +192,30 @@ def test_two_adoptions_at_once_serialise_and_the_second_is_refused(demo, admin_u
         thread.join()
     assert AuditEvent.objects.filter(action=AuditEvent.Action.PLAN_ADOPTED).count() == 1
     assert len(errors) == 1
+
+
+def test_the_command_prints_the_splits_and_adopts_as_the_named_user(year, admin_user):
+    from django.core.management import call_command
+
+    out = io.StringIO()
+    call_command("plan_allocation", "--year", "2020", "--method", "fit", stdout=out)
+    text = out.getvalue()
+    assert "exact: (0, 15, 37) 669.00, (3, 10, 39) 669.00, (6, 5, 41) 669.00, " \
+           "(9, 0, 43) 669.00" in text
+    assert not PlanScenario.objects.exists()  # printing writes nothing
+    out = io.StringIO()
+    call_command("plan_allocation", "--year", "2020", "--method", "scale", "--round", "100",
+                 "--adopt", "--user", admin_user.username, stdout=out)
+    assert "14.73 万元 (147,300.00 yuan)" in out.getvalue()
+    year.refresh_from_db()
+    assert year.adopted_scenario.rounding_unit == 100
+    assert AuditEvent.objects.get(action=AuditEvent.Action.PLAN_ADOPTED).actor == admin_user
+
+
+def test_the_command_refuses_a_user_without_the_permission(year, staff_user):
+    from django.core.management import CommandError, call_command
+
+    with pytest.raises(CommandError, match="permission"):
+        call_command("plan_allocation", "--year", "2020", "--method", "scale", "--adopt",
+                     "--user", staff_user.username, stdout=io.StringIO())
+    assert not PlanScenario.objects.exists()
