@@ -219,3 +219,19 @@ def test_the_command_refuses_a_user_without_the_permission(year, staff_user):
         call_command("plan_allocation", "--year", "2020", "--method", "scale", "--adopt",
                      "--user", staff_user.username, stdout=io.StringIO())
     assert not PlanScenario.objects.exists()
+
+
+def test_a_year_without_categories_is_planned_with_the_pending_reclassification(
+        year, admin_user):
+    from funds.planning.selectors import plan_input_get
+    from funds.yearly.services import reclassification_preview
+
+    next_year = FundYear.objects.create(year=2021, special_fund=669 * WAN)
+    plan_input = plan_input_get(next_year)
+    assert plan_input.from_preview
+    preview = reclassification_preview(fund_year=year).result
+    expected = {d.key: d.new_category for d in preview.decisions}
+    assert dict(plan_input.townships) == {
+        pk: expected.get(pk) for pk in Township.objects.in_service(2021).values_list(
+            "pk", flat=True)}
+    assert plan_input_get(year).from_preview is False
