@@ -136,10 +136,6 @@ class FundYear(models.Model):
     def allocation_for(self, category: int | None) -> Decimal:
         return self.standard_for(category) + self.floor_for(category)
 
-    def fund_covers(self, standard: Decimal, floor: Decimal) -> Decimal:
-        """What the special fund pays of a township's standard and floor money."""
-        return standard if self.floor_mode == FloorMode.ELSEWHERE else standard + floor
-
     @property
     def fund_available(self) -> Decimal:
         """The special fund less the reserve: what the townships' amounts must fit."""

@@ -244,3 +244,32 @@ def test_the_formula_is_stated_in_both_languages():
     plan = rules.plan("scale", COUNTY_2020, townships_of((20, 16, 16)))
     assert "669" in plan.formula_zh and "最大余额" in plan.formula_zh
     assert "largest-remainder" in plan.formula_en and "14.7318" in plan.formula_en
+
+
+@st.composite
+def round_parameters(draw):
+    """Standards and fund in whole 万元, as counties set them: exact fits are common."""
+    s = sorted((draw(st.integers(0, 20)) for _ in range(3)), reverse=True)
+    return Parameters(
+        fund=draw(st.integers(0, 300)) * WAN, floor=draw(st.integers(0, 5)) * WAN,
+        floor_mode=draw(st.sampled_from(rules.FLOOR_MODES)),
+        standards={1: s[0] * WAN, 2: s[1] * WAN, 3: s[2] * WAN},
+        reserve=draw(st.integers(0, 20)) * WAN)
+
+
+@settings(max_examples=300, deadline=None)
+@given(p=round_parameters(), n=st.integers(min_value=0, max_value=14))
+def test_fit_with_round_figures_lists_what_brute_force_finds(p, n):
+    fit = rules.fit_splits(p, n)
+    exact, under, over = fit_oracle(p, n)
+    assert [s.counts for s in fit.exact] == exact
+    assert [s.counts for s in fit.nearest_under] == under
+    assert [s.counts for s in fit.nearest_over] == over
+
+
+def test_the_2020_nearest_splits_are_brute_forces():
+    fit = rules.fit_splits(COUNTY_2020, 52)
+    exact, under, over = fit_oracle(COUNTY_2020, 52)
+    assert [s.counts for s in fit.nearest_under] == under
+    assert [s.counts for s in fit.nearest_over] == over
+    assert all(s.cost == 668 * WAN for s in fit.nearest_under)
