@@ -14,6 +14,15 @@ BEFORE = [("funds", "0004_approval_covers_what_was_approved")]
 AFTER = [("funds", "0005_reimbursement_date_and_accounting_voucher")]
 
 
+@pytest.fixture(autouse=True)
+def latest_schema_after():
+    """The tests after these need the latest schema back."""
+    yield
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+
 def _migrate(targets):
     executor = MigrationExecutor(connection)
     executor.loader.build_graph()
