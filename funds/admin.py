@@ -22,16 +22,16 @@ from townships.services import ReclassificationError
 @admin.register(FundYear)
 class FundYearAdmin(ActingAdmin, admin.ModelAdmin):
     list_display = ("year", "floor_amount", "special_fund", "standard_first", "standard_second",
-                    "standard_third", "floor_on_top", "promote_count", "demote_count",
+                    "standard_third", "floor_mode", "reserve", "promote_count", "demote_count",
                     "is_illustrative")
-    list_filter = ("is_illustrative", "floor_on_top")
+    list_filter = ("is_illustrative", "floor_mode")
     search_fields = ("year",)
     actions = ["apply_reclassification"]
     fieldsets = (
         (None, {"fields": ("year", "is_illustrative", "notes")}),
         (gettext_lazy("Money (yuan)"), {"fields": (
             "floor_amount", "special_fund", "standard_first", "standard_second",
-            "standard_third", "floor_on_top")}),
+            "standard_third", "floor_mode", "reserve")}),
         (gettext_lazy("Reclassification"), {"fields": ("promote_count", "demote_count")}),
         (gettext_lazy("Spending"), {"fields": ("large_spending_threshold",
                                                "overspend_policy")}),

@@ -18,6 +18,14 @@ class OverspendPolicy(models.TextChoices):
     WARN = "warn", _("Warn: approval beyond the remaining budget is allowed with a warning")
 
 
+class FloorMode(models.TextChoices):
+    """How the floor is counted: the one definition (FundYear.floor_for, the budget check)."""
+
+    ELSEWHERE = "elsewhere", _("On top of the standard, paid from another source")
+    IN_FUND = "in_fund", _("On top of the standard, paid out of the fund")
+    MINIMUM = "minimum", _("A minimum: a township gets the larger of standard and floor")
+
+
 class FundYear(models.Model):
     """The money and the rules of one year: floor, special fund, standards, settings."""
 
@@ -38,9 +46,22 @@ class FundYear(models.Model):
     standard_third = models.DecimalField(
         _("standard of category 3 (yuan)"), default=Decimal("120000.00"), **MONEY
     )
-    floor_on_top = models.BooleanField(
-        _("floor added on top of the standard"), default=True,
-        help_text=_("Off: the floor is only a minimum, a township gets the larger of the two."),
+    floor_mode = models.CharField(
+        _("floor counted as"), max_length=10, choices=FloorMode.choices,
+        default=FloorMode.ELSEWHERE,
+        help_text=_("On top and paid from elsewhere: the fund covers the standards only. "
+                    "On top and paid out of the fund: the fund covers standards and floors. "
+                    "A minimum: the fund covers the larger of the two."),
+    )
+    reserve = models.DecimalField(
+        _("reserve (yuan)"), default=Decimal("0.00"),
+        help_text=_("预留: kept back from the special fund, not allocated to townships."),
+        **MONEY,
+    )
+    adopted_scenario = models.ForeignKey(
+        "PlanScenario", verbose_name=_("adopted allocation plan"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="+", editable=False,
+        help_text=_("When set, each township's amounts are this plan's lines."),
     )
     promote_count = models.PositiveSmallIntegerField(
         _("promote count"), default=5,
@@ -79,7 +100,8 @@ class FundYear(models.Model):
             models.CheckConstraint(
                 condition=Q(floor_amount__gte=0) & Q(special_fund__gte=0)
                 & Q(standard_first__gte=0) & Q(standard_second__gte=0)
-                & Q(standard_third__gte=0) & Q(large_spending_threshold__gte=0),
+                & Q(standard_third__gte=0) & Q(large_spending_threshold__gte=0)
+                & Q(reserve__gte=0),
                 name="fund_year_amounts_not_negative",
                 violation_error_message=_("Amounts cannot be negative."),
             ),
@@ -98,14 +120,16 @@ class FundYear(models.Model):
     def floor_for(self, category: int | None) -> Decimal:
         """The floor money of one township.
 
-        On top (the source's reading): the full floor. Otherwise the floor is a minimum
-        and this is only the top-up that lifts a lower standard to it. A township without
-        a category gets nothing until an administrator sets one.
+        On top (the source's reading; paid from elsewhere or out of the fund): the full
+        floor. As a minimum, only the top-up that lifts a lower standard to it. A township
+        without a category gets nothing until an administrator sets one. A year with an
+        adopted plan pays the plan's lines (funds.budget.selectors.allocation_list); this
+        is the formula for a category.
         """
         if not category:
             return to_yuan(0)
         floor = to_yuan(self.floor_amount)
-        if self.floor_on_top:
+        if self.floor_mode != FloorMode.MINIMUM:
             return floor
         return max(to_yuan(0), floor - self.standard_for(category))
 
@@ -113,8 +137,98 @@ class FundYear(models.Model):
         return self.standard_for(category) + self.floor_for(category)
 
     @property
+    def fund_available(self) -> Decimal:
+        """The special fund less the reserve: what the townships' amounts must fit."""
+        return to_yuan(self.special_fund) - to_yuan(self.reserve)
+
+    @property
     def standards(self) -> dict[int, Decimal]:
         return {c: self.standard_for(c) for c in Category.values}
+
+
+class PlanScenario(models.Model):
+    """A named allocation plan of a year (funds.planning): its parameters, its result per
+    category and, in its lines, per township. Kept as computed; never edited."""
+
+    class Method(models.TextChoices):
+        KEEP = "keep", _("Keep the standards")
+        SCALE = "scale", _("Scale the standards")
+        LADDER = "ladder", _("Fixed ladder")
+        FIT = "fit", _("Category counts that fit")
+        CUSTOM = "custom", _("Custom standards")
+
+    fund_year = models.ForeignKey(FundYear, verbose_name=_("fund year"),
+                                  on_delete=models.PROTECT, related_name="plan_scenarios")
+    name = models.CharField(_("name"), max_length=80)
+    method = models.CharField(_("method"), max_length=8, choices=Method.choices)
+    special_fund = models.DecimalField(_("special fund (yuan)"), **MONEY)
+    reserve = models.DecimalField(_("reserve (yuan)"), default=Decimal("0.00"), **MONEY)
+    floor_amount = models.DecimalField(_("floor per township (yuan)"), **MONEY)
+    floor_mode = models.CharField(_("floor counted as"), max_length=10,
+                                  choices=FloorMode.choices)
+    rounding_unit = models.PositiveSmallIntegerField(
+        _("rounding unit (yuan)"), default=1, choices=[(1, "1"), (100, "100")])
+    gap = models.DecimalField(_("ladder gap (yuan)"), default=Decimal("20000.00"), **MONEY)
+    input_standards = models.JSONField(
+        _("standards given"), default=dict,
+        help_text=_("The standards kept, scaled or typed in, per category, in yuan."))
+    standard_first = models.DecimalField(_("standard of category 1 (yuan)"), **MONEY)
+    standard_second = models.DecimalField(_("standard of category 2 (yuan)"), **MONEY)
+    standard_third = models.DecimalField(_("standard of category 3 (yuan)"), **MONEY)
+    total = models.DecimalField(_("total (yuan)"), **MONEY)
+    fund_covered = models.DecimalField(_("paid out of the fund (yuan)"), **MONEY)
+    difference = models.DecimalField(
+        _("available less paid (yuan)"), max_digits=14, decimal_places=2,
+        help_text=_("Positive: unallocated; negative: a shortfall."))
+    recipients = models.JSONField(_("largest-remainder recipients"), default=list)
+    fit = models.JSONField(_("splits that fit"), default=dict, blank=True)
+    formula_zh = models.TextField(_("formula (Chinese)"))
+    formula_en = models.TextField(_("formula (English)"))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("created by"),
+                                   on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("allocation plan")
+        verbose_name_plural = _("allocation plans")
+        ordering = ["fund_year", "id"]
+        permissions = [("adopt_allocation_plan", _("Can adopt or revert an allocation plan"))]
+
+    def __str__(self):
+        return f"{self.fund_year.year} {self.name}"
+
+    @property
+    def standards(self) -> dict[int, Decimal]:
+        return {Category.FIRST: self.standard_first, Category.SECOND: self.standard_second,
+                Category.THIRD: self.standard_third}
+
+
+class PlanLine(models.Model):
+    """One township's amounts in a plan, as computed (largest remainder included)."""
+
+    scenario = models.ForeignKey(PlanScenario, verbose_name=_("allocation plan"),
+                                 on_delete=models.CASCADE, related_name="lines")
+    township = models.ForeignKey("townships.Township", verbose_name=_("township"),
+                                 on_delete=models.PROTECT, related_name="plan_lines")
+    category = models.PositiveSmallIntegerField(_("category"), choices=Category.choices,
+                                                null=True)
+    standard = models.DecimalField(_("standard (yuan)"), **MONEY)
+    floor = models.DecimalField(_("floor (yuan)"), **MONEY)
+    total = models.DecimalField(_("total (yuan)"), **MONEY)
+
+    class Meta:
+        verbose_name = _("allocation plan line")
+        verbose_name_plural = _("allocation plan lines")
+        ordering = ["scenario", "township"]
+        constraints = [
+            models.UniqueConstraint(fields=["scenario", "township"],
+                                    name="plan_line_one_per_township",
+                                    violation_error_message=_(
+                                        "A plan has one line per township.")),
+        ]
+
+    def __str__(self):
+        return f"{self.scenario_id}: {self.township_id} {self.total}"
 
 
 # ---------------------------------------------------------------------------------------

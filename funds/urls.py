@@ -3,6 +3,7 @@
 from django.urls import path
 
 from funds.budget import views as budget
+from funds.planning import views as planning
 from funds.spending import views as spending
 from funds.yearly import views as yearly
 from townships import converters  # noqa: F401 - registers <township_code:…>
@@ -17,6 +18,14 @@ urlpatterns = [
     path("allocations/<int:year>/export.xlsx", budget.allocation_export_xlsx,
          name="allocation-export-xlsx"),
     path("allocations/<int:year>/print/", budget.allocation_print, name="allocation-print"),
+    # The allocation planner: scenarios, their comparison, the adoption
+    path("funds/<int:year>/plans/", planning.plan_list, name="plan-list"),
+    path("funds/<int:year>/plans/compare/", planning.plan_compare, name="plan-compare"),
+    path("funds/<int:year>/plans/compare.xlsx", planning.plan_compare_export_xlsx,
+         name="plan-compare-export-xlsx"),
+    path("funds/<int:year>/plans/revert/", planning.plan_revert, name="plan-revert"),
+    path("funds/<int:year>/plans/<int:pk>/", planning.plan_detail, name="plan-detail"),
+    path("funds/<int:year>/plans/<int:pk>/adopt/", planning.plan_adopt, name="plan-adopt"),
     # The yearly cycle: a township through the years, imports, the reclassification
     path("townships/<township_code:code>/", yearly.township_detail, name="township-detail"),
     path("townships/<township_code:code>/category/", yearly.township_category_change,

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from demo.data import demo_accounts_create, demo_data_load, demo_spending_load
 from funds.models import FundYear
+from funds.planning import services as planning
 from funds.yearly import services
 from townships.models import AuditEvent, Township, TownshipCategory
 from wanyuan.backup import backed_up_models, backup_write
@@ -34,6 +35,10 @@ def full_database(settings, tmp_path):
 
     admin = get_user_model().objects.get(username="admin")
     services.reclassification_apply(year=2020, acting_user=admin)
+    # an allocation plan with its lines, adopted: the fund year points at it
+    plan = planning.scenario_create(fund_year=FundYear.objects.get(year=2020), name="按比例",
+                                    method="scale", acting_user=admin)
+    planning.scenario_adopt(scenario=plan, acting_user=admin, reason="测试")
     # the admin site's own history of a change, as the admin writes it
     LogEntry.objects.log_actions(
         user_id=admin.pk, queryset=[FundYear.objects.get(year=2020)], action_flag=CHANGE,

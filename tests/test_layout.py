@@ -42,7 +42,15 @@ def test_imports_run_one_way(package):
 @pytest.mark.parametrize("module", BUDGET_CORE)
 def test_the_budget_core_imports_no_other_subpackage(module):
     names = _imports(ROOT / "funds" / "budget" / module)
-    assert sorted(n for n in names if n.startswith(("funds.yearly", "funds.spending"))) == []
+    assert sorted(n for n in names if n.startswith(("funds.yearly", "funds.spending",
+                                                    "funds.planning"))) == []
+
+
+def test_the_budget_never_imports_the_planner():
+    """The planner uses the budget's one definition of the allocation, not the reverse."""
+    offending = [f"{path.name}: {name}" for path in sorted((ROOT / "funds" / "budget").glob("*.py"))
+                 for name in _imports(path) if name.startswith("funds.planning")]
+    assert offending == []
 
 
 def test_funds_is_its_three_subpackages():
@@ -50,4 +58,5 @@ def test_funds_is_its_three_subpackages():
     assert modules == {"__init__.py", "admin.py", "apps.py", "context_processors.py",
                        "models.py", "signals.py", "urls.py"}
     assert {p.name for p in (ROOT / "funds").iterdir() if (p / "__init__.py").exists()} == {
-        "budget", "yearly", "spending", "management", "migrations", "templatetags"}
+        "budget", "yearly", "spending", "planning", "management", "migrations",
+        "templatetags"}

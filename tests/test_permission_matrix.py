@@ -17,6 +17,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from demo.data import DEMO_PDF
 from funds.models import SpendingCategory
+from funds.planning import services as planning
 from funds.spending import services as spending
 from tests.conftest import make_user
 from townships import roles
@@ -94,6 +95,15 @@ EXPECTED = {
     "inspection-create": ((L, L), (403, 403), (403, 403), (403, 403), (200, 400), (200, 400)),
     "inspection-detail": ((L, L), (403, 403), (403, 403), (200, 403), (200, 400), (200, 400)),
     "finding-close": ((L, L), (405, 403), (405, 403), (405, 403), (405, 302), (405, 302)),
+    # The allocation planner: staff and finance see plans, administrators create (an
+    # empty POST is an invalid form: 400) and adopt; the comparison without ?ids is a 400
+    "plan-list": ((L, L), (403, 403), (403, 403), (200, 403), (200, 403), (200, 400)),
+    "plan-detail": ((L, L), (403, 405), (403, 405), (200, 405), (200, 405), (200, 405)),
+    "plan-compare": ((L, L), (403, 405), (403, 405), (400, 405), (400, 405), (400, 405)),
+    "plan-compare-export-xlsx": ((L, L), (403, 405), (403, 405), (400, 405), (400, 405),
+                                 (400, 405)),
+    "plan-adopt": ((L, L), (405, 403), (405, 403), (405, 403), (405, 403), (405, 302)),
+    "plan-revert": ((L, L), (405, 403), (405, 403), (405, 403), (405, 403), (405, 302)),
 }
 
 # The Django admin's own pages: a user who is not staff is sent to the admin's login;
@@ -182,7 +192,10 @@ def world(demo, settings, tmp_path):
     finding = spending.finding_add(inspection=inspection, township=a, description="缺签名",
                                    deadline=datetime.date(2020, 11, 1),
                                    acting_user=users["staff"])
+    plan = planning.scenario_create(fund_year=demo, name="按比例", method="scale",
+                                    acting_user=users["admin"])
     pks = {
+        "plan-detail": plan.pk, "plan-adopt": plan.pk,
         "expenditure-detail": expenditure.pk, "expenditure-edit": expenditure.pk,
         "voucher-upload": expenditure.pk, "decision-create": expenditure.pk,
         "expenditure-action": expenditure.pk, "voucher-download": voucher.pk,

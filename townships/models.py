@@ -289,6 +289,9 @@ class AuditEvent(models.Model):
         FUND_YEAR_CHANGED = "fund_year_changed", _("Fund year settings changed")
         SPENDING_CATEGORY_CREATED = "spending_category_created", _("Spending category created")
         SPENDING_CATEGORY_CHANGED = "spending_category_changed", _("Spending category changed")
+        PLAN_CREATED = "plan_created", _("Allocation plan created")
+        PLAN_ADOPTED = "plan_adopted", _("Allocation plan adopted")
+        PLAN_REVERTED = "plan_reverted", _("Allocation plan reverted")
 
     action = models.CharField(_("action"), max_length=40, choices=Action.choices)
     year = models.PositiveSmallIntegerField(_("year"), null=True, blank=True)

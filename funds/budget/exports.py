@@ -22,6 +22,7 @@ from openpyxl.cell import WriteOnlyCell
 from funds.budget.selectors import allocation_list, budget_check_from_counts
 from funds.models import FundYear
 from townships.models import Category, TownshipKind
+from wanyuan.money import to_yuan
 
 BOM = "\ufeff"
 YUAN_FORMAT = '#,##0.00"元"'
@@ -63,21 +64,34 @@ def allocation_rows(fund_year: FundYear, queryset=None, *, as_text: bool = False
     kinds = {k: str(label) for k, label in TownshipKind.choices}
     categories = {c: str(label) for c, label in Category.choices}
     categories[None] = _("not set")
-    amounts = {c: (fund_year.floor_for(c), fund_year.standard_for(c),
-                   fund_year.allocation_for(c)) for c in categories}
+    # The amounts are the rows' (the category's formula or the adopted plan's line);
+    # each distinct triple is converted once.
+    amounts: dict[tuple, tuple] = {}
     if as_text:
         kinds = {k: neutralise(v) for k, v in kinds.items()}
         categories = {c: neutralise(v) for c, v in categories.items()}
-        amounts = {c: tuple(f"{v:.2f}" for v in values) for c, values in amounts.items()}
     counts: dict[int | None, int] = dict.fromkeys(categories, 0)
-    rows = queryset.order_by("code").values_list("code", "name", "kind", "category", "rank")
-    for code, name, kind, category, rank in rows.iterator(chunk_size=2000):
+    sums: dict[int | None, list] = {c: [Decimal("0.00"), Decimal("0.00")] for c in categories}
+    rows = queryset.order_by("code").values_list(
+        "code", "name", "kind", "category", "rank", "floor_amount", "standard_amount",
+        "total_amount")
+    for code, name, kind, category, rank, *money in rows.iterator(chunk_size=2000):
         counts[category] += 1
+        key = tuple(money)
+        cells = amounts.get(key)
+        if cells is None:
+            floor, standard, total = (to_yuan(v) for v in money)
+            cells = amounts[key] = (floor, standard, total, f"{floor:.2f}", f"{standard:.2f}",
+                                    f"{total:.2f}")
+        sums[category][0] += cells[1]
+        sums[category][1] += cells[0]
         if as_text:
             code, name = neutralise(code), neutralise(name)
         yield (code, name, kinds.get(kind, kind), categories[category],
-               "" if rank is None else rank, *amounts[category])
-    check = budget_check_from_counts(fund_year, counts)
+               "" if rank is None else rank, *(cells[3:] if as_text else cells[:3]))
+    check = budget_check_from_counts(
+        fund_year, counts,
+        None if fund_year.adopted_scenario_id is None else {c: tuple(v) for c, v in sums.items()})
     totals = [check.floors_total, check.standards_total, check.grand_total]
     if as_text:
         totals = [f"{v:.2f}" for v in totals]
@@ -235,12 +249,12 @@ def execution_rows(fund_year: FundYear, queryset) -> Iterator[list]:
     categories = dict(Category.choices)
     total = TownshipBudget(Decimal("0.00"), Decimal("0.00"), Decimal("0.00"))
     rows = with_spending(queryset, fund_year.year).order_by("code").values_list(
-        "code", "name", "category", "approved_cents", "reimbursed_cents")
+        "code", "name", "category", "total_amount", "approved_cents", "reimbursed_cents")
     count = 0
-    for code, name, category, approved_cents, reimbursed_cents in rows.iterator(2000):
+    for code, name, category, allocation, approved_cents, reimbursed_cents in rows.iterator(
+            2000):
         count += 1
-        budget = TownshipBudget.of_row(fund_year.allocation_for(category), approved_cents,
-                                       reimbursed_cents)
+        budget = TownshipBudget.of_row(to_yuan(allocation), approved_cents, reimbursed_cents)
         total = TownshipBudget(total.allocation + budget.allocation,
                                total.approved + budget.approved,
                                total.reimbursed + budget.reimbursed)

@@ -11,8 +11,10 @@ from django.db.models import (
     Count,
     DecimalField,
     F,
+    FilteredRelation,
     IntegerField,
     OuterRef,
+    Q,
     Subquery,
     Sum,
     Value,
@@ -20,7 +22,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Cast, Round
 
-from funds.models import SPENT_STATUSES, FundYear
+from funds.models import SPENT_STATUSES, FloorMode, FundYear, PlanLine
 from townships.models import (
     Category,
     Township,
@@ -40,6 +42,14 @@ def _by_category(amount_for) -> Case:
                 default=Value(Decimal("0.00"), output_field=MONEY), output_field=MONEY)
 
 
+def _line_or_formula(field: str, amount_for) -> Case:
+    """A township's amount: its line of the year's adopted plan when the line was
+    computed for the category the township has now, else the category's formula."""
+    return Case(When(adopted_line__category=F("category"),
+                     then=F(f"adopted_line__{field}")),
+                default=_by_category(amount_for), output_field=MONEY)
+
+
 def allocation_list(fund_year: FundYear):
     """Townships in service in the year with category, rank, score and amounts.
 
@@ -47,8 +57,13 @@ def allocation_list(fund_year: FundYear):
     LEFT JOINs of ``Township.objects.in_service_with_year``. The standard, floor and
     total are annotated so that the table sorts on money in the database (the floor
     sorts apart from the standard: as a minimum it shrinks as the standard grows).
+
+    This is the one definition of what each township gets: the formula of its category
+    (``FundYear.allocation_for``), or, in a year with an adopted plan
+    (``FundYear.adopted_scenario``), the plan's line (one more LEFT JOIN): scale and
+    ladder give townships of one category amounts that differ by one rounding unit.
     """
-    return (
+    rows = (
         Township.objects.in_service_with_year(fund_year.year)
         .annotate(
             category=F("year_category__category"),
@@ -56,10 +71,33 @@ def allocation_list(fund_year: FundYear):
             rank=F("year_result__rank"),
             score=F("year_result__score"),
         )
-        .annotate(standard_amount=_by_category(fund_year.standard_for),
-                  floor_amount=_by_category(fund_year.floor_for),
-                  total_amount=_by_category(fund_year.allocation_for))
     )
+    if fund_year.adopted_scenario_id is None:
+        return rows.annotate(standard_amount=_by_category(fund_year.standard_for),
+                             floor_amount=_by_category(fund_year.floor_for),
+                             total_amount=_by_category(fund_year.allocation_for))
+    return rows.annotate(
+        adopted_line=FilteredRelation(
+            "plan_lines", condition=Q(plan_lines__scenario=fund_year.adopted_scenario_id)),
+    ).annotate(standard_amount=_line_or_formula("standard", fund_year.standard_for),
+               floor_amount=_line_or_formula("floor", fund_year.floor_for),
+               total_amount=_line_or_formula("total", fund_year.allocation_for))
+
+
+def adopted_total(township_ref="township", year_ref="year", category_ref="category"):
+    """The total of a township's line in its year's adopted plan, for its category now:
+    a subquery, None when the year has no adopted plan (see :func:`allocation_list`)."""
+    return Subquery(
+        PlanLine.objects.filter(
+            township=OuterRef(township_ref), category=OuterRef(category_ref),
+            scenario__fund_year__year=OuterRef(year_ref),
+            scenario__fund_year__adopted_scenario=F("scenario"))
+        .values("total")[:1], output_field=MONEY)
+
+
+def allocation_of(fund_year: FundYear, category: int | None, line_total) -> Decimal:
+    """A township's allocation from its category and its adopted line's total (or None)."""
+    return to_yuan(line_total) if line_total is not None else fund_year.allocation_for(category)
 
 
 @dataclass(frozen=True)
@@ -73,15 +111,42 @@ class BudgetCheck:
     special_fund: Decimal
     floors_total: Decimal
     grand_total: Decimal
+    reserve: Decimal = Decimal("0.00")
+    floor_mode: str = FloorMode.ELSEWHERE
+    #: what each category's townships receive, floors included (from an adopted plan's
+    #: lines); None: the category's formula times its count
+    category_totals: dict[int, Decimal] | None = None
+    #: the sum as a reader follows it: per category (count, standard each or None when
+    #: an adopted plan's lines differ, standards in all), and the floor of one township
+    standard_lines: tuple[tuple[int, int, Decimal | None, Decimal], ...] = ()
+    floor_each: Decimal | None = None
 
     @property
     def township_count(self) -> int:
         return sum(self.counts.values()) + self.uncategorised
 
     @property
+    def categorised_count(self) -> int:
+        """Those who get a floor: a township without a category gets nothing yet."""
+        return sum(self.counts.values())
+
+    @property
+    def fund_available(self) -> Decimal:
+        """The special fund less the reserve (预留)."""
+        return self.special_fund - self.reserve
+
+    @property
+    def fund_covered(self) -> Decimal:
+        """What the fund must pay: the standards when the floors are paid from elsewhere,
+        standards and floors otherwise (as a minimum, the floors are the top-ups)."""
+        return (self.standards_total if self.floor_mode == FloorMode.ELSEWHERE
+                else self.grand_total)
+
+    @property
     def difference(self) -> Decimal:
-        """Special fund minus standards: positive is a surplus, negative a shortfall."""
-        return self.special_fund - self.standards_total
+        """The fund available minus what it must pay: positive is a surplus, negative a
+        shortfall."""
+        return self.fund_available - self.fund_covered
 
     @property
     def shortfall(self) -> Decimal:
@@ -94,16 +159,27 @@ class BudgetCheck:
     def allocations_by_category(self, fund_year: FundYear) -> dict[int, Decimal]:
         """What each category's townships receive in all, floors included: the figure of
         the overview's cards and of its chart alike."""
+        if self.category_totals is not None:
+            return dict(self.category_totals)
         return {c: fund_year.allocation_for(c) * n for c, n in self.counts.items()}
 
 
-def budget_check_from_counts(fund_year: FundYear, counts: dict[int | None, int]) -> BudgetCheck:
-    """Totals from counts per category: exact Decimal sums, independent of the database."""
+def budget_check_from_counts(fund_year: FundYear, counts: dict[int | None, int],
+                             sums: dict | None = None) -> BudgetCheck:
+    """Totals from counts per category: exact Decimal sums, independent of the database.
+
+    ``sums`` ({category: (standards, floors)} in yuan) are the summed lines of an adopted
+    plan (:func:`category_sums`); without them each category costs its formula.
+    """
     per_category = {c: counts.get(c, 0) for c in Category.values}
     uncategorised = sum(n for c, n in counts.items() if c not in Category.values)
-    standards = sum((fund_year.standard_for(c) * n for c, n in per_category.items()),
-                    Decimal("0.00"))
-    floors = sum((fund_year.floor_for(c) * n for c, n in per_category.items()), Decimal("0.00"))
+    if sums is None:
+        amounts = {c: (fund_year.standard_for(c) * n, fund_year.floor_for(c) * n)
+                   for c, n in per_category.items()}
+    else:
+        amounts = {c: sums.get(c, (Decimal("0.00"), Decimal("0.00"))) for c in Category.values}
+    standards = sum((s for s, _f in amounts.values()), Decimal("0.00"))
+    floors = sum((f for _s, f in amounts.values()), Decimal("0.00"))
     return BudgetCheck(
         year=fund_year.year,
         counts=per_category,
@@ -112,6 +188,15 @@ def budget_check_from_counts(fund_year: FundYear, counts: dict[int | None, int])
         special_fund=to_yuan(fund_year.special_fund),
         floors_total=to_yuan(floors),
         grand_total=to_yuan(standards + floors),
+        reserve=to_yuan(fund_year.reserve),
+        floor_mode=fund_year.floor_mode,
+        category_totals=None if sums is None else {
+            c: to_yuan(s + f) for c, (s, f) in amounts.items()},
+        standard_lines=tuple(
+            (c, n, fund_year.standard_for(c) if sums is None else None,
+             to_yuan(amounts[c][0])) for c, n in per_category.items() if n),
+        floor_each=to_yuan(fund_year.floor_amount)
+        if sums is None and fund_year.floor_mode != FloorMode.MINIMUM else None,
     )
 
 
@@ -119,6 +204,20 @@ def category_counts(queryset) -> dict[int | None, int]:
     """Count townships per category in an allocation queryset (one query)."""
     rows = queryset.order_by().values("category").annotate(n=Count("pk"))
     return {row["category"]: row["n"] for row in rows}
+
+
+def category_sums(queryset) -> tuple[dict[int | None, int], dict]:
+    """Counts and summed standards and floors per category of allocation rows, in one
+    query: the budget check of a year with an adopted plan sums its lines."""
+    rows = (queryset.order_by().values("category")
+            .annotate(n=Count("pk"), standards=cents_sum("standard_amount"),
+                      floors=cents_sum("floor_amount")))
+    counts, sums = {}, {}
+    for row in rows:
+        counts[row["category"]] = row["n"]
+        sums[row["category"]] = (cents_to_yuan(row["standards"]),
+                                 cents_to_yuan(row["floors"]))
+    return counts, sums
 
 
 def year_category_counts(year: int) -> dict[int | None, int]:
@@ -157,7 +256,12 @@ def year_category_counts(year: int) -> dict[int | None, int]:
 
 
 def budget_check_get(fund_year: FundYear, queryset=None) -> BudgetCheck:
-    """The budget check of the given allocation rows; of the whole year by default."""
+    """The budget check of the given allocation rows; of the whole year by default.
+    One query; with an adopted plan it sums the rows' lines."""
+    if fund_year.adopted_scenario_id is not None:
+        counts, sums = category_sums(allocation_list(fund_year) if queryset is None
+                                     else queryset)
+        return budget_check_from_counts(fund_year, counts, sums)
     counts = (year_category_counts(fund_year.year) if queryset is None
               else category_counts(queryset))
     return budget_check_from_counts(fund_year, counts)
@@ -166,9 +270,13 @@ def budget_check_get(fund_year: FundYear, queryset=None) -> BudgetCheck:
 def budget_check_list(fund_years) -> dict[int, BudgetCheck]:
     """The budget check of every given fund year from one query, for the history chart.
 
-    Counts only townships in service in each year, as :func:`allocation_list` does.
+    Counts only townships in service in each year, as :func:`allocation_list` does. A
+    year with an adopted plan sums its lines (one more query for each such year).
     """
     by_year = {fy.year: fy for fy in fund_years}
+    adopted = {year: budget_check_get(fy) for year, fy in by_year.items()
+               if fy.adopted_scenario_id is not None}
+    by_year = {year: fy for year, fy in by_year.items() if year not in adopted}
     counts: dict[int, dict[int | None, int]] = {year: {} for year in by_year}
     rows = (
         TownshipCategory.objects.filter(year__in=by_year)
@@ -179,7 +287,8 @@ def budget_check_list(fund_years) -> dict[int, BudgetCheck]:
     )
     for row in rows:
         counts[row["year"]][row["category"]] = row["n"]
-    return {year: budget_check_from_counts(fy, counts[year]) for year, fy in by_year.items()}
+    checks = {year: budget_check_from_counts(fy, counts[year]) for year, fy in by_year.items()}
+    return dict(sorted({**checks, **adopted}.items()))
 
 
 # --- Spending: budget, ledger, execution ------------------------------------------------
@@ -244,8 +353,10 @@ def township_budget_get(township, fund_year: FundYear, *, exclude_pk=None) -> To
     """One township's budget of one year; ``exclude_pk`` leaves one expenditure out."""
     from funds.models import Expenditure
 
-    category = (TownshipCategory.objects.filter(township=township, year=fund_year.year)
-                .values_list("category", flat=True).first())
+    category, line_total = (
+        TownshipCategory.objects.filter(township=township, year=fund_year.year)
+        .annotate(line_total=adopted_total())
+        .values_list("category", "line_total").first() or (None, None))
     sums = dict(
         Expenditure.objects.filter(township=township, year=fund_year.year,
                                    status__in=SPENT_STATUSES)
@@ -256,7 +367,7 @@ def township_budget_get(township, fund_year: FundYear, *, exclude_pk=None) -> To
         .values_list("status", "cents")
     )
     return TownshipBudget(
-        allocation=fund_year.allocation_for(category),
+        allocation=allocation_of(fund_year, category, line_total),
         approved=cents_to_yuan(sums.get("approved")),
         reimbursed=cents_to_yuan(sums.get("reimbursed")),
     )

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from funds.budget.selectors import TownshipBudget
 from townships.models import Category, TownshipKind
-from wanyuan.money import cents_to_yuan, format_percent, format_wan
+from wanyuan.money import cents_to_yuan, format_percent, format_wan, to_yuan
 from wanyuan.tables import OwnColumnsMixin
 
 
@@ -68,12 +68,9 @@ class AllocationTable(OwnColumnsMixin, tables.Table):
         self.fund_year = fund_year
         self.budget = budget
         self.execution = execution
-        # What every row of a category shows, worked out once per page, not per cell.
-        self.amounts = {c: {"floor": fund_year.floor_for(c), "standard": fund_year.standard_for(c),
-                            "total": fund_year.allocation_for(c)}
-                        for c in (None, *Category.values)}
-        self.shown = {c: {k: format_wan(v) for k, v in amounts.items()}
-                      for c, amounts in self.amounts.items()}
+        # The amounts are the rows' (allocation_list: the category's formula or the
+        # adopted plan's line); each distinct amount is formatted once, not once per cell.
+        self.shown = {}
         self.badges = {c: format_html('<span class="tier tier-{}">{}</span>', c,
                                       Category(c).label) for c in Category.values}
         self.kinds = dict(TownshipKind.choices)
@@ -100,23 +97,29 @@ class AllocationTable(OwnColumnsMixin, tables.Table):
     def value_category(self, value):
         return str(Category(value).label) if value else ""
 
+    def _wan(self, amount):
+        shown = self.shown.get(amount)
+        if shown is None:
+            shown = self.shown[amount] = format_wan(amount)
+        return shown
+
     def render_floor(self, record):
-        return self.shown[record.category]["floor"]
+        return self._wan(record.floor_amount)
 
     def value_floor(self, record):
-        return self.amounts[record.category]["floor"]
+        return to_yuan(record.floor_amount)
 
     def render_standard(self, record):
-        return self.shown[record.category]["standard"]
+        return self._wan(record.standard_amount)
 
     def value_standard(self, record):
-        return self.amounts[record.category]["standard"]
+        return to_yuan(record.standard_amount)
 
     def render_total(self, record):
-        return self.shown[record.category]["total"]
+        return self._wan(record.total_amount)
 
     def value_total(self, record):
-        return self.amounts[record.category]["total"]
+        return to_yuan(record.total_amount)
 
     def footer_amount(self, attribute):
         return format_wan(getattr(self.budget, attribute)) if self.budget else ""
@@ -128,6 +131,6 @@ class AllocationTable(OwnColumnsMixin, tables.Table):
         return format_percent(value) if attribute == "execution_rate" else format_wan(value)
 
     def render_rate(self, record):
-        budget = TownshipBudget.of_row(self.amounts[record.category]["total"], None,
+        budget = TownshipBudget.of_row(to_yuan(record.total_amount), None,
                                        record.reimbursed_cents)
         return format_percent(budget.execution_rate)

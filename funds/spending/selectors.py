@@ -9,7 +9,7 @@ from decimal import Decimal
 from django.db.models import Exists, Max, OuterRef, Q, Subquery
 from django.utils import timezone
 
-from funds.budget.selectors import TownshipBudget, cents_sum
+from funds.budget.selectors import TownshipBudget, adopted_total, allocation_of, cents_sum
 from funds.models import (
     SPENT_STATUSES,
     Expenditure,
@@ -79,14 +79,16 @@ def remaining_budget_list(pairs) -> dict[tuple[int, int], Decimal]:
         return {}
     townships, years = {t for t, _y in pairs}, {y for _t, y in pairs}
     fund_years = {fy.year: fy for fy in FundYear.objects.filter(year__in=years)}
-    categories = {(t, y): c for t, y, c in TownshipCategory.objects.filter(
-        township__in=townships, year__in=years).values_list("township", "year", "category")}
+    categories = {(t, y): (c, line) for t, y, c, line in TownshipCategory.objects.filter(
+        township__in=townships, year__in=years).annotate(line=adopted_total())
+        .values_list("township", "year", "category", "line")}
     cents = {(t, y, status): n for t, y, status, n in (
         Expenditure.objects.filter(township__in=townships, year__in=years,
                                    status__in=SPENT_STATUSES)
         .order_by().values("township", "year", "status").annotate(n=cents_sum())
         .values_list("township", "year", "status", "n"))}
-    return {(t, y): TownshipBudget.of_row(fund_years[y].allocation_for(categories.get((t, y))),
+    return {(t, y): TownshipBudget.of_row(allocation_of(fund_years[y],
+                                                        *categories.get((t, y), (None, None))),
                                           cents.get((t, y, Status.APPROVED)),
                                           cents.get((t, y, Status.REIMBURSED))).remaining
             for t, y in pairs if y in fund_years}

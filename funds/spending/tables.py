@@ -9,7 +9,7 @@ from funds.budget.selectors import TownshipBudget
 from funds.budget.tables import MoneyColumn, YuanAsWanColumn
 from townships.models import Category
 from townships.tables import PersonColumn
-from wanyuan.money import format_percent, format_wan, format_yuan
+from wanyuan.money import format_percent, format_wan, format_yuan, to_yuan
 from wanyuan.tables import LocalDateTimeColumn, OwnColumnsMixin
 
 
@@ -103,7 +103,7 @@ class ExecutionTable(OwnColumnsMixin, tables.Table):
         super().__init__(*args, **kwargs)
 
     def _budget(self, record) -> TownshipBudget:
-        return TownshipBudget.of_row(self.fund_year.allocation_for(record.category),
+        return TownshipBudget.of_row(to_yuan(record.total_amount),
                                      record.approved_cents, record.reimbursed_cents)
 
     def render_name(self, record, value):

@@ -84,14 +84,15 @@ class FundYearSettingsForm(forms.ModelForm):
     standard_first = WanField(label=_("Standard of category 1 (10k yuan)"))
     standard_second = WanField(label=_("Standard of category 2 (10k yuan)"))
     standard_third = WanField(label=_("Standard of category 3 (10k yuan)"))
+    reserve = WanField(label=_("Reserve (10k yuan)"))
 
     #: Fields whose value moving by more than half asks for a confirmation.
     AMOUNTS = ("special_fund", "floor_amount", "standard_first", "standard_second",
-               "standard_third", "large_spending_threshold")
+               "standard_third", "reserve", "large_spending_threshold")
 
     class Meta:
         model = FundYear
-        fields = ["special_fund", "floor_amount", "floor_on_top", "standard_first",
+        fields = ["special_fund", "reserve", "floor_amount", "floor_mode", "standard_first",
                   "standard_second", "standard_third", "large_spending_threshold",
                   "overspend_policy", "promote_count", "demote_count"]
         labels = {"large_spending_threshold": _("Large-spending threshold (yuan)")}

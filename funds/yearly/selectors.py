@@ -42,6 +42,10 @@ def yearly_step_list(fund_year: FundYear) -> list[Step]:
         Step(_("Fund year %(year)s set up") % {"year": target}, next_year is not None,
              url=reverse("fund-year-settings", args=[target]) if next_year else "",
              permission="funds.change_fundyear"),
+        Step(_("Allocation plan of %(year)s adopted") % {"year": target},
+             bool(next_year and next_year.adopted_scenario_id),
+             url=reverse("plan-list", args=[target]) if next_year else "",
+             permission="funds.adopt_allocation_plan"),
     ]
 
 

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from funds.budget.selectors import adopted_total, allocation_of
 from funds.budget.views import fund_year_or_404
 from funds.models import SPENT_STATUSES, Expenditure, FundYear
 from funds.yearly import services
@@ -44,7 +45,8 @@ def township_detail(request, code: str, *, form=None, status=200):
         # A clerk learns nothing of another township, not even that it exists.
         raise Http404
     fund_years = {fy.year: fy for fy in FundYear.objects.all()}
-    categories = {tc.year: tc for tc in township.categories.select_related("changed_by")}
+    categories = {tc.year: tc for tc in township.categories.select_related("changed_by")
+                  .annotate(line_total=adopted_total())}
     results = {r.year: r for r in township.assessments.all()}
     ranked_counts = dict(
         AssessmentResult.objects.filter(year__in=results).values("year")
@@ -65,7 +67,7 @@ def township_detail(request, code: str, *, form=None, status=200):
             "result": result,
             "ranked_count": ranked_counts.get(year),
             "fund_year": fund_year,
-            "allocation": fund_year.allocation_for(category.category)
+            "allocation": allocation_of(fund_year, category.category, category.line_total)
             if fund_year and category else None,
         })
     history = (

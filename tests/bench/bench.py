@@ -10,7 +10,9 @@ townships; BENCH_SIZES overrides), in a fresh database filled by synthetic.py:
    (tracemalloc, Python allocations, in a second run so that it does not slow the
    timed one);
 3. applying the reclassification: the real service against the same rule applied with
-   one ORM save per township.
+   one ORM save per township;
+4. the comparison of two allocation plans (scale, ladder) against the allocation page
+   (BENCH_ONLY=plans measures only this).
 
 Times are the median of BENCH_REPEAT (3) runs, except django-tables2's export and, at
 40,000, the one-save-per-township baseline, which run once. The two pages take turns
@@ -41,6 +43,7 @@ DATABASES = os.environ.get("BENCH_DATABASES", "sqlite,postgresql").split(",")
 SECONDS = float(os.environ.get("BENCH_SECONDS", "4"))
 PORT = int(os.environ.get("BENCH_PORT", "8093"))
 REPEAT = int(os.environ.get("BENCH_REPEAT", "3"))  # timed runs of which the median counts
+ONLY = os.environ.get("BENCH_ONLY", "")  # "plans": only the planner's row
 
 
 def _env(database_url: str) -> dict:
@@ -120,7 +123,10 @@ def measure():
     session.create()
     cookie = f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
 
-    results = []
+    results = _plans(cookie, user)
+    if ONLY == "plans":
+        print(json.dumps(results))
+        return
     pages = {"allocation page": "/allocations/2020/",
              "admin changelist": "/admin/townships/township/"}
     rps = _requests_per_second(pages, cookie)
@@ -133,6 +139,25 @@ def measure():
     results += _exports()
     results += _reclassification(user)
     print(json.dumps(results))
+
+
+def _plans(cookie, user):
+    """4. The comparison of two allocation plans (issue 18) against the allocation page:
+    it reads every township's line of each plan and last year's allocation."""
+    from funds.models import FundYear
+    from funds.planning import services
+
+    fund_year = FundYear.objects.get(year=2020)
+    ids = [services.scenario_create(fund_year=fund_year, name=method, method=method,
+                                    acting_user=user).pk for method in ("scale", "ladder")]
+    pages = {"compare page": f"/funds/2020/plans/compare/?ids={ids[0]},{ids[1]}",
+             "allocation page": "/allocations/2020/"}
+    rps = _requests_per_second(pages, cookie)
+    return [("plans compared: requests/s (1 worker)", f"{rps['compare page']:.1f}",
+             f"{rps['allocation page']:.1f}",
+             f"{rps['compare page'] / rps['allocation page']:.2f}×"),
+            ("plans compared: queries/request", _queries(pages["compare page"], user),
+             _queries(pages["allocation page"], user), "")]
 
 
 def _requests_per_second(pages, cookie):

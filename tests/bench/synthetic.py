@@ -17,7 +17,7 @@ from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.utils import timezone
 
-from funds.models import Expenditure, FundYear
+from funds.models import Expenditure, FundYear, PlanScenario
 from townships.models import (
     AssessmentResult,
     CategorySource,
@@ -63,6 +63,8 @@ def synthetic_generate(*, townships: int, years: int, start_year: int = 2020,
         CategoryChange.objects.all().delete()
         Reclassification.objects.all().delete()
         AuditEvent.objects.all().delete()
+        FundYear.objects.update(adopted_scenario=None)
+        PlanScenario.objects.all().delete()  # and their lines
         Township.objects.all().delete()
         FundYear.objects.all().delete()
         units = Township.objects.bulk_create(

@@ -35,7 +35,7 @@ def test_allocation_of_one_township_is_floor_plus_standard(demo):
 
 def test_floor_as_minimum_only_tops_up_lower_standards():
     year = FundYear(year=2030, special_fund=Decimal("0"), floor_amount=Decimal("130000"),
-                    floor_on_top=False)
+                    floor_mode="minimum")
     assert year.allocation_for(Category.FIRST) == Decimal("170000.00")
     assert year.floor_for(Category.FIRST) == Decimal("0.00")
     assert year.allocation_for(Category.THIRD) == Decimal("130000.00")

@@ -14,7 +14,7 @@ URL = "/settings/2020/"
 
 def typed(**overrides):
     """The form as an administrator fills it: the demo year's values, in 万元."""
-    values = {"special_fund": "669", "floor_amount": "3", "floor_on_top": "on",
+    values = {"special_fund": "669", "floor_amount": "3", "floor_mode": "elsewhere", "reserve": "0",
               "standard_first": "17", "standard_second": "15", "standard_third": "12",
               "large_spending_threshold": "10000", "overspend_policy": "stop",
               "promote_count": "5", "demote_count": "5"}
@@ -136,7 +136,7 @@ def test_the_overview_names_the_next_step_of_the_calendar(client, admin_user, st
         AssessmentResult(township=t, year=2020, rank=i + 1)
         for i, t in enumerate(townships) if t.in_service(2020))
     steps = yearly_step_list(fund_year)
-    assert [s.done for s in steps] == [True, True, False, False]
+    assert [s.done for s in steps] == [True, True, False, False, False]
     assert next_step_get(steps).url == "/reclassification/2020/"
 
     client.force_login(staff_user)  # staff see the calendar, not the administrator's links

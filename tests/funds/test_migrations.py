@@ -14,6 +14,15 @@ BEFORE = [("funds", "0004_approval_covers_what_was_approved")]
 AFTER = [("funds", "0005_reimbursement_date_and_accounting_voucher")]
 
 
+@pytest.fixture(autouse=True)
+def latest_schema_after():
+    """The tests after these need the latest schema back."""
+    yield
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+
 def _migrate(targets):
     executor = MigrationExecutor(connection)
     executor.loader.build_graph()
@@ -52,3 +61,19 @@ def test_earlier_reimbursements_get_their_day_and_say_the_voucher_was_not_record
     assert list(Expenditure.objects.order_by("pk").values_list(
         "reimbursed_on", "accounting_voucher")) == [
         (datetime.date(2020, 6, 30), "（迁移前未记录）"), (None, "")]
+
+
+def test_the_floor_flag_becomes_the_floor_mode():
+    """floor_on_top True was counted as paid from elsewhere; False was a minimum."""
+    apps = _migrate([("funds", "0005_reimbursement_date_and_accounting_voucher")])
+    FundYear = apps.get_model("funds", "FundYear")
+    FundYear.objects.create(year=2020, special_fund=Decimal("6690000.00"), floor_on_top=True)
+    FundYear.objects.create(year=2021, special_fund=Decimal("6690000.00"), floor_on_top=False)
+    apps = _migrate([("funds", "0006_allocation_planner")])
+    FundYear = apps.get_model("funds", "FundYear")
+    assert list(FundYear.objects.order_by("year").values_list("year", "floor_mode", "reserve")) \
+        == [(2020, "elsewhere", Decimal("0.00")), (2021, "minimum", Decimal("0.00"))]
+    apps = _migrate([("funds", "0005_reimbursement_date_and_accounting_voucher")])
+    FundYear = apps.get_model("funds", "FundYear")
+    assert list(FundYear.objects.order_by("year").values_list("floor_on_top", flat=True)) \
+        == [True, False]

@@ -45,7 +45,7 @@ def test_plain_orm_save_is_audited_with_every_changed_setting(fund_year):
     fund_year.special_fund = Decimal("7000000")
     fund_year.standard_first = Decimal("180000.00")
     fund_year.overspend_policy = OverspendPolicy.WARN
-    fund_year.floor_on_top = False
+    fund_year.floor_mode = "minimum"
     fund_year.promote_count = 3
     with translation.override("en"):  # stored in the site language all the same
         fund_year.save()
@@ -55,7 +55,7 @@ def test_plain_orm_save_is_audited_with_every_changed_setting(fund_year):
         "special_fund": {"old": "6690000.00", "new": "7000000.00"},
         "standard_first": {"old": "170000.00", "new": "180000.00"},
         "overspend_policy": {"old": "stop", "new": "warn"},
-        "floor_on_top": {"old": True, "new": False},
+        "floor_mode": {"old": "elsewhere", "new": "minimum"},
         "promote_count": {"old": 5, "new": 3},
     }
     for text in ("专项经费", "6690000.00 → 7000000.00", "170000.00 → 180000.00", "5 → 3"):

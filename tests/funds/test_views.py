@@ -104,7 +104,7 @@ def test_allocation_table_sorts_by_rank_and_money(client, demo, staff_user):
 def test_the_floor_sorts_by_the_floor_when_it_is_a_minimum(client, demo, staff_user):
     """A minimum floor of 16万 tops up 三类 by 4万, 二类 by 1万 and 一类 by nothing: sorted
     by the floor, the order of the categories is the reverse of the standard's."""
-    FundYear.objects.filter(year=2020).update(floor_on_top=False,
+    FundYear.objects.filter(year=2020).update(floor_mode="minimum",
                                               floor_amount=Decimal("160000.00"))
     login(client, staff_user)
     url = reverse("allocation-list", args=[2020])

@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('auth', '0012_alter_user_first_name_max_length'),
-        ('townships', '0007_audit_event_townships_loaded'),
+        ('townships', '0008_allocation_planner'),
     ]
 
     operations = [

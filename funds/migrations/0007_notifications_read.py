@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('auth', '0012_alter_user_first_name_max_length'),
-        ('funds', '0005_reimbursement_date_and_accounting_voucher'),
+        ('funds', '0006_allocation_planner'),
     ]
 
     operations = [
