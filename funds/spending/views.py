@@ -220,6 +220,11 @@ def expenditure_detail(request, pk: int):
     # The whole budget; an expenditure not yet counted in it is over budget when it is
     # more than what remains.
     budget = township_budget_get(expenditure.township, fund_year) if fund_year else None
+    transitions = list(expenditure.transitions.select_related("actor"))
+    # Why it came back, at the top of the page: on a phone the history's note column is
+    # off screen (the same rows, no extra query).
+    returned = next((t for t in reversed(transitions)
+                     if t.to_status == Expenditure.Status.RETURNED), None)
     return render(request, "funds/expenditure_detail.html", {
         "expenditure": expenditure,
         "township": expenditure.township,
@@ -229,7 +234,8 @@ def expenditure_detail(request, pk: int):
         "over_budget": budget is not None and not expenditure.counts_against_budget
         and expenditure.amount > budget.remaining,
         "actions": actions,
-        "transitions": expenditure.transitions.select_related("actor"),
+        "transitions": transitions,
+        "returned": returned if expenditure.status == Expenditure.Status.RETURNED else None,
         "vouchers": expenditure.vouchers.select_related("uploaded_by"),
         "findings": expenditure.findings.select_related("inspection"),
         # One form per action on one page: distinct ids keep every label attached.
