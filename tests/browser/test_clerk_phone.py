@@ -145,7 +145,10 @@ def test_a_clerk_does_the_round_trip_on_a_phone(browser, live_server, people, tm
     watch.screenshot("phone-clerk-5-home-after")
     _click(page, page.get_by_role("link", name="完整台账"))
     row = page.locator("table.ledger tbody tr", has_text=PURPOSE)
-    assert "已审批" in row.inner_text()
+    status = row.locator(".status")
+    assert status.inner_text() == "已审批"
+    box = status.bounding_box()  # on the first screen, without scrolling the table sideways
+    assert box["x"] + box["width"] <= PHONE["width"]
     _click(page, row.get_by_role("link").first)
     assert page.locator(".status.big").inner_text() == "已审批"
     watch.screenshot("phone-clerk-6-approved")
