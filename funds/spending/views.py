@@ -240,6 +240,12 @@ def expenditure_detail(request, pk: int, *, posted=None, status=200):
     # more than what remains.
     budget = township_budget_get(expenditure.township, fund_year) if fund_year else None
     vouchers = list(expenditure.vouchers.select_related("uploaded_by"))
+    transitions = list(expenditure.transitions.select_related(
+        "actor__unit_of", "actor__clerk_of__township"))
+    # Why it came back, at the top of the page: on a phone the history's note column is
+    # off screen (the same rows, no extra query).
+    returned = next((t for t in reversed(transitions)
+                     if t.to_status == Expenditure.Status.RETURNED), None)
     context = {
         "expenditure": expenditure,
         "township": expenditure.township,
@@ -251,8 +257,8 @@ def expenditure_detail(request, pk: int, *, posted=None, status=200):
         "actions": actions,
         "blocked": blocked,
         "has_invoice": any(v.kind == Voucher.Kind.INVOICE for v in vouchers),
-        "transitions": expenditure.transitions.select_related(
-            "actor__unit_of", "actor__clerk_of__township"),
+        "transitions": transitions,
+        "returned": returned if expenditure.status == Expenditure.Status.RETURNED else None,
         "vouchers": vouchers,
         "findings": expenditure.findings.select_related("inspection"),
         # One form per action on one page: distinct ids keep every label attached.
