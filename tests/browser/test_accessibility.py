@@ -45,6 +45,11 @@ NOT_PAGES = {
     "decision-create": "POST only",
     "expenditure-action": "POST only (submit, approve, return, ...)",
     "finding-close": "POST only",
+    "notifications-read": "POST only (the notifications' mark-read button)",
+    "plan-adopt": "POST only",
+    "plan-revert": "POST only",
+    "plan-compare": "needs two to four plans in ?ids: opened in tests/browser/test_planning.py",
+    "plan-compare-export-xlsx": "a download",
     "allocation-export-csv": "a download",
     "allocation-export-xlsx": "a download",
     "ledger-export-csv": "a download",
@@ -65,6 +70,18 @@ def _objects(name):
             "-township__name" if status == "rejected" else "pk").first()
             for status in Expenditure.Status.values
             if Expenditure.objects.filter(year=DEMO_YEAR, status=status).exists()]
+    if name.startswith("plan-"):  # a plan of the year, made as an administrator would
+        from django.contrib.auth.models import User
+
+        from funds.models import FundYear, PlanScenario
+        from funds.planning.services import scenario_create
+
+        scenario = PlanScenario.objects.filter(fund_year__year=DEMO_YEAR).first()
+        if scenario is None:
+            scenario = scenario_create(
+                fund_year=FundYear.objects.get(year=DEMO_YEAR), name="按比例缩放",
+                method="scale", acting_user=User.objects.filter(is_superuser=True).first())
+        return [scenario]
     models = {"voucher-": Voucher, "decision-": CollectiveDecision,
               "inspection-": Inspection, "finding-": Finding}
     for prefix, model in models.items():

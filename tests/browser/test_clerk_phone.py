@@ -69,7 +69,7 @@ def _approver_decides(browser, live_server, button, note=None):
     watch = PageWatch(page, live_server.url)
     _log_in(page, live_server.url, "staff")
     _click(page, page.locator("header nav").get_by_role("link", name="报账审批"))
-    _click(page, page.get_by_role("link", name=PURPOSE))
+    _click(page, page.locator("table").get_by_role("link", name=PURPOSE))
     if note is not None:
         page.locator("summary", has_text=button).click()
         page.get_by_label("理由").first.fill(note)
@@ -122,6 +122,7 @@ def test_a_clerk_does_the_round_trip_on_a_phone(browser, live_server, people, tm
     page.reload()
     returned = page.locator("ul.todo li", has_text=PURPOSE)
     assert REASON in returned.inner_text()
+    assert REASON in page.locator(".notifications").inner_text()  # new since the last visit
     watch.screenshot("phone-clerk-3-returned-home")
     _click(page, returned.get_by_role("link", name=PURPOSE))
     notice = page.locator(".return-notice")  # at the top, not only in the history table
@@ -141,7 +142,11 @@ def test_a_clerk_does_the_round_trip_on_a_phone(browser, live_server, people, tm
     # The county approves; the clerk sees it approved, still by clicks.
     assert "已审批" in _approver_decides(browser, live_server, "审批通过")
     _home(page)
-    assert REASON not in page.locator("main").inner_text()  # nothing left to do on it
+    todo = " ".join(page.locator("main ul.todo").all_inner_texts())
+    assert REASON not in todo  # nothing left to do on it
+    assert "已审批" in page.locator(".notifications").inner_text()  # told it was approved
+    _click(page, page.get_by_role("button", name="标为已读"))
+    assert page.locator(".notifications").count() == 0
     watch.screenshot("phone-clerk-5-home-after")
     _click(page, page.get_by_role("link", name="完整台账"))
     row = page.locator("table.ledger tbody tr", has_text=PURPOSE)
