@@ -69,7 +69,7 @@ def _approver_decides(browser, live_server, button, note=None):
     watch = PageWatch(page, live_server.url)
     _log_in(page, live_server.url, "staff")
     _click(page, page.locator("header nav").get_by_role("link", name="报账审批"))
-    _click(page, page.locator("table").get_by_role("link", name=PURPOSE))
+    _click(page, page.locator("main table").get_by_role("link", name=PURPOSE, exact=True))
     if note is not None:
         page.locator("summary", has_text=button).click()
         page.get_by_label("理由").first.fill(note)
