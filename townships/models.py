@@ -289,6 +289,10 @@ class AuditEvent(models.Model):
         FUND_YEAR_CHANGED = "fund_year_changed", _("Fund year settings changed")
         SPENDING_CATEGORY_CREATED = "spending_category_created", _("Spending category created")
         SPENDING_CATEGORY_CHANGED = "spending_category_changed", _("Spending category changed")
+        DOCUMENT_GENERATED = "document_generated", _("Document generated")
+        DOCUMENT_SETTINGS_CHANGED = "document_settings_changed", _("Document settings changed")
+        DOCUMENT_TEMPLATE_UPLOADED = "document_template_uploaded", _("Document template uploaded")
+        DOCUMENT_TEMPLATE_RESET = "document_template_reset", _("Document template reset")
 
     action = models.CharField(_("action"), max_length=40, choices=Action.choices)
     year = models.PositiveSmallIntegerField(_("year"), null=True, blank=True)
