@@ -34,7 +34,7 @@ from funds.spending.selectors import (
     spending_by_category_list,
     spent_expenditure_list,
 )
-from townships.models import Category, CategoryChange
+from townships.models import Category, CategoryChange, CategorySource
 from wanyuan.money import (
     amount_in_capitals,
     format_percent,
@@ -122,7 +122,10 @@ def _changes(year: int) -> list[dict]:
              "new": _category_label(c.new_category), "reason": c.reason,
              "up": c.old_category is not None and c.new_category < c.old_category,
              "down": c.old_category is not None and c.new_category > c.old_category}
-            for c in rows if c.old_category != c.new_category]
+            for c in rows if c.old_category != c.new_category
+            # an imported or initial first classification is not a change from last year
+            and not (c.old_category is None
+                     and c.source in (CategorySource.IMPORT, CategorySource.INITIAL))]
 
 
 def plan_figures(fund_year: FundYear, settings: DocumentSettings, *,
