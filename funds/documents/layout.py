@@ -149,6 +149,7 @@ class Builder:
                     size.set(qn("w:val"), "32")
             language = defaults.find(".//" + qn("w:lang"))
             if language is not None:
+                language.set(qn("w:val"), "zh-CN")
                 language.set(qn("w:eastAsia"), "zh-CN")
             spacing = defaults.find(".//" + qn("w:spacing"))
             if spacing is not None:
