@@ -34,12 +34,32 @@ def full_database(settings, tmp_path):
 
     admin = get_user_model().objects.get(username="admin")
     services.reclassification_apply(year=2020, acting_user=admin)
+    # the documents' settings and an uploaded template (issue 16), with its file
+    _documents_load(admin)
     # the admin site's own history of a change, as the admin writes it
     LogEntry.objects.log_actions(
         user_id=admin.pk, queryset=[FundYear.objects.get(year=2020)], action_flag=CHANGE,
         change_message=[{"changed": {"fields": ["Large-spending threshold"]}}],
         single_object=True)
     return settings.MEDIA_ROOT
+
+
+def _documents_load(admin):
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from docx import Document
+
+    from funds.documents.services import document_template_upload
+    from funds.models import DocumentSettings
+
+    DocumentSettings.objects.create(pk=1, copy_to="市审计局")
+    template = Document()
+    template.add_paragraph("{{ county }}{{ year }}")
+    data = io.BytesIO()
+    template.save(data)
+    document_template_upload(kind="plan", acting_user=admin,
+                             upload=SimpleUploadedFile("方案.docx", data.getvalue()))
 
 
 def _snapshot():
@@ -60,7 +80,7 @@ def test_round_trip_restores_every_table_and_file(full_database, tmp_path):
     before, files = _snapshot(), _files(full_database)
     empty = sorted(label for label, rows in before.items() if not rows)
     assert empty == [], "every table holds rows, so the round trip is tested on each"
-    assert len(files) == 5
+    assert len(files) == 6  # vouchers and minutes, and an uploaded document template
     backup = tmp_path / "backup.zip"
     call_command("backup", "--output", str(backup))
 

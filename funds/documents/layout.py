@@ -552,7 +552,7 @@ def build_execution(b: Builder):
     b.table(["乡镇", "日期", "用途", "金额（元）", "集体研究"],
             ["{{ e.township }}", "{{ e.date }}", "{{ e.purpose }}", "{{ e.amount }}",
              "{{ e.decision }}"],
-            loop="e in large", widths=[26, 26, 48, 26, 30], left=frozenset({2, 4}))
+            loop="e in large", widths=[22, 26, 42, 24, 42], left=frozenset({2, 4}))
     b.tag("{%p endif %}")
     b.p("四、支付率低于{{ low_rate }}的乡镇", "一级标题")
     b.tag("{%p if below %}")
@@ -585,7 +585,7 @@ def build_rectification(b: Builder):
     b.table(["乡镇", "问题", "涉及金额（元）", "整改期限", "状态", "整改情况"],
             ["{{ f.township }}", "{{ f.problem }}", "{{ f.involved }}", "{{ f.deadline }}",
              "{{ f.status }}", "{{ f.note }}"],
-            loop="f in findings", widths=[22, 44, 24, 22, 16, 28],
+            loop="f in findings", widths=[20, 40, 22, 26, 18, 30],
             left=frozenset({1, 5}))
     b.tag("{%p else %}")
     b.p("本年度检查未发现问题。", "正文")
