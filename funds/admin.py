@@ -5,6 +5,8 @@ from django.utils.translation import gettext_lazy
 
 from funds.models import (
     CollectiveDecision,
+    DocumentSettings,
+    DocumentTemplate,
     Expenditure,
     ExpenditureTransition,
     Finding,
@@ -15,7 +17,7 @@ from funds.models import (
 )
 from funds.yearly import services
 from townships.admin import ReadOnlyAdmin
-from townships.audit import ActingAdmin
+from townships.audit import ActingAdmin, acting
 from townships.services import ReclassificationError
 
 
@@ -136,3 +138,42 @@ class FindingAdmin(ReadOnlyAdmin):
     list_display = ("township", "inspection", "deadline", "closed_at")
     list_filter = ("closed_at",)
     list_select_related = ("township", "inspection")
+
+
+@admin.register(DocumentSettings)
+class DocumentSettingsAdmin(ActingAdmin, admin.ModelAdmin):
+    """The county's words in the yearly documents: one row, edited, never deleted."""
+
+    list_display = ("county_name", "number_prefix", "next_number", "recipients")
+    fieldsets = (
+        (gettext_lazy("Issuing"), {"fields": ("county_name", "issuing_organs", "signers",
+                                              "number_prefix", "next_number")}),
+        (gettext_lazy("Notice"), {"fields": ("recipients", "copy_to", "printing_organ")}),
+        (gettext_lazy("Public posting"), {"fields": ("posting_period", "objections_to")}),
+        (gettext_lazy("Execution report"), {"fields": ("low_execution_rate",)}),
+    )
+
+    def has_add_permission(self, request):
+        return super().has_add_permission(request) and not DocumentSettings.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def changelist_view(self, request, extra_context=None):
+        """The one row: created with the defaults on first visit, then edited."""
+        from django.shortcuts import redirect
+
+        if self.has_change_permission(request):
+            with acting(request.user):
+                settings, _created = DocumentSettings.objects.get_or_create(pk=1)
+            return redirect("admin:funds_documentsettings_change", settings.pk)
+        return super().changelist_view(request, extra_context)
+
+
+@admin.register(DocumentTemplate)
+class DocumentTemplateAdmin(ReadOnlyAdmin):
+    """Uploaded on the documents page, where they are checked; listed here."""
+
+    list_display = ("kind", "version", "active", "uploaded_by", "uploaded_at")
+    list_filter = ("kind", "active")
+    list_select_related = ("uploaded_by",)

@@ -1,3 +1,5 @@
+from __future__ import annotations
+
 from decimal import Decimal
 
 from django.conf import settings
@@ -560,6 +562,12 @@ class Finding(models.Model):
         on_delete=models.PROTECT, related_name="+",
     )
     closure_note = models.TextField(_("rectification"), blank=True)
+    # What the rectification ledger (整改台账) adds up: the money a finding concerns, and
+    # what was paid back or put right by its closure.
+    amount_involved = models.DecimalField(_("amount involved (yuan)"), default=Decimal("0.00"),
+                                          **MONEY)
+    amount_restored = models.DecimalField(_("amount restored (yuan)"), default=Decimal("0.00"),
+                                          **MONEY)
 
     class Meta:
         verbose_name = _("finding")
@@ -570,6 +578,11 @@ class Finding(models.Model):
                 condition=Q(closed_at__isnull=True) | ~Q(closure_note=""),
                 name="finding_closed_with_a_note",
                 violation_error_message=_("Say how the finding was rectified to close it."),
+            ),
+            models.CheckConstraint(
+                condition=Q(amount_involved__gte=0) & Q(amount_restored__gte=0),
+                name="finding_amounts_not_negative",
+                violation_error_message=_("Amounts cannot be negative."),
             ),
         ]
 
@@ -600,3 +613,105 @@ class NotificationsRead(models.Model):
 
     def __str__(self):
         return f"{self.user_id}: {self.read_until:%Y-%m-%d %H:%M}"
+# ---------------------------------------------------------------------------------------
+# The yearly documents (issue 16): the county's words, and replacement templates.
+# ---------------------------------------------------------------------------------------
+
+
+class DocumentKind(models.TextChoices):
+    PLAN = "plan", _("Allocation plan")
+    NOTICE = "notice", _("Notice issuing the funds")
+    POSTING = "posting", _("Public posting")
+    EXECUTION = "execution", _("Execution report")
+    RECTIFICATION = "rectification", _("Rectification ledger and report")
+
+
+class DocumentSettings(models.Model):
+    """The county's words in its documents: one row (pk 1), edited in the admin, its
+    changes audited with old and new values (funds/signals.py)."""
+
+    county_name = models.CharField(_("county name"), max_length=40, default="万源市")
+    issuing_organs = models.TextField(
+        _("issuing organs"), default="中共万源市委组织部\n万源市财政局",
+        help_text=_("One per line; two or more lines issue the notice jointly."))
+    number_prefix = models.CharField(
+        _("document-number prefix"), max_length=20, default="万组发",
+        help_text=_("The notice's number reads prefix〔year〕N号."))
+    next_number = models.PositiveIntegerField(
+        _("document number N (default)"), default=1,
+        help_text=_("Proposed on the documents page; editable before each generation."))
+    signers = models.TextField(
+        _("signers"), default="中共万源市委组织部\n万源市财政局",
+        help_text=_("The signature of the notice and the reports: one organ per line."))
+    recipients = models.CharField(_("recipients"), max_length=200, default="各乡镇党委")
+    copy_to = models.CharField(_("copy to"), max_length=300,
+                               default="市纪委监委，市审计局，各乡镇人民政府")
+    printing_organ = models.CharField(_("printing organ"), max_length=100,
+                                      default="中共万源市委组织部办公室")
+    posting_period = models.CharField(
+        _("posting period"), max_length=200,
+        default="自发布之日起5个工作日",
+        help_text=_("As the posting says it, e.g. 自发布之日起5个工作日."))
+    objections_to = models.TextField(
+        _("where objections go"),
+        default="中共万源市委组织部组织科（来信来访请注明真实姓名和联系方式）")
+    low_execution_rate = models.DecimalField(
+        _("low execution rate (%)"), max_digits=5, decimal_places=2, default=Decimal("50.00"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+        help_text=_("The execution report lists the townships below it."))
+
+    class Meta:
+        verbose_name = _("document settings")
+        verbose_name_plural = _("document settings")
+        constraints = [
+            models.CheckConstraint(condition=Q(pk=1), name="document_settings_singleton",
+                                   violation_error_message=_("There is one settings row.")),
+        ]
+
+    def __str__(self):
+        return str(_("document settings"))
+
+    @classmethod
+    def get(cls) -> DocumentSettings:
+        """The settings, with the defaults until an administrator saves them."""
+        return cls.objects.filter(pk=1).first() or cls(pk=1)
+
+    @staticmethod
+    def lines(text: str) -> list[str]:
+        return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+class DocumentTemplate(models.Model):
+    """An uploaded replacement for a document kind's default .docx template; the active
+    one of a kind is used; deactivating it resets the kind to the default."""
+
+    kind = models.CharField(_("kind"), max_length=16, choices=DocumentKind.choices)
+    file = models.FileField(_("file"), upload_to="document_templates/")
+    version = models.PositiveIntegerField(_("version"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), on_delete=models.PROTECT,
+        related_name="+")
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    active = models.BooleanField(_("in use"), default=True)
+
+    class Meta:
+        verbose_name = _("document template")
+        verbose_name_plural = _("document templates")
+        ordering = ["kind", "-version"]
+        permissions = [
+            ("generate_documents", _("Can generate the county's yearly documents")),
+            ("generate_township_documents",
+             _("Can generate a township's posting and rectification ledger")),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "version"],
+                                    name="document_template_version_unique",
+                                    violation_error_message=_("This version exists.")),
+            models.UniqueConstraint(fields=["kind"], condition=Q(active=True),
+                                    name="one_active_document_template_per_kind",
+                                    violation_error_message=_(
+                                        "Another template of this kind is in use.")),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} v{self.version}"

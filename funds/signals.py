@@ -1,4 +1,5 @@
-"""Every change of a year's settings or of a spending category is audited with its values.
+"""Every change of a year's settings, of a spending category or of the documents' settings
+is audited with its values.
 
 Signals, so that every door is covered: the admin, a service, a command, the shell. The
 old values are read from the stored row just before the save (locked when the save runs
@@ -18,12 +19,13 @@ from django.db import transaction
 from django.db.models.signals import post_save, pre_save
 from django.utils.translation import gettext as _
 
-from funds.models import FundYear, SpendingCategory
+from funds.models import DocumentSettings, FundYear, SpendingCategory
 from townships.audit import current_actor, stored_text
 from townships.models import AuditEvent
 
 #: Fields that are not settings: not compared, not recorded.
-NOT_SETTINGS = {FundYear: {"id", "notes"}, SpendingCategory: {"id"}}
+NOT_SETTINGS = {FundYear: {"id", "notes"}, SpendingCategory: {"id"},
+                DocumentSettings: {"id"}}
 
 
 def _fields(model) -> list:
@@ -115,6 +117,10 @@ def _record_changed(model, instance, changes):
 
 def _summary(model, instance, created: bool, details: dict) -> str:
     """The event's text; called in the site language (stored_text)."""
+    if model is DocumentSettings:
+        text = (_values_text(model, details["values"]) if created
+                else _change_text(model, details["changes"]))
+        return _("Document settings saved: %(values)s") % {"values": text}
     if created:
         text = _values_text(model, details["values"])
         pattern = (_("Fund year %(year)s created: %(values)s") if model is FundYear
@@ -129,9 +135,13 @@ def _summary(model, instance, created: bool, details: dict) -> str:
 
 def _record(model, instance, *, created: bool, details: dict):
     """One audit event of a fund year or a spending category created or changed."""
-    actions = ((AuditEvent.Action.FUND_YEAR_CREATED, AuditEvent.Action.FUND_YEAR_CHANGED)
-               if model is FundYear else (AuditEvent.Action.SPENDING_CATEGORY_CREATED,
-                                          AuditEvent.Action.SPENDING_CATEGORY_CHANGED))
+    actions = {
+        FundYear: (AuditEvent.Action.FUND_YEAR_CREATED, AuditEvent.Action.FUND_YEAR_CHANGED),
+        SpendingCategory: (AuditEvent.Action.SPENDING_CATEGORY_CREATED,
+                           AuditEvent.Action.SPENDING_CATEGORY_CHANGED),
+        DocumentSettings: (AuditEvent.Action.DOCUMENT_SETTINGS_CHANGED,
+                           AuditEvent.Action.DOCUMENT_SETTINGS_CHANGED),
+    }[model]
     AuditEvent.objects.create(
         action=actions[0] if created else actions[1],
         year=instance.year if model is FundYear else None,
@@ -141,7 +151,7 @@ def _record(model, instance, *, created: bool, details: dict):
 
 def connect():
     """Connect the signals; called once from FundsConfig.ready()."""
-    for model in (FundYear, SpendingCategory):
+    for model in (FundYear, SpendingCategory, DocumentSettings):
         label = model._meta.label_lower
         pre_save.connect(_before, sender=model, dispatch_uid=f"settings_audit.before.{label}")
         post_save.connect(_after, sender=model, dispatch_uid=f"settings_audit.after.{label}")

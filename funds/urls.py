@@ -3,6 +3,7 @@
 from django.urls import path
 
 from funds.budget import views as budget
+from funds.documents import views as documents
 from funds.planning import views as planning
 from funds.spending import views as spending
 from funds.yearly import views as yearly
@@ -71,4 +72,17 @@ urlpatterns = [
     path("inspections/new/", spending.inspection_create, name="inspection-create"),
     path("inspections/<int:pk>/", spending.inspection_detail, name="inspection-detail"),
     path("findings/<int:pk>/close/", spending.finding_close, name="finding-close"),
+    # The yearly documents (文件)
+    path("documents/<int:year>/", documents.documents, name="documents"),
+    path("documents/<int:year>/posting/", documents.posting, name="document-posting"),
+    path("documents/<int:year>/<slug:kind>.<slug:fmt>", documents.document_download,
+         name="document-download"),
+    path("documents/<int:year>/<township_code:code>/posting/", documents.township_posting,
+         name="township-document-posting"),
+    path("documents/<int:year>/<township_code:code>/<slug:kind>.<slug:fmt>",
+         documents.township_document_download, name="township-document-download"),
+    path("documents/<int:year>/templates/", documents.template_upload,
+         name="document-template-upload"),
+    path("documents/<int:year>/templates/<slug:kind>/reset/", documents.template_reset,
+         name="document-template-reset"),
 ]

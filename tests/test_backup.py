@@ -39,12 +39,40 @@ def full_database(settings, tmp_path):
     plan = planning.scenario_create(fund_year=FundYear.objects.get(year=2020), name="按比例",
                                     method="scale", acting_user=admin)
     planning.scenario_adopt(scenario=plan, acting_user=admin, reason="测试")
+    # the documents' settings and an uploaded template (issue 16), with its file
+    _documents_load(admin)
+    # a user's notifications read, and an account's unit (issue 17)
+    from django.utils import timezone
+
+    from funds.spending.services import notifications_mark_read
+    from townships.models import AccountUnit
+
+    notifications_mark_read(user=admin, until=timezone.now())
+    AccountUnit.objects.create(user=admin, unit="市委组织部")
     # the admin site's own history of a change, as the admin writes it
     LogEntry.objects.log_actions(
         user_id=admin.pk, queryset=[FundYear.objects.get(year=2020)], action_flag=CHANGE,
         change_message=[{"changed": {"fields": ["Large-spending threshold"]}}],
         single_object=True)
     return settings.MEDIA_ROOT
+
+
+def _documents_load(admin):
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from docx import Document
+
+    from funds.documents.services import document_template_upload
+    from funds.models import DocumentSettings
+
+    DocumentSettings.objects.create(pk=1, copy_to="市审计局")
+    template = Document()
+    template.add_paragraph("{{ county }}{{ year }}")
+    data = io.BytesIO()
+    template.save(data)
+    document_template_upload(kind="plan", acting_user=admin,
+                             upload=SimpleUploadedFile("方案.docx", data.getvalue()))
 
 
 def _snapshot():
@@ -65,7 +93,7 @@ def test_round_trip_restores_every_table_and_file(full_database, tmp_path):
     before, files = _snapshot(), _files(full_database)
     empty = sorted(label for label, rows in before.items() if not rows)
     assert empty == [], "every table holds rows, so the round trip is tested on each"
-    assert len(files) == 5
+    assert len(files) == 6  # vouchers and minutes, and an uploaded document template
     backup = tmp_path / "backup.zip"
     call_command("backup", "--output", str(backup))
 

@@ -58,5 +58,20 @@ def test_funds_is_its_three_subpackages():
     assert modules == {"__init__.py", "admin.py", "apps.py", "context_processors.py",
                        "models.py", "signals.py", "urls.py"}
     assert {p.name for p in (ROOT / "funds").iterdir() if (p / "__init__.py").exists()} == {
-        "budget", "yearly", "spending", "planning", "management", "migrations",
+        "budget", "yearly", "spending", "planning", "documents", "management", "migrations",
         "templatetags"}
+
+
+def test_only_the_urls_and_the_command_import_the_documents():
+    """The documents read budget, spending and yearly; nothing reads the documents but
+    the routes and the ``documents`` command (docs/architecture.md)."""
+    allowed = {ROOT / "funds" / "urls.py",
+               ROOT / "funds" / "management" / "commands" / "documents.py"}
+    importers = sorted(
+        str(path.relative_to(ROOT)) for package in ("funds", "townships", "wanyuan", "demo")
+        for path in (ROOT / package).rglob("*.py")
+        if not path.is_relative_to(ROOT / "funds" / "documents")
+        and path not in allowed
+        and any(n == "funds.documents" or n.startswith("funds.documents.")
+                for n in _imports(path)))
+    assert importers == []

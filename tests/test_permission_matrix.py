@@ -104,6 +104,19 @@ EXPECTED = {
                                  (400, 405)),
     "plan-adopt": ((L, L), (405, 403), (405, 403), (405, 403), (405, 403), (405, 302)),
     "plan-revert": ((L, L), (405, 403), (405, 403), (405, 403), (405, 403), (405, 302)),
+    # The yearly documents: the county's for staff and administrators; a township's
+    # posting and ledger for its clerk too (another township's is a 404)
+    "documents": ((L, L), (200, 405), (200, 405), (403, 405), (200, 405), (200, 405)),
+    "document-download": ((L, L), (403, 405), (403, 405), (403, 405), (200, 405), (200, 405)),
+    "document-posting": ((L, L), (403, 405), (403, 405), (403, 405), (200, 405), (200, 405)),
+    "township-document-download": ((L, L), (200, 405), (404, 405), (403, 405), (200, 405),
+                                   (200, 405)),
+    "township-document-posting": ((L, L), (200, 405), (404, 405), (403, 405), (200, 405),
+                                  (200, 405)),
+    "document-template-upload": ((L, L), (405, 403), (405, 403), (405, 403), (405, 403),
+                                 (405, 302)),
+    "document-template-reset": ((L, L), (405, 403), (405, 403), (405, 403), (405, 403),
+                                (405, 302)),
 }
 
 # The Django admin's own pages: a user who is not staff is sent to the admin's login;
@@ -141,6 +154,11 @@ ADMIN_SITE = {
     "/admin/auth/group/add/": ((L, L), (L, L), (L, L), (403, 403), (403, 403), (403, 403)),
     "/admin/townships/townshipclerk/add/": ((L, L), (L, L), (L, L), (403, 403), (403, 403),
                                             (403, 403)),
+    # the county's words in the documents: administrators edit, staff and finance read
+    "/admin/funds/documentsettings/": ((L, L), (L, L), (L, L), (200, 200), (200, 200),
+                                       (302, 302)),
+    "/admin/funds/documenttemplate/": ((L, L), (L, L), (L, L), (200, 200), (200, 200),
+                                       (200, 200)),
 }
 
 
@@ -208,7 +226,7 @@ def world(demo, settings, tmp_path):
 def _url(name, world):
     converters = PATTERNS[name].pattern.converters
     kwargs = {"year": 2020, "code": world["code"], "pk": world["pks"].get(name),
-              "action": "submit"}
+              "action": "submit", "kind": "posting", "fmt": "docx"}
     return reverse(name, kwargs={k: v for k, v in kwargs.items() if k in converters})
 
 

@@ -292,6 +292,10 @@ class AuditEvent(models.Model):
         PLAN_CREATED = "plan_created", _("Allocation plan created")
         PLAN_ADOPTED = "plan_adopted", _("Allocation plan adopted")
         PLAN_REVERTED = "plan_reverted", _("Allocation plan reverted")
+        DOCUMENT_GENERATED = "document_generated", _("Document generated")
+        DOCUMENT_SETTINGS_CHANGED = "document_settings_changed", _("Document settings changed")
+        DOCUMENT_TEMPLATE_UPLOADED = "document_template_uploaded", _("Document template uploaded")
+        DOCUMENT_TEMPLATE_RESET = "document_template_reset", _("Document template reset")
 
     action = models.CharField(_("action"), max_length=40, choices=Action.choices)
     year = models.PositiveSmallIntegerField(_("year"), null=True, blank=True)

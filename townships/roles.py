@@ -24,14 +24,17 @@ ROLE_PERMISSIONS = {
             # the spending loop: approve and reimburse (never their own), inspect
             "funds.approve_expenditure", "funds.reimburse_expenditure",
             "funds.void_expenditure", "funds.add_inspection", "funds.change_inspection",
-            "funds.add_finding", "funds.change_finding"],
+            "funds.add_finding", "funds.change_finding",
+            # the yearly documents (issue 16)
+            "funds.generate_documents", "funds.generate_township_documents"],
     FINANCE: ["townships.view_*", "funds.view_*", "townships.view_all_townships",
               "funds.export_allocation"],
     # Scoped to the clerk's own township by townships.TownshipClerk.
     CLERKS: ["townships.view_township", "funds.view_fundyear", "funds.view_expenditure",
              "funds.add_expenditure", "funds.change_expenditure", "funds.submit_expenditure",
              "funds.view_voucher", "funds.add_voucher", "funds.view_collectivedecision",
-             "funds.add_collectivedecision", "funds.view_finding"],
+             "funds.add_collectivedecision", "funds.view_finding",
+             "funds.generate_township_documents"],
 }
 
 

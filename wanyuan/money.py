@@ -48,3 +48,20 @@ def percent(fraction) -> Decimal | None:
 
 def format_percent(fraction) -> str:
     return "—" if fraction is None else f"{percent(fraction)}%"
+
+
+def amount_in_capitals(value) -> str:
+    """An amount in yuan as written on a cheque or a 公文 (大写): 170000 → 壹拾柒万元整.
+
+    cn2an spells the digits, the units and the zeros (one 零 for a run of zeros); what it
+    leaves out is the 整 after an amount that ends at 角 (会计基础工作规范: an amount that
+    ends at 元 or 角 ends with 整, one with 分 does not), added here.
+    """
+    import cn2an
+
+    amount = to_yuan(value)
+    sign = "负" if amount < 0 else ""
+    words = cn2an.an2cn(f"{abs(amount):.2f}", "rmb")
+    if words.endswith("角"):
+        words += "整"
+    return sign + words

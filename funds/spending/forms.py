@@ -109,6 +109,9 @@ class FindingForm(forms.Form):
     description = forms.CharField(label=_("Finding"), max_length=4000,
                                   widget=forms.Textarea(attrs={"rows": 3}))
     deadline = forms.DateField(label=_("Rectification deadline"), widget=DATE_INPUT)
+    amount_involved = forms.DecimalField(
+        label=_("Amount involved (yuan)"), required=False, min_value=0, max_digits=14,
+        decimal_places=2, help_text=_("The money the problem concerns; empty: none."))
     expenditures = forms.ModelMultipleChoiceField(
         label=_("Expenditures concerned"), required=False, queryset=Expenditure.objects.none())
 
@@ -127,3 +130,6 @@ class FindingForm(forms.Form):
 class FindingCloseForm(forms.Form):
     closure_note = forms.CharField(label=_("How it was rectified"), max_length=4000,
                                    widget=forms.Textarea(attrs={"rows": 2}))
+    amount_restored = forms.DecimalField(
+        label=_("Amount restored (yuan)"), required=False, min_value=0, max_digits=14,
+        decimal_places=2, help_text=_("Paid back or put right; empty: none."))

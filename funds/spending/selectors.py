@@ -6,7 +6,7 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Exists, Max, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, Max, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from funds.budget.selectors import TownshipBudget, adopted_total, allocation_of, cents_sum
@@ -16,6 +16,7 @@ from funds.models import (
     ExpenditureTransition,
     Finding,
     FundYear,
+    Inspection,
     NotificationsRead,
     Voucher,
 )
@@ -158,3 +159,47 @@ def notification_list(user, *, township_id=None, sees_all=False, limit=30) -> No
     return Notifications(transitions=transitions,
                          findings_due=list(findings.select_related("township")[:limit]),
                          since=since, made_at=now)
+# --- What the yearly documents list (funds/documents) ------------------------------------
+
+
+def spent_expenditure_list(*, year: int, township=None):
+    """The year's approved and reimbursed expenditures, township by township in date
+    order, with their category, township and collective decision (one query)."""
+    queryset = Expenditure.objects.filter(year=year, status__in=SPENT_STATUSES)
+    if township is not None:
+        queryset = queryset.filter(township=township)
+    return (queryset.select_related("township", "category", "decision")
+            .order_by("township__code", "date", "id"))
+
+
+def spending_by_category_list(*, year: int) -> list[tuple[str, int, Decimal]]:
+    """(spending category, number, amount) of the year's approved and reimbursed
+    spending, in the categories' order; amounts summed as integer cents (one query)."""
+    from wanyuan.money import cents_to_yuan
+
+    rows = (Expenditure.objects.filter(year=year, status__in=SPENT_STATUSES).order_by()
+            .values("category__name", "category__sort_order")
+            .annotate(n=Count("pk"), cents=cents_sum())
+            .order_by("category__sort_order", "category__name"))
+    return [(row["category__name"], row["n"], cents_to_yuan(row["cents"])) for row in rows]
+
+
+def inspection_year_list(*, year: int):
+    """The inspections held in the year, with their number of townships, findings and
+    open findings (one query)."""
+    return (Inspection.objects.filter(date__year=year)
+            .annotate(township_count=Count("townships", distinct=True),
+                      findings_count=Count("findings", distinct=True),
+                      open_findings=Count("findings", filter=Q(findings__closed_at__isnull=True),
+                                          distinct=True))
+            .order_by("date", "id"))
+
+
+def finding_year_list(*, year: int, township=None):
+    """The findings of the inspections held in the year (of one township when given),
+    with township and inspection (one query)."""
+    queryset = Finding.objects.filter(inspection__date__year=year)
+    if township is not None:
+        queryset = queryset.filter(township=township)
+    return queryset.select_related("township", "inspection").order_by(
+        "township__code", "deadline", "id")

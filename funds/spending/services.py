@@ -635,7 +635,7 @@ def inspection_record(*, date, inspectors: str, townships, notes: str = "",
 
 @transaction.atomic
 def finding_add(*, inspection: Inspection, township: Township, description: str, deadline,
-                expenditures=(), acting_user) -> Finding:
+                expenditures=(), amount_involved=None, acting_user) -> Finding:
     require_permission(acting_user, "funds.add_finding")
     if not inspection.townships.filter(pk=township.pk).exists():
         raise SpendingError(_("%(township)s was not part of this inspection.")
@@ -646,13 +646,15 @@ def finding_add(*, inspection: Inspection, township: Township, description: str,
     if any(e.township_id != township.pk for e in expenditures):
         raise SpendingError(_("A finding links only expenditures of its own township."))
     finding = Finding.objects.create(inspection=inspection, township=township,
-                                     description=description.strip(), deadline=deadline)
+                                     description=description.strip(), deadline=deadline,
+                                     amount_involved=to_yuan(amount_involved))
     finding.expenditures.set(expenditures)
     return finding
 
 
 @transaction.atomic
-def finding_close(*, finding: Finding, closure_note: str, acting_user) -> Finding:
+def finding_close(*, finding: Finding, closure_note: str, amount_restored=None,
+                  acting_user) -> Finding:
     require_permission(acting_user, "funds.change_finding")
     finding = Finding.objects.select_for_update().get(pk=finding.pk)
     if not finding.is_open:
@@ -661,6 +663,7 @@ def finding_close(*, finding: Finding, closure_note: str, acting_user) -> Findin
                                       _("Say how the finding was rectified to close it."))
     finding.closed_at = timezone.now()
     finding.closed_by = acting_user
+    finding.amount_restored = to_yuan(amount_restored)
     finding.save()
     return finding
 

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from funds.models import FundYear
-from townships.models import AssessmentResult, Reclassification
+from townships.models import AssessmentResult, AuditEvent, Reclassification
 
 
 @dataclass(frozen=True)
@@ -46,6 +46,11 @@ def yearly_step_list(fund_year: FundYear) -> list[Step]:
              bool(next_year and next_year.adopted_scenario_id),
              url=reverse("plan-list", args=[target]) if next_year else "",
              permission="funds.adopt_allocation_plan"),
+        Step(_("Notice issuing the %(year)s funds generated") % {"year": target},
+             AuditEvent.objects.filter(action=AuditEvent.Action.DOCUMENT_GENERATED,
+                                       year=target, details__kind="notice").exists(),
+             url=reverse("documents", args=[target]) if next_year else "",
+             permission="funds.generate_documents"),
     ]
 
 

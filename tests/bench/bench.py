@@ -9,9 +9,11 @@ townships; BENCH_SIZES overrides), in a fresh database filled by synthetic.py:
    against PostgreSQL's COPY ... TO STDOUT of the same rows: time and peak memory
    (tracemalloc, Python allocations, in a second run so that it does not slow the
    timed one);
-3. applying the reclassification: the real service against the same rule applied with
+3. every document of the year (issue 16: seven files) against the issue's target, 2 s
+   at 52 townships and 20 s at 3,100;
+4. applying the reclassification: the real service against the same rule applied with
    one ORM save per township;
-4. the comparison of two allocation plans (scale, ladder) against the allocation page
+5. the comparison of two allocation plans (scale, ladder) against the allocation page
    (BENCH_ONLY=plans measures only this).
 
 Times are the median of BENCH_REPEAT (3) runs, except django-tables2's export and, at
@@ -137,6 +139,7 @@ def measure():
     ours, admin = queries["allocation page"], queries["admin changelist"]
     results.append(("pages: queries/request", ours, admin, f"{ours / admin:.2f}×"))
     results += _exports()
+    results += _documents(user)
     results += _reclassification(user)
     print(json.dumps(results))
 
@@ -288,6 +291,31 @@ def _exports():
         results.append((f"CSV export vs {label}: peak MB", f"{m_ours / 1e6:.1f}",
                         f"{m_base / 1e6:.1f}", f"{m_ours / max(m_base, 1):.2f}×"))
     return results
+
+
+#: Issue 16's targets for generating every document of a year, by number of townships.
+DOCUMENT_TARGETS = {52: 2.0, 3100: 20.0}
+
+
+def _documents(user):
+    """Every document of 2020 (seven files), as the documents page generates them, against
+    the issue's target for the size (none beyond 3,100: the row then shows the time)."""
+    from funds.documents import services
+    from townships.models import Township
+
+    def every_document():
+        return sum(len(services.document_generate(kind=kind, fmt=fmt, year=2020,
+                                                  acting_user=user).content)
+                   for kind, fmt in services.DOCUMENTS)
+
+    n = Township.objects.count()
+    repeat = REPEAT if n <= 3100 else 1
+    elapsed, _peak, _size = _timed(every_document, memory=False, repeat=repeat)
+    target = next((t for size, t in sorted(DOCUMENT_TARGETS.items()) if n <= size), None)
+    if target is None:
+        return [("all 7 documents vs target: seconds", f"{elapsed:.3f}", "—", "—")]
+    return [("all 7 documents vs target: seconds", f"{elapsed:.3f}", f"{target:.1f}",
+             f"{elapsed / target:.2f}×")]
 
 
 def _reclassification(user):

@@ -136,7 +136,7 @@ def test_the_overview_names_the_next_step_of_the_calendar(client, admin_user, st
         AssessmentResult(township=t, year=2020, rank=i + 1)
         for i, t in enumerate(townships) if t.in_service(2020))
     steps = yearly_step_list(fund_year)
-    assert [s.done for s in steps] == [True, True, False, False, False]
+    assert [s.done for s in steps] == [True, True, False, False, False, False]
     assert next_step_get(steps).url == "/reclassification/2020/"
 
     client.force_login(staff_user)  # staff see the calendar, not the administrator's links

@@ -1,0 +1,343 @@
+"""The figures of each document kind, read through the selectors the pages use.
+
+Every amount here comes from ``funds.budget.selectors`` (the allocation's annotated
+``floor_amount``/``standard_amount``/``total_amount``, the budget check, the execution
+totals), from ``funds.spending.selectors`` or from the ``CategoryChange`` rows: never from
+the standards recomputed here, so that however the allocation is computed, the documents
+say what the pages say. Each function returns the template's context: plain strings,
+numbers, lists and dicts (what docs/documents.md lists), in the site language.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+from collections import defaultdict
+from decimal import Decimal
+
+from django.db.models import Q
+from django.utils import timezone
+
+from funds.budget.selectors import (
+    TownshipBudget,
+    allocation_list,
+    budget_check_get,
+    execution_total_get,
+    with_spending,
+    year_category_counts,
+)
+from funds.models import DocumentSettings, FloorMode, FundYear
+from funds.spending.selectors import (
+    finding_year_list,
+    inspection_year_list,
+    spending_by_category_list,
+    spent_expenditure_list,
+)
+from townships.models import Category, CategoryChange, CategorySource
+from wanyuan.money import (
+    amount_in_capitals,
+    format_percent,
+    format_wan,
+    format_yuan,
+    to_yuan,
+)
+
+#: The fields every template may use, then those of each kind (docs/documents.md).
+COMMON_FIELDS = {"county", "year", "previous_year", "next_year", "organs", "signers",
+                 "date_text", "illustrative", "scope"}
+FIELDS = {
+    "plan": COMMON_FIELDS | {
+        "rule_text", "floor_wan", "standards_text", "counts_text", "counts_before_text",
+        "standards_total_wan", "floors_total_wan", "grand_total_wan", "special_fund_wan",
+        "balance_text", "uncategorised", "changes", "changes_text", "rows", "total"},
+    "posting": COMMON_FIELDS | {"rows", "total", "townships", "posting_period",
+                                "objections_to"},
+    "execution": COMMON_FIELDS | {"rows", "total", "by_category", "large",
+                                  "large_threshold", "low_rate", "below", "below_text",
+                                  "inspections"},
+    "rectification": COMMON_FIELDS | {
+        "findings", "inspection_count", "finding_count", "township_count", "involved_total",
+        "rectified", "in_progress", "overdue", "restored_total"},
+}
+FIELDS["notice"] = FIELDS["plan"] | {"number", "recipients", "copy_to", "printing_organ",
+                                     "printed_text", "large_threshold_wan"}
+
+
+def date_text(day: datetime.date) -> str:
+    """成文日期 as the standard writes it: Arabic numerals, no leading zeros."""
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def digest(context: dict) -> str:
+    """The sha256 of the figures, as the audit trail records them."""
+    text = json.dumps(context, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _category_label(category) -> str:
+    return str(Category(category).label) if category in Category.values else "未定类"
+
+
+def _counts_text(counts: dict) -> str:
+    parts = [f"{_category_label(c)}{counts.get(c, 0)}个" for c in Category.values]
+    if counts.get(None):
+        parts.append(f"未定类{counts[None]}个")
+    return "、".join(parts)
+
+
+def _common(fund_year: FundYear, settings: DocumentSettings, *, today: datetime.date,
+            scope: str = "") -> dict:
+    return {
+        "county": settings.county_name,
+        "year": fund_year.year,
+        "previous_year": fund_year.year - 1,
+        "next_year": fund_year.year + 1,
+        "organs": DocumentSettings.lines(settings.issuing_organs),
+        "signers": DocumentSettings.lines(settings.signers),
+        "date_text": date_text(today),
+        "illustrative": bool(fund_year.is_illustrative),
+        "scope": scope,
+    }
+
+
+def _allocation_rows(fund_year: FundYear, queryset) -> list[dict]:
+    rows = queryset.order_by("code").values_list(
+        "pk", "code", "name", "category", "floor_amount", "standard_amount", "total_amount")
+    return [{"id": pk, "code": code, "name": name, "category": _category_label(category),
+             "floor_amount": to_yuan(floor), "standard_amount": to_yuan(standard),
+             "total_amount": to_yuan(total)}
+            for pk, code, name, category, floor, standard, total in rows]
+
+
+def _changes(year: int) -> list[dict]:
+    """The year's category changes that stand (a reverted reclassification's do not),
+    each with its reason (第3名/共52名 → 二类升一类)."""
+    rows = (CategoryChange.objects.filter(year=year, new_category__isnull=False)
+            .filter(Q(reclassification__isnull=True)
+                    | Q(reclassification__reverted_at__isnull=True))
+            .select_related("township").order_by("township__code", "changed_at", "id"))
+    return [{"name": c.township.name, "code": c.township.code,
+             "old": _category_label(c.old_category) if c.old_category else "—",
+             "new": _category_label(c.new_category), "reason": c.reason,
+             "up": c.old_category is not None and c.new_category < c.old_category,
+             "down": c.old_category is not None and c.new_category > c.old_category}
+            for c in rows if c.old_category != c.new_category
+            # an imported or initial first classification is not a change from last year
+            and not (c.old_category is None
+                     and c.source in (CategorySource.IMPORT, CategorySource.INITIAL))]
+
+
+def _rule_text(fund_year: FundYear) -> str:
+    """How a township's amount is made, as the plan and the notice state it: the floor
+    mode, and the adopted plan's formula (因素法) when the year has one."""
+    text = {
+        FloorMode.ELSEWHERE: ("每个乡镇的分配额为保底资金加所在类别的补助标准，"
+                              "保底资金由其他资金保障"),
+        FloorMode.IN_FUND: ("每个乡镇的分配额为保底资金加所在类别的补助标准，"
+                            "保底资金与补助标准均从专项经费中列支"),
+        FloorMode.MINIMUM: "每个乡镇按所在类别的补助标准分配，低于保底资金的补足到保底资金",
+    }[fund_year.floor_mode]
+    scenario = fund_year.adopted_scenario
+    if scenario is not None:
+        text += f"。本年度采用分配方案“{scenario.name}”：{scenario.formula_zh.rstrip('。')}"
+    return text
+
+
+def plan_figures(fund_year: FundYear, settings: DocumentSettings, *,
+                 today: datetime.date | None = None) -> dict:
+    """资金分配方案: the basis, the changes from last year, every township, the totals."""
+    today = today or timezone.localdate()
+    check = budget_check_get(fund_year)
+    rows = _allocation_rows(fund_year, allocation_list(fund_year))
+    changes = _changes(fund_year.year)
+    difference = check.difference
+    covered = ("补助标准合计" if fund_year.floor_mode == FloorMode.ELSEWHERE
+               else "补助标准与保底资金合计")
+    fund = ("专项经费" if not check.reserve
+            else f"专项经费扣除预留{format_wan(check.reserve)}万元后")
+    if difference < 0:
+        balance = (f"{covered}超出{fund}{format_wan(-difference)}万元，"
+                   f"存在资金缺口{format_wan(-difference)}万元")
+    elif difference > 0:
+        balance = f"{covered}低于{fund}，结余{format_wan(difference)}万元"
+    else:
+        balance = f"{covered}与{fund}相等"
+    up = sum(1 for c in changes if c["up"])
+    down = sum(1 for c in changes if c["down"])
+    other = len(changes) - up - down
+    changes_text = (f"{len(changes)}个乡镇类别有调整（升类{up}个、降类{down}个"
+                    + (f"、新定类{other}个" if other else "") + "），"
+                    if changes else "本年度无乡镇类别调整，")
+    standards = fund_year.standards
+    context = {
+        **_common(fund_year, settings, today=today),
+        "rule_text": _rule_text(fund_year),
+        "floor_wan": format_wan(fund_year.floor_amount),
+        "standards_text": "、".join(f"{_category_label(c)}乡镇每个{format_wan(v)}万元"
+                                   for c, v in standards.items()),
+        "counts_text": _counts_text({**check.counts, None: check.uncategorised}),
+        "counts_before_text": _counts_text(year_category_counts(fund_year.year - 1)),
+        "standards_total_wan": format_wan(check.standards_total),
+        "floors_total_wan": format_wan(check.floors_total),
+        "grand_total_wan": format_wan(check.grand_total),
+        "special_fund_wan": format_wan(check.special_fund),
+        "balance_text": balance,
+        "uncategorised": check.uncategorised,
+        "changes": [{k: c[k] for k in ("name", "code", "old", "new", "reason")}
+                    for c in changes],
+        "changes_text": changes_text,
+        "rows": [{"code": r["code"], "name": r["name"], "category": r["category"],
+                  "floor": format_wan(r["floor_amount"]),
+                  "standard": format_wan(r["standard_amount"]),
+                  "total": format_wan(r["total_amount"])} for r in rows],
+        "total": {"count": check.township_count, "floor": format_wan(check.floors_total),
+                  "standard": format_wan(check.standards_total),
+                  "total": format_wan(check.grand_total)},
+    }
+    return context, rows, check
+
+
+def notice_figures(fund_year: FundYear, settings: DocumentSettings, *, number: str,
+                   today: datetime.date | None = None) -> dict:
+    """下达通知: the plan's figures, each township's amount in yuan and in 大写, and the
+    county's words around them."""
+    today = today or timezone.localdate()
+    context, rows, check = plan_figures(fund_year, settings, today=today)
+    for shown, row in zip(context["rows"], rows, strict=True):
+        shown["total_yuan"] = format_yuan(row["total_amount"])
+        shown["capitals"] = amount_in_capitals(row["total_amount"])
+    context["total"].update(total_yuan=format_yuan(check.grand_total),
+                            capitals=amount_in_capitals(check.grand_total))
+    context.update(number=number, recipients=settings.recipients, copy_to=settings.copy_to,
+                   printing_organ=settings.printing_organ, printed_text=date_text(today),
+                   large_threshold_wan=format_wan(fund_year.large_spending_threshold))
+    return context
+
+
+def _decision_text(decision) -> str:
+    if decision is None:
+        return ""
+    text = f"{decision.get_meeting_type_display()}（{decision.meeting_date:%Y-%m-%d}）"
+    if decision.minutes_reference:
+        text += decision.minutes_reference
+    return text
+
+
+def posting_figures(fund_year: FundYear, settings: DocumentSettings, *, township=None,
+                    today: datetime.date | None = None) -> dict:
+    """公示: each township's category and amount, and its itemised spending."""
+    today = today or timezone.localdate()
+    queryset = allocation_list(fund_year)
+    if township is not None:
+        queryset = queryset.filter(pk=township.pk)
+    rows = _allocation_rows(fund_year, queryset)
+    check = budget_check_get(fund_year, queryset if township is not None else None)
+    items = defaultdict(list)
+    spent = defaultdict(lambda: Decimal("0.00"))
+    for e in spent_expenditure_list(year=fund_year.year, township=township):
+        items[e.township_id].append({
+            "date": f"{e.date:%Y-%m-%d}", "purpose": e.purpose, "payee": e.payee,
+            "category": e.category.name, "amount": format_yuan(e.amount),
+            "decision": _decision_text(e.decision)})
+        spent[e.township_id] += to_yuan(e.amount)
+    return {
+        **_common(fund_year, settings, today=today,
+                  scope=township.name if township is not None else ""),
+        "posting_period": settings.posting_period,
+        "objections_to": settings.objections_to,
+        "rows": [{"code": r["code"], "name": r["name"], "category": r["category"],
+                  "total": format_wan(r["total_amount"])} for r in rows],
+        "total": {"count": check.township_count, "total": format_wan(check.grand_total)},
+        "townships": [{"name": r["name"], "code": r["code"], "category": r["category"],
+                       "total": format_wan(r["total_amount"]),
+                       "spent": format_yuan(spent[r["id"]]), "expenditures": items[r["id"]]}
+                      for r in rows],
+    }
+
+
+def execution_figures(fund_year: FundYear, settings: DocumentSettings, *,
+                      today: datetime.date | None = None) -> tuple[dict, dict]:
+    """Execution report: per township allocation, approved, reimbursed and 支付率, by
+    spending category, large spending with its decision, the low rates, the inspections.
+
+    Returns the template's context and the same figures as numbers for the workbook.
+    """
+    today = today or timezone.localdate()
+    rows = (with_spending(allocation_list(fund_year), fund_year.year).order_by("code")
+            .values_list("code", "name", "category", "total_amount", "approved_cents",
+                         "reimbursed_cents"))
+    budgets = [(code, name, _category_label(category),
+                TownshipBudget.of_row(to_yuan(total), approved, reimbursed))
+               for code, name, category, total, approved, reimbursed in rows]
+    total = execution_total_get(fund_year)
+    low = settings.low_execution_rate / 100
+    below = [(name, b.execution_rate) for _c, name, _k, b in budgets
+             if b.execution_rate is not None and b.execution_rate < low]
+    threshold = to_yuan(fund_year.large_spending_threshold)
+    large = [e for e in spent_expenditure_list(year=fund_year.year) if e.amount >= threshold]
+    by_category = spending_by_category_list(year=fund_year.year)
+    inspections = list(inspection_year_list(year=fund_year.year))
+
+    def shown(budget: TownshipBudget) -> dict:
+        return {"allocation": format_yuan(budget.allocation),
+                "approved": format_yuan(budget.approved),
+                "reimbursed": format_yuan(budget.reimbursed),
+                "rate": format_percent(budget.execution_rate)}
+
+    context = {
+        **_common(fund_year, settings, today=today),
+        "rows": [{"code": code, "name": name, "category": category, **shown(b)}
+                 for code, name, category, b in budgets],
+        "total": {"count": len(budgets), **shown(total)},
+        "by_category": [{"name": name, "count": n, "amount": format_yuan(amount)}
+                        for name, n, amount in by_category],
+        "large_threshold": format_yuan(threshold),
+        "large": [{"township": e.township.name, "date": f"{e.date:%Y-%m-%d}",
+                   "purpose": e.purpose, "amount": format_yuan(e.amount),
+                   "decision": _decision_text(e.decision) or "无记录"} for e in large],
+        "low_rate": format_percent(low),
+        "below": [{"name": name, "rate": format_percent(r)} for name, r in below],
+        "below_text": "、".join(f"{name}（{format_percent(r)}）" for name, r in below),
+        "inspections": [{"date": f"{i.date:%Y-%m-%d}", "inspectors": i.inspectors,
+                         "townships": i.township_count, "findings": i.findings_count,
+                         "open": i.open_findings} for i in inspections],
+    }
+    numbers = {"budgets": budgets, "total": total, "by_category": by_category,
+               "large": large, "inspections": inspections}
+    return context, numbers
+
+
+def _status(finding, today) -> str:
+    if not finding.is_open:
+        return "已整改"
+    return "逾期未整改" if finding.deadline < today else "整改中"
+
+
+def rectification_figures(fund_year: FundYear, settings: DocumentSettings, *, township=None,
+                          today: datetime.date | None = None) -> tuple[dict, list]:
+    """整改台账 / 整改情况报告: the findings of the year's inspections and their totals."""
+    today = today or timezone.localdate()
+    findings = list(finding_year_list(year=fund_year.year, township=township))
+    involved = sum((to_yuan(f.amount_involved) for f in findings), Decimal("0.00"))
+    restored = sum((to_yuan(f.amount_restored) for f in findings), Decimal("0.00"))
+    open_findings = [f for f in findings if f.is_open]
+    context = {
+        **_common(fund_year, settings, today=today,
+                  scope=township.name if township is not None else ""),
+        "findings": [{"township": f.township.name, "problem": f.description,
+                      "involved": format_yuan(f.amount_involved),
+                      "deadline": f"{f.deadline:%Y-%m-%d}", "status": _status(f, today),
+                      "note": f.closure_note, "restored": format_yuan(f.amount_restored)}
+                     for f in findings],
+        "inspection_count": len({f.inspection_id for f in findings}) if township is not None
+        else inspection_year_list(year=fund_year.year).count(),
+        "finding_count": len(findings),
+        "township_count": len({f.township_id for f in findings}),
+        "involved_total": format_yuan(involved),
+        "rectified": len(findings) - len(open_findings),
+        "in_progress": len(open_findings),
+        "overdue": sum(1 for f in open_findings if f.deadline < today),
+        "restored_total": format_yuan(restored),
+    }
+    return context, findings

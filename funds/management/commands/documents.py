@@ -1,0 +1,51 @@
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from funds.documents import services
+from townships.management.commands._acting_user import (
+    acting_user,
+    add_user_argument,
+    command_errors,
+)
+from townships.models import Township
+
+
+class Command(BaseCommand):
+    help = ("Generate a year's documents of one kind into a folder, as the documents page "
+            "does (each generation audited under --user).")
+
+    def add_arguments(self, parser):
+        parser.add_argument("--year", type=int, required=True)
+        parser.add_argument("--kind", required=True,
+                            choices=sorted({kind for kind, _fmt in services.DOCUMENTS}))
+        parser.add_argument("--out", required=True, help="folder to write the files to")
+        parser.add_argument("--township", help="official code: that township's posting or "
+                                               "rectification ledger only")
+        parser.add_argument("--number", help="the notice's document number, e.g. 万组发〔2021〕3号")
+        add_user_argument(parser)
+
+    def handle(self, *args, year, kind, out, township, number, user, **options):
+        folder = Path(out)
+        folder.mkdir(parents=True, exist_ok=True)
+        unit = None
+        if township:
+            unit = Township.objects.filter(code=township).first()
+            if unit is None:
+                raise CommandError(f"no township with the code {township}")
+        formats = [fmt for k, fmt in services.DOCUMENTS if k == kind
+                   and (unit is None or (k, fmt) in services.TOWNSHIP_DOCUMENTS)]
+        if not formats:
+            raise CommandError(f"{kind} is not generated for one township")
+        actor = acting_user(user)
+        for fmt in formats:
+            with command_errors(user):
+                try:
+                    document = services.document_generate(
+                        kind=kind, fmt=fmt, year=year, township=unit, number=number,
+                        acting_user=actor)
+                except services.DocumentError as exc:
+                    raise CommandError(str(exc)) from exc
+            path = folder / document.filename
+            path.write_bytes(document.content)
+            self.stdout.write(f"{path}\tsha256 of the figures {document.figures_sha256}")
