@@ -112,20 +112,23 @@ class Builder:
         sect_pr = section._sectPr
         for old in sect_pr.findall(qn("w:docGrid")):
             sect_pr.remove(old)
+        # 22 lines on the line grid; the 28 characters a line come from the body's
+        # advance (16 pt less 0.3 pt, see _styles), not from a character grid: under
+        # "linesAndChars" LibreOffice breaks the first line of every indented paragraph
+        # half way and spreads it across the line, where Word, WPS and LibreOffice all
+        # lay out 28 characters with the line grid and the narrower advance.
         grid = OxmlElement("w:docGrid")
-        line_pitch, char_space = grid_pitches()
-        grid.set(qn("w:type"), "linesAndChars")
+        line_pitch, _char_space = grid_pitches()
+        grid.set(qn("w:type"), "lines")
         grid.set(qn("w:linePitch"), str(line_pitch))
-        grid.set(qn("w:charSpace"), str(char_space))
         sect_pr.append(grid)
 
     def _styles(self):
         styles = self.doc.styles
         normal = styles["Normal"]
         _fonts(normal, FANGSONG, SAN_HAO)
-        # 28 characters of 16 pt are 448 pt, the type area 442 pt: Word and WPS squeeze
-        # them onto the grid; LibreOffice gives a character too wide for its cell two
-        # cells. A 0.3 pt narrower advance fits both.
+        # 28 characters of 16 pt are 448 pt, the type area 442 pt: a 0.3 pt narrower
+        # advance (15.7 pt) puts exactly 28 on a line (442.2 / 15.7 = 28.2).
         condensed = OxmlElement("w:spacing")
         condensed.set(qn("w:val"), "-6")
         normal.element.get_or_add_rPr().append(condensed)

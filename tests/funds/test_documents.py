@@ -124,11 +124,13 @@ def test_the_notice_has_the_standard_page_grid_and_fonts(demo, admin_user):
     assert (mm(section.top_margin), mm(section.bottom_margin), mm(section.left_margin),
             mm(section.right_margin)) == (37, 35, 28, 26)
     grid = section._sectPr.find(qn("w:docGrid"))
-    assert grid.get(qn("w:type")) == "linesAndChars"
-    # 22 lines in the 225 mm of the type area, 28 characters of 16 pt (+ charSpace) in 156
+    assert grid.get(qn("w:type")) == "lines"
+    # 22 lines in the 225 mm of the type area; 28 characters of 16 pt less the body's
+    # condensed spacing (in twentieths of a point) in its 156 mm
     line_pitch_twips = int(grid.get(qn("w:linePitch")))
     assert round(225 / 25.4 * 1440 / line_pitch_twips) == 22
-    char_pitch_pt = 16 + int(grid.get(qn("w:charSpace"))) / 4096
+    spacing = doc.styles["Normal"].element.rPr.find(qn("w:spacing"))
+    char_pitch_pt = 16 + int(spacing.get(qn("w:val"))) / 20
     assert int(156 / 25.4 * 72 / char_pitch_pt) == 28
 
     def east_asian(style):
