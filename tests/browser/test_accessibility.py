@@ -50,6 +50,10 @@ NOT_PAGES = {
     "plan-revert": "POST only",
     "plan-compare": "needs two to four plans in ?ids: opened in tests/browser/test_planning.py",
     "plan-compare-export-xlsx": "a download",
+    "document-download": "a download (.docx, .xlsx)",
+    "township-document-download": "a download (.docx, .xlsx)",
+    "document-template-upload": "POST only",
+    "document-template-reset": "POST only",
     "allocation-export-csv": "a download",
     "allocation-export-xlsx": "a download",
     "ledger-export-csv": "a download",
@@ -107,7 +111,8 @@ def page_urls():
     urls = []
     for pattern in _patterns():
         converters = pattern.pattern.converters
-        values = {"year": DEMO_YEAR, "code": code, "action": "submit"}
+        values = {"year": DEMO_YEAR, "code": code, "action": "submit", "kind": "posting",
+                  "fmt": "docx"}
         kwargs = {k: v for k, v in values.items() if k in converters}
         if "pk" in converters:
             for obj in _objects(pattern.name):
