@@ -126,7 +126,7 @@ def csv_lines(header: list[str], rows, *, prepared: bool = False,
         yield buffer.getvalue()
 
 
-def _display_width(text: str) -> int:
+def display_width(text: str) -> int:
     """Columns of a text in a spreadsheet: a Chinese character takes two."""
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in str(text))
 
@@ -149,11 +149,11 @@ def xlsx_workbook(header: list[str], rows, *, title: str, sheet_title: str,
     for index, name in enumerate(header):
         least = 18 if index in yuan_columns else 12 if index in percent_columns else 10
         sheet.column_dimensions[get_column_letter(index + 1)].width = max(
-            least, _display_width(name) + 2)
+            least, display_width(name) + 2)
     sheet.freeze_panes = "A3"
     bold = Font(bold=True)
-    sheet.append([_xlsx_cell(sheet, title, font=Font(bold=True, size=14))])
-    sheet.append([_xlsx_cell(sheet, v, font=bold) for v in header])
+    sheet.append([xlsx_cell(sheet, title, font=Font(bold=True, size=14))])
+    sheet.append([xlsx_cell(sheet, v, font=bold) for v in header])
     formats = {**dict.fromkeys(yuan_columns, YUAN_FORMAT),
                **dict.fromkeys(percent_columns, PERCENT_FORMAT)}
     previous = None
@@ -186,7 +186,7 @@ def csv_download(header, rows, *, filename: str, prepared: bool = False
     return response
 
 
-def _xlsx_cell(sheet, value, *, font=None, number_format=None):
+def xlsx_cell(sheet, value, *, font=None, number_format=None):
     if value is None:
         value = ""
     elif isinstance(value, Decimal):
@@ -202,7 +202,7 @@ def _xlsx_cell(sheet, value, *, font=None, number_format=None):
 
 
 def _xlsx_row(sheet, row, formats, *, font=None):
-    return [_xlsx_cell(sheet, v / 100 if formats.get(i) == PERCENT_FORMAT and v else v,
+    return [xlsx_cell(sheet, v / 100 if formats.get(i) == PERCENT_FORMAT and v else v,
                        font=font, number_format=formats.get(i))
             for i, v in enumerate(row)]
 

@@ -36,6 +36,7 @@ from townships.models import (
 from townships.roles import own_township_id, sees_all_townships
 from townships.views import chosen_year, remember_year
 from wanyuan.money import format_wan
+from wanyuan.views import print_context
 
 
 def fund_year_or_404(year: int) -> FundYear:
@@ -194,11 +195,11 @@ def allocation_print(request, year: int):
     table = AllocationTable(with_spending(rows, year), fund_year=fund_year, budget=check,
                             execution=execution, exclude=("kind",))
     RequestConfig(request, paginate=False).configure(table)
-    return render(request, "funds/allocation_print.html", {
+    return render(request, "funds/allocation_print.html", print_context(
+        request, printing=True) | {
         "fund_year": fund_year,
         "table": table,
         "budget": check,
         "filtered": bool(request.GET.get("category") or request.GET.get("kind")
                          or request.GET.get("name")),
-        "printed_at": timezone.localtime(),
     })

@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
@@ -111,8 +112,9 @@ def township_document_download(request, year: int, code: str, kind: str, fmt: st
 def _posting_page(request, year, township=None):
     fund_year = fund_year_or_404(year)
     context = figures.posting_figures(fund_year, DocumentSettings.get(), township=township)
-    return render(request, "funds/posting_print.html", {"fund_year": fund_year,
-                                                        "posting": context})
+    return render(request, "funds/posting_print.html", {
+        "fund_year": fund_year, "posting": context,
+        "back_url": reverse("documents", args=[year])})
 
 
 @require_safe

@@ -13,36 +13,14 @@ from decimal import Decimal
 
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from funds.budget.exports import PERCENT_FORMAT, YUAN_FORMAT, neutralise
+from funds.budget.exports import PERCENT_FORMAT, YUAN_FORMAT, display_width, xlsx_cell
 from wanyuan.money import to_yuan
 
 BOLD = Font(bold=True)
 TITLE = Font(bold=True, size=14)
-
-
-def _width(text) -> int:
-    import unicodedata
-
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in str(text))
-
-
-def _cell(sheet, value, *, font=None, number_format=None):
-    if value is None:
-        value = ""
-    elif isinstance(value, Decimal):
-        value = float(value)  # exact for yuan amounts below 2**53 cents
-    elif isinstance(value, str):
-        value = neutralise(value)
-    cell = WriteOnlyCell(sheet, value=value)
-    if font is not None:
-        cell.font = font
-    if number_format and isinstance(value, float):
-        cell.number_format = number_format
-    return cell
 
 
 def add_sheet(workbook, *, name: str, title: str, header: list[str], rows,
@@ -53,15 +31,15 @@ def add_sheet(workbook, *, name: str, title: str, header: list[str], rows,
     for index, text in enumerate(header):
         least = 18 if index in yuan else 12 if index in percent else 10
         sheet.column_dimensions[get_column_letter(index + 1)].width = max(
-            least, _width(text) + 2)
+            least, display_width(text) + 2)
     sheet.freeze_panes = "A3"
-    sheet.append([_cell(sheet, title, font=TITLE)])
-    sheet.append([_cell(sheet, text, font=BOLD) for text in header])
+    sheet.append([xlsx_cell(sheet, title, font=TITLE)])
+    sheet.append([xlsx_cell(sheet, text, font=BOLD) for text in header])
     rows = list(rows)
     for number, row in enumerate(rows, start=1):
         font = BOLD if totals and number == len(rows) else None
         sheet.append([
-            _cell(sheet, value, font=font,
+            xlsx_cell(sheet, value, font=font,
                   number_format=YUAN_FORMAT if i in yuan else
                   PERCENT_FORMAT if i in percent else None)
             for i, value in enumerate(row)])
