@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import BadRequest, PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
@@ -132,14 +132,20 @@ def _compared(request, year: int):
     return [found[i] for i in ids]
 
 
-@require_safe
-def plan_compare(request, year: int):
+def _comparison(request, year: int):
+    """The fund year, the plans of ``?ids`` and their comparison: the page's and the
+    export's; a 400 that says what to choose when the plans are not two to four of it."""
     _require_all_townships(request)
     fund_year = fund_year_or_404(year)
     scenarios = _compared(request, year)
     if scenarios is None:
-        return HttpResponseBadRequest(_("Choose two to four plans of the year to compare."))
-    comparison = comparison_get(fund_year, scenarios)
+        raise BadRequest(_("Choose two to four plans of the year to compare."))
+    return fund_year, scenarios, comparison_get(fund_year, scenarios)
+
+
+@require_safe
+def plan_compare(request, year: int):
+    fund_year, scenarios, comparison = _comparison(request, year)
     by_category = comparison.by_category()
     title = _("Allocation per category by plan (10k yuan)")
     chart = charts.stacked_bars(
@@ -159,12 +165,7 @@ def plan_compare(request, year: int):
 
 @require_safe
 def plan_compare_export_xlsx(request, year: int):
-    _require_all_townships(request)
-    fund_year = fund_year_or_404(year)
-    scenarios = _compared(request, year)
-    if scenarios is None:
-        return HttpResponseBadRequest(_("Choose two to four plans of the year to compare."))
-    comparison = comparison_get(fund_year, scenarios)
+    fund_year, scenarios, comparison = _comparison(request, year)
     header = [_("Official code"), _("Township"), _("Category"),
               _("Allocation %(year)s (yuan)") % {"year": year - 1}]
     for s in scenarios:
