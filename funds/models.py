@@ -9,7 +9,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from townships.models import YEAR_MAX, YEAR_MIN, Category
+from townships.models import YEAR_MAX, YEAR_MIN, Category, RecordsActor
 from wanyuan.money import to_yuan
 
 MONEY = {"max_digits": 14, "decimal_places": 2, "validators": [MinValueValidator(Decimal("0"))]}
@@ -450,8 +450,9 @@ class Expenditure(models.Model):
 SPENT_STATUSES = (Expenditure.Status.APPROVED, Expenditure.Status.REIMBURSED)
 
 
-class ExpenditureTransition(models.Model):
-    """Every change of an expenditure's state, with who, when and why; append-only."""
+class ExpenditureTransition(RecordsActor):
+    """Every change of an expenditure's state, with who (as named then), when and why;
+    append-only."""
 
     expenditure = models.ForeignKey(
         Expenditure, verbose_name=_("expenditure"), on_delete=models.PROTECT,

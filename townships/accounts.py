@@ -15,6 +15,11 @@ acting, in a shell, the event has no actor.
 Roles: superuser status, staff status (access to the admin site), membership of a group,
 a permission given directly to a user, a permission given to a group, and the link of a
 clerk to their township.
+
+The account itself is audited the same way, through every door: its activation and
+deactivation, and every change of its real name, its unit (``AccountUnit``) or a
+clerk's township (a move from one township to another), each with the old and the new
+value.
 """
 
 from __future__ import annotations
@@ -33,7 +38,13 @@ from django.utils.translation import gettext as _
 
 from townships import roles
 from townships.audit import current_actor, stored_text
-from townships.models import AuditEvent, TownshipClerk
+from townships.models import (  # noqa: F401 (display_name, display_unit: read from here)
+    AccountUnit,
+    AuditEvent,
+    TownshipClerk,
+    display_name,
+    display_unit,
+)
 
 User = get_user_model()
 
@@ -43,23 +54,6 @@ FLAGS = ("is_superuser", "is_staff")
 
 def _flag_role(flag: str) -> str:
     return {"is_superuser": "superuser", "is_staff": "staff"}[flag]
-
-
-def display_name(user) -> str:
-    """A person's name as pages, histories and exports show it: the real name an
-    administrator set (last name then first name, without a space, as Chinese names are
-    written), else the user name."""
-    return f"{user.last_name}{user.first_name}".strip() or user.get_username()
-
-
-def display_unit(user) -> str:
-    """The unit an administrator set for the account, else a clerk's township, else "".
-    Reads ``unit_of`` and ``clerk_of__township``: select them with the user."""
-    unit = getattr(user, "unit_of", None) if user is not None else None
-    if unit is not None:
-        return unit.unit
-    clerk = getattr(user, "clerk_of", None) if user is not None else None
-    return clerk.township.name if clerk is not None else ""
 
 
 def is_clerk_account(user) -> bool:
@@ -140,6 +134,12 @@ def _permission_name(permission: Permission) -> str:
 
 
 def user_pre_save(sender, instance, raw=False, update_fields=None, **kwargs):
+    account_fields = tuple(f for f in ACCOUNT_FIELDS
+                           if update_fields is None or f in update_fields)
+    instance._account_before = None
+    if instance.pk is not None and account_fields:
+        stored = sender.objects.filter(pk=instance.pk).values(*account_fields).first()
+        instance._account_before = stored  # None: a new account, nothing changed
     if update_fields is not None and not set(update_fields) & set(FLAGS):
         instance._roles_before = None  # a login's last_login, say: no role can change
         return
@@ -157,6 +157,10 @@ def user_pre_save(sender, instance, raw=False, update_fields=None, **kwargs):
 
 
 def user_post_save(sender, instance, created=False, raw=False, **kwargs):
+    account_before = getattr(instance, "_account_before", None)
+    instance._account_before = None
+    if account_before:
+        _record_account_fields(instance, account_before)
     before = getattr(instance, "_roles_before", None)
     instance._roles_before = None
     if before is None:
@@ -319,6 +323,75 @@ def user_pre_delete(sender, instance, **kwargs):
                                      permission=_permission_name(permission)))
 
 
+# -- the account itself: activation, real name, unit, township ------------------------------
+
+#: The fields of an account whose every change is audited with the old and new value.
+ACCOUNT_FIELDS = ("is_active", "last_name", "first_name")
+
+
+def _real_name(last_name: str, first_name: str) -> str:
+    return f"{last_name}{first_name}".strip()
+
+
+def _account_summary(action: str, details: dict) -> str:
+    user = details["user"]
+    if action == AuditEvent.Action.ACCOUNT_ACTIVATED:
+        return _("Account %(user)s activated") % {"user": user}
+    if action == AuditEvent.Action.ACCOUNT_DEACTIVATED:
+        return _("Account %(user)s deactivated") % {"user": user}
+    labels = {"name": _("real name"), "unit": _("unit"), "township": _("township")}
+    changes = details["changes"]
+    text = "；".join(
+        f"{labels[key]} {changes[key]['old'] or '—'} → {changes[key]['new'] or '—'}"
+        for key in labels if key in changes)
+    return _("Account %(user)s changed: %(changes)s") % {"user": user, "changes": text}
+
+
+def _record_account(user, action: str, changes: dict) -> None:
+    """One audit event of an account: whose, what changed from what to what, who did it."""
+    details = {"user": user.get_username(), "user_id": user.pk, "changes": changes}
+    AuditEvent.objects.create(action=action, details=details, actor=current_actor(),
+                              summary=stored_text(_account_summary, action, details))
+
+
+def _record_account_fields(user, before: dict) -> None:
+    if "is_active" in before and bool(before["is_active"]) != bool(user.is_active):
+        _record_account(user, AuditEvent.Action.ACCOUNT_ACTIVATED if user.is_active
+                        else AuditEvent.Action.ACCOUNT_DEACTIVATED,
+                        {"is_active": {"old": bool(before["is_active"]),
+                                       "new": bool(user.is_active)}})
+    changes = {field: {"old": before[field], "new": getattr(user, field)}
+               for field in ("last_name", "first_name")
+               if field in before and before[field] != getattr(user, field)}
+    if changes:
+        old = {field: before.get(field, getattr(user, field)) for field in ("last_name",
+                                                                             "first_name")}
+        _record_account(user, AuditEvent.Action.ACCOUNT_CHANGED, {
+            "name": {"old": _real_name(old["last_name"], old["first_name"]),
+                     "new": _real_name(user.last_name, user.first_name)},
+            **changes})
+
+
+def unit_pre_save(sender, instance, raw=False, **kwargs):
+    instance._unit_before = (sender.objects.filter(pk=instance.pk)
+                             .values_list("unit", flat=True).first() or "")
+
+
+def unit_post_save(sender, instance, created=False, raw=False, **kwargs):
+    before = getattr(instance, "_unit_before", "")
+    if before != instance.unit:
+        _record_account(User.objects.get(pk=instance.user_id),
+                        AuditEvent.Action.ACCOUNT_CHANGED,
+                        {"unit": {"old": before, "new": instance.unit}})
+
+
+def unit_post_delete(sender, instance, **kwargs):
+    user = User.objects.filter(pk=instance.user_id).first()
+    if user is not None and instance.unit:  # None: the account itself is being deleted
+        _record_account(user, AuditEvent.Action.ACCOUNT_CHANGED,
+                        {"unit": {"old": instance.unit, "new": ""}})
+
+
 # -- a clerk's township ----------------------------------------------------------------------
 
 
@@ -339,9 +412,11 @@ def clerk_post_save(sender, instance, created=False, raw=False, **kwargs):
     if before is not None and before.pk == instance.township_id:
         return
     user = User.objects.get(pk=instance.user_id)
-    if before is not None:
-        _record(False, _user_details(user, "township", township=str(before),
-                                     township_code=before.code))
+    if before is not None:  # a move: one change of the account, from one to the other
+        _record_account(user, AuditEvent.Action.ACCOUNT_CHANGED, {"township": {
+            "old": str(before), "new": str(instance.township),
+            "old_code": before.code, "new_code": instance.township.code}})
+        return
     _record(True, _user_details(user, "township", township=str(instance.township),
                                 township_code=instance.township.code))
 
@@ -371,3 +446,7 @@ def connect():
     post_save.connect(clerk_post_save, sender=TownshipClerk, dispatch_uid="accounts.clerk_post")
     post_delete.connect(clerk_post_delete, sender=TownshipClerk,
                         dispatch_uid="accounts.clerk_delete")
+    pre_save.connect(unit_pre_save, sender=AccountUnit, dispatch_uid="accounts.unit_pre")
+    post_save.connect(unit_post_save, sender=AccountUnit, dispatch_uid="accounts.unit_post")
+    post_delete.connect(unit_post_delete, sender=AccountUnit,
+                        dispatch_uid="accounts.unit_delete")

@@ -115,10 +115,13 @@ class ReclassificationAdmin(ReadOnlyAdmin):
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(ReadOnlyAdmin):
-    list_display = ("created_at", "action", "year", "actor", "summary")
+    list_display = ("created_at", "action", "year", "recorded_actor", "summary")
     list_filter = ("action", "year")
-    search_fields = ("summary",)
-    list_select_related = ("actor",)
+    search_fields = ("summary", "actor_name", "actor_username")
+
+    @admin.display(description=_("User"), ordering="actor_name")
+    def recorded_actor(self, obj):
+        return obj.recorded_actor_and_username
 
 
 @admin.register(TownshipClerk)

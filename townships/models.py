@@ -154,8 +154,90 @@ class TownshipCategory(models.Model):
         return f"{self.township} {self.year} {self.get_category_display()}"
 
 
-class CategoryChange(models.Model):
+def display_name(user) -> str:
+    """A person's name as pages, histories and exports show it: the real name an
+    administrator set (last name then first name, without a space, as Chinese names are
+    written), else the user name."""
+    return f"{user.last_name}{user.first_name}".strip() or user.get_username()
+
+
+def display_unit(user) -> str:
+    """The unit an administrator set for the account, else a clerk's township, else "".
+    Reads ``unit_of`` and ``clerk_of__township``: select them with the user."""
+    unit = getattr(user, "unit_of", None) if user is not None else None
+    if unit is not None:
+        return unit.unit
+    clerk = getattr(user, "clerk_of", None) if user is not None else None
+    return clerk.township.name if clerk is not None else ""
+
+
+class RecordsActorQuerySet(models.QuerySet):
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        for obj in objs:
+            obj.record_actor()
+        return super().bulk_create(objs, *args, **kwargs)
+
+
+class RecordsActor(models.Model):
+    """A record of who acted, as they were named and placed when they acted.
+
+    The name, user name and unit are copied from the acting account when the row is
+    first written (``save`` or ``bulk_create``) and never again: a later rename or move
+    of the account does not rewrite who appears to have acted. ``actor_field`` names the
+    row's link to the account."""
+
+    actor_field = "actor"
+
+    actor_name = models.CharField(_("name when acting"), max_length=300, blank=True,
+                                  editable=False)
+    actor_username = models.CharField(_("user name when acting"), max_length=150, blank=True,
+                                      editable=False)
+    actor_unit = models.CharField(_("unit when acting"), max_length=60, blank=True,
+                                  editable=False)
+
+    objects = RecordsActorQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if self._state.adding:
+            self.record_actor()
+        super().save(*args, **kwargs)
+
+    def record_actor(self) -> None:
+        user = getattr(self, self.actor_field)
+        if self.actor_username or user is None:
+            return
+        self.actor_name = display_name(user)
+        self.actor_username = user.get_username()
+        self.actor_unit = display_unit(user)
+
+    @property
+    def recorded_actor(self) -> str:
+        """The name then (the user name when none was set), or "—" for nobody."""
+        return self.actor_name or self.actor_username or "—"
+
+    @property
+    def recorded_actor_and_username(self) -> str:
+        """The name then with the user name: 张华（zhanghua）."""
+        if self.actor_name and self.actor_name != self.actor_username:
+            return f"{self.actor_name}（{self.actor_username}）"
+        return self.recorded_actor
+
+    @property
+    def recorded_actor_and_unit(self) -> str:
+        """The name then with the unit then, for a history: 张华（组织部）."""
+        if self.actor_unit:
+            return f"{self.recorded_actor}（{self.actor_unit}）"
+        return self.recorded_actor
+
+
+class CategoryChange(RecordsActor):
     """Audit record of every change of a township's category; never edited or deleted."""
+
+    actor_field = "changed_by"
 
     # db_index=False: category_change_idx (township, year) serves lookups by township.
     township = models.ForeignKey(
@@ -271,9 +353,10 @@ class Reclassification(models.Model):
         return self.reverted_at is None
 
 
-class AuditEvent(models.Model):
-    """Audit trail of yearly operations (imports, reclassification), of role grants and
-    of changed settings (a year's, spending categories); append-only."""
+class AuditEvent(RecordsActor):
+    """Audit trail of yearly operations (imports, reclassification), of role grants, of
+    accounts (activation, name, unit, township) and of changed settings (a year's,
+    spending categories); append-only."""
 
     class Action(models.TextChoices):
         RANKINGS_IMPORTED = "rankings_imported", _("Ranking imported")
@@ -296,6 +379,9 @@ class AuditEvent(models.Model):
         DOCUMENT_SETTINGS_CHANGED = "document_settings_changed", _("Document settings changed")
         DOCUMENT_TEMPLATE_UPLOADED = "document_template_uploaded", _("Document template uploaded")
         DOCUMENT_TEMPLATE_RESET = "document_template_reset", _("Document template reset")
+        ACCOUNT_ACTIVATED = "account_activated", _("Account activated")
+        ACCOUNT_DEACTIVATED = "account_deactivated", _("Account deactivated")
+        ACCOUNT_CHANGED = "account_changed", _("Account changed")
 
     action = models.CharField(_("action"), max_length=40, choices=Action.choices)
     year = models.PositiveSmallIntegerField(_("year"), null=True, blank=True)

@@ -30,6 +30,22 @@ class PersonColumn(tables.Column):
         return display_name(value)
 
 
+class RecordedActorColumn(tables.Column):
+    """Who acted, as named when they acted (``RecordsActor``), with the user name."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("default", "—")
+        kwargs.setdefault("accessor", "actor_name")
+        kwargs.setdefault("order_by", ("actor_name", "actor_username"))
+        super().__init__(*args, **kwargs)
+
+    def render(self, record):
+        return record.recorded_actor_and_username
+
+    def value(self, record):
+        return record.recorded_actor_and_username
+
+
 def _category_badge(value):
     if value not in Category.values:
         return "—"
@@ -109,7 +125,7 @@ class CategoryChangeTable(OwnColumnsMixin, tables.Table):
     new_category = tables.Column(verbose_name=_("New category"), default="—")
     source = tables.Column(verbose_name=_("Source"))
     reason = tables.Column(verbose_name=_("Reason"), orderable=False)
-    changed_by = PersonColumn(verbose_name=_("Changed by"))
+    changed_by = RecordedActorColumn(verbose_name=_("Changed by"))
 
     class Meta:
         model = CategoryChange
@@ -139,7 +155,7 @@ class AuditEventTable(OwnColumnsMixin, tables.Table):
     action = tables.Column(verbose_name=_("Action"))
     year = tables.Column(verbose_name=_("Year"), default="—")
     summary = tables.Column(verbose_name=_("Summary"), orderable=False)
-    actor = PersonColumn(verbose_name=_("User"))
+    actor = RecordedActorColumn(verbose_name=_("User"))
 
     class Meta:
         model = AuditEvent

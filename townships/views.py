@@ -163,7 +163,7 @@ class CategoryChangeListView(ListPage):
     title = _("Category changes")
 
     def get_queryset(self):
-        return CategoryChange.objects.select_related("township", "changed_by")
+        return CategoryChange.objects.select_related("township")
 
 
 class AuditEventListView(ListPage):
@@ -173,7 +173,7 @@ class AuditEventListView(ListPage):
     title = _("Yearly operations")
 
     def get_queryset(self):
-        return AuditEvent.objects.select_related("actor")
+        return AuditEvent.objects.all()
 
 
 # --- A township merger, previewed and applied from a page --------------------------------

@@ -145,7 +145,7 @@ def notification_list(user, *, township_id=None, sees_all=False, limit=30) -> No
         queryset = (ExpenditureTransition.objects
                     .filter(at__gt=since, to_status__in=statuses)
                     .exclude(actor=user)
-                    .select_related("expenditure__township", "actor")
+                    .select_related("expenditure__township")
                     .order_by("-at", "-id"))
         if township_id is not None and not sees_all:
             queryset = queryset.filter(expenditure__township_id=township_id)

@@ -240,8 +240,7 @@ def expenditure_detail(request, pk: int, *, posted=None, status=200):
     # more than what remains.
     budget = township_budget_get(expenditure.township, fund_year) if fund_year else None
     vouchers = list(expenditure.vouchers.select_related("uploaded_by"))
-    transitions = list(expenditure.transitions.select_related(
-        "actor__unit_of", "actor__clerk_of__township"))
+    transitions = list(expenditure.transitions.all())  # who acted: as recorded then
     # Why it came back, at the top of the page: on a phone the history's note column is
     # off screen (the same rows, no extra query).
     returned = next((t for t in reversed(transitions)

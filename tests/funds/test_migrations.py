@@ -87,3 +87,42 @@ def test_the_floor_flag_becomes_the_floor_mode():
     FundYear = apps.get_model("funds", "FundYear")
     assert list(FundYear.objects.order_by("year").values_list("floor_on_top", flat=True)) \
         == [True, False]
+
+
+def test_past_records_name_their_actors_as_the_accounts_are_named_now():
+    """Issue 23: who acted is kept on the record; rows from before get today's names."""
+    apps = _migrate([("funds", "0008_documents"), ("townships", "0010_document_audit")])
+    User = apps.get_model("auth", "User")
+    Township = apps.get_model("townships", "Township")
+    AuditEvent = apps.get_model("townships", "AuditEvent")
+    Unit = apps.get_model("townships", "AccountUnit")
+    Clerk = apps.get_model("townships", "TownshipClerk")
+    FundYear = apps.get_model("funds", "FundYear")
+    Category = apps.get_model("funds", "SpendingCategory")
+    Expenditure = apps.get_model("funds", "Expenditure")
+    Transition = apps.get_model("funds", "ExpenditureTransition")
+    named = User.objects.create(username="zhang", last_name="张", first_name="华")
+    clerk = User.objects.create(username="clerk")
+    township = Township.objects.create(code="511781100", name="太平镇", kind="town")
+    Unit.objects.create(user=named, unit="组织部")
+    Clerk.objects.create(user=clerk, township=township)
+    FundYear.objects.create(year=2020, special_fund=Decimal("6690000.00"))
+    category = Category.objects.get_or_create(name="教育培训", defaults={"sort_order": 1})[0]
+    expenditure = Expenditure.objects.create(
+        township=township, year=2020, date=datetime.date(2020, 5, 1), status="submitted",
+        amount=Decimal("100.00"), category=category, purpose="p", payee="q", created_by=clerk)
+    Transition.objects.create(expenditure=expenditure, to_status="draft", amount=1, actor=clerk)
+    Transition.objects.create(expenditure=expenditure, to_status="returned", amount=1,
+                              actor=named)
+    AuditEvent.objects.create(action="role_granted", summary="s", actor=named)
+    AuditEvent.objects.create(action="role_granted", summary="s")
+
+    apps = _migrate([("funds", "0009_transition_actor_recorded"),
+                     ("townships", "0011_audit_accounts_and_actors")])
+    Transition = apps.get_model("funds", "ExpenditureTransition")
+    AuditEvent = apps.get_model("townships", "AuditEvent")
+    assert list(Transition.objects.order_by("id").values_list(
+        "actor_name", "actor_username", "actor_unit")) == [
+        ("clerk", "clerk", "太平镇"), ("张华", "zhang", "组织部")]
+    assert list(AuditEvent.objects.filter(summary="s").order_by("id").values_list(
+        "actor_name", "actor_username")) == [("张华", "zhang"), ("", "")]
