@@ -15,13 +15,14 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models.signals import post_save, pre_save
 from django.utils.translation import gettext as _
 
-from funds.models import DocumentSettings, FundYear, SpendingCategory
+from funds.models import MONEY, DocumentSettings, FundYear, SpendingCategory
 from townships.audit import current_actor, stored_text
 from townships.models import AuditEvent
+from wanyuan.money import format_yuan
 
 #: Fields that are not settings: not compared, not recorded.
 NOT_SETTINGS = {FundYear: {"id", "notes"}, SpendingCategory: {"id"},
@@ -47,13 +48,27 @@ def _values(model, instance) -> dict:
             for f in _fields(model)}
 
 
+def _is_money(field) -> bool:
+    return (isinstance(field, models.DecimalField)
+            and field.max_digits == MONEY["max_digits"]
+            and field.decimal_places == MONEY["decimal_places"])
+
+
 def _shown(field, value) -> str:
-    """A value as the summary shows it: the label of a choice, 是/否 of a flag."""
+    """A value as the summary shows it: the label of a choice, 是/否 of a flag, an amount
+    in 元 with thousands separators, a linked row (an adopted plan) by its name."""
     if isinstance(value, bool):
         return _("yes") if value else _("no")
-    if field.choices and value is not None:
+    if value in (None, ""):
+        return "—"
+    if field.choices:
         return str(dict(field.flatchoices).get(value, value))
-    return "—" if value in (None, "") else str(value)
+    if _is_money(field):
+        return format_yuan(Decimal(value))
+    if field.is_relation:
+        row = field.related_model._base_manager.filter(pk=value).first()
+        return f"“{getattr(row, 'name', row)}”" if row is not None else str(value)
+    return str(value)
 
 
 def _label(field) -> str:

@@ -95,7 +95,8 @@ def _role_label(details: dict) -> str:
     if role == "group":
         return _("role “%(group)s”") % {"group": details["group"]}
     if role == "permission":
-        return _("permission “%(permission)s”") % {"permission": details["permission"]}
+        return _("permission “%(permission)s”") % {
+            "permission": permission_label(details["permission"])}
     if role == "township":
         return _("clerk of %(township)s") % {"township": details["township"]}
     return role
@@ -103,7 +104,8 @@ def _role_label(details: dict) -> str:
 
 def _summary(granted: bool, details: dict) -> str:
     if details["role"] == "group_permissions":
-        values = {"group": details["group"], "permissions": "、".join(details["permissions"])}
+        values = {"group": details["group"],
+                  "permissions": "、".join(permission_label(p) for p in details["permissions"])}
         if granted:
             return _("Permissions granted to role “%(group)s”: %(permissions)s") % values
         return _("Permissions removed from role “%(group)s”: %(permissions)s") % values
@@ -120,6 +122,24 @@ def _record(granted: bool, details: dict) -> None:
         summary=stored_text(_summary, granted, details), details=details,
         actor=current_actor(),
     )
+
+
+def permission_label(name: str) -> str:
+    """A permission (``app_label.codename``, as the details keep it) as a person reads
+    it: Django's own add/change/delete/view permissions by the model's Chinese name, the
+    project's by their translated names; a permission no longer there by its code."""
+    app_label, _dot, codename = name.partition(".")
+    permission = Permission.objects.select_related("content_type").filter(
+        content_type__app_label=app_label, codename=codename).first()
+    if permission is None:
+        return name
+    model = permission.content_type.model_class()
+    action, _sep, model_name = codename.partition("_")
+    defaults = {"add": _("Can add %(model)s"), "change": _("Can change %(model)s"),
+                "delete": _("Can delete %(model)s"), "view": _("Can view %(model)s")}
+    if model is not None and action in defaults and model_name == model._meta.model_name:
+        return defaults[action] % {"model": model._meta.verbose_name}
+    return _(permission.name)
 
 
 def _user_details(user, role: str, **more) -> dict:

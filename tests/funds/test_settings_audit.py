@@ -37,8 +37,8 @@ def test_threshold_raised_and_put_back_in_the_admin_leaves_both_values(client, a
     assert back.details["changes"] == {
         "large_spending_threshold": {"old": "987654321.00", "new": "10000.00"}}
     assert "大额支出标准" in raised.summary
-    assert "10000.00 → 987654321.00" in raised.summary
-    assert "987654321.00 → 10000.00" in back.summary
+    assert "10,000.00 → 987,654,321.00" in raised.summary
+    assert "987,654,321.00 → 10,000.00" in back.summary
 
 
 def test_plain_orm_save_is_audited_with_every_changed_setting(fund_year):
@@ -58,7 +58,7 @@ def test_plain_orm_save_is_audited_with_every_changed_setting(fund_year):
         "floor_mode": {"old": "elsewhere", "new": "minimum"},
         "promote_count": {"old": 5, "new": 3},
     }
-    for text in ("专项经费", "6690000.00 → 7000000.00", "170000.00 → 180000.00", "5 → 3"):
+    for text in ("专项经费", "6,690,000.00 → 7,000,000.00", "170,000.00 → 180,000.00", "5 → 3"):
         assert text in event.summary
 
 
@@ -82,7 +82,7 @@ def test_year_creation_is_audited_with_its_values(db):
     event = events(AuditEvent.Action.FUND_YEAR_CREATED, year=2031).get()
     assert event.details["values"]["special_fund"] == "100.00"
     assert event.details["values"]["large_spending_threshold"] == "5000.00"
-    assert "5000.00" in event.summary
+    assert "5,000.00" in event.summary
 
 
 def test_a_year_created_in_the_admin_is_audited_with_the_actor(client, admin_user, db):
