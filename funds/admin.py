@@ -1,4 +1,5 @@
 from django.contrib import admin, messages
+from django.template.defaultfilters import filesizeformat
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -122,10 +123,15 @@ class CollectiveDecisionAdmin(ReadOnlyAdmin):
 
 @admin.register(Voucher)
 class VoucherAdmin(ReadOnlyAdmin):
-    list_display = ("original_name", "kind", "expenditure", "size", "uploaded_by",
+    list_display = ("original_name", "kind", "expenditure", "file_size", "uploaded_by",
                     "uploaded_at")
     list_select_related = ("expenditure__township", "uploaded_by")
-    exclude = ("file",)  # downloaded through the page that checks the township
+    exclude = ("file", "size")  # downloaded through the page that checks the township
+    readonly_fields = ("file_size",)
+
+    @admin.display(description=gettext_lazy("Size"), ordering="size")
+    def file_size(self, obj):
+        return filesizeformat(obj.size)
 
 
 @admin.register(Inspection)

@@ -108,7 +108,7 @@ def test_switch_year_on_the_overview_and_the_lists(watched_page, live_server, de
     page, watch = watched_page
     log_in(page, live_server.url, "admin")
     assert page.locator("h1").inner_text() == "2021 年度总览"  # the latest year first
-    page.get_by_label("年度", exact=True).select_option("2020")
+    page.get_by_label("年度：", exact=True).select_option("2020")
     page.get_by_role("button", name="查看").click()
     page.wait_for_load_state()
     assert page.locator("h1").inner_text() == "2020 年度总览"
@@ -119,7 +119,7 @@ def test_switch_year_on_the_overview_and_the_lists(watched_page, live_server, de
     page.locator("header nav").get_by_role("link", name="经费分配").click()
     page.wait_for_load_state()
     assert page.url.endswith("/allocations/2020/")
-    page.get_by_label("年度", exact=True).select_option("2021")
+    page.get_by_label("年度：", exact=True).select_option("2021")
     page.get_by_role("button", name="查看").click()
     page.wait_for_load_state()
     assert page.url.endswith("/allocations/2021/")
@@ -127,7 +127,7 @@ def test_switch_year_on_the_overview_and_the_lists(watched_page, live_server, de
     page.wait_for_load_state()
     assert page.url.endswith("/rankings/2021/")
     assert "尚未导入" in page.locator("main").inner_text()
-    page.get_by_label("年度", exact=True).select_option("2020")
+    page.get_by_label("年度：", exact=True).select_option("2020")
     page.get_by_role("button", name="查看").click()
     page.wait_for_load_state()
     assert page.url.endswith("/rankings/2020/")

@@ -127,7 +127,7 @@ def test_audit_list_filters_by_source_and_an_invalid_year_shows_no_rows(
     invalid = client.get(url, {"year": "abc"})
     assert invalid.status_code == 200
     assert invalid.context["row_count"] == 0
-    assert "年度: 输入一个数字" in invalid.content.decode()
+    assert "年度：输入一个数字" in invalid.content.decode()
 
 
 def test_audit_text_is_escaped(client, demo, admin_user):
