@@ -94,3 +94,59 @@ def test_every_label_of_the_sites_forms_ends_with_a_full_width_colon(client, dem
         if bad:
             wrong[name] = bad
     assert wrong == {}
+
+
+class _Text(HTMLParser):
+    """What a reader sees of a page: its text, not its markup or hidden values."""
+
+    def __init__(self):
+        super().__init__()
+        self.parts, self._skip = [], 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("script", "style", "head"):
+            self._skip += 1
+
+    def handle_endtag(self, tag):
+        if tag in ("script", "style", "head"):
+            self._skip -= 1
+
+    def handle_data(self, data):
+        if not self._skip:
+            self.parts.append(data)
+
+
+def _visible(response) -> str:
+    parser = _Text()
+    parser.feed(response.content.decode())
+    return " ".join(parser.parts)
+
+
+def test_the_merger_page_shows_no_english_column_names_or_file_paths(client, demo,
+                                                                     admin_user):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from townships.models import Township
+
+    client.force_login(admin_user)
+    url = reverse("township-merger")
+    form = client.get(url)
+    reform = client.post(url, {"first_year": "2021"})  # the built-in 2020 reform
+    assert reform.status_code == 200 and len(reform.context["plan"].ended) == 25
+    assert "万源市2020年乡镇区划改革名单" in _visible(reform)
+    # a county's own file, with its header in Chinese
+    kinds = {"town": "镇", "township": "乡", "subdistrict": "街道"}
+    rows = Township.objects.order_by("code").values_list("code", "name", "kind")[:51]
+    text = "代码,名称,类型\n" + "".join(f"{c},{n},{kinds[k]}\n" for c, n, k in rows)
+    upload = client.post(url, {"first_year": "2022", "file": SimpleUploadedFile(
+        "新名单.csv", text.encode("utf-8-sig"))})
+    assert upload.status_code == 200
+    assert (len(upload.context["rows"]), len(upload.context["plan"].ended)) == (51, 1)
+    missing = client.post(url, {"first_year": "2022", "file": SimpleUploadedFile(
+        "缺列.csv", "代码,名称\n511781100,太平镇\n".encode())})
+    assert missing.status_code == 400
+    assert missing.context["problems"] == ["缺列.csv 缺少列 类型"]
+    for response in (form, reform, upload, missing):
+        seen = _visible(response)
+        for english in ("code", "name", "kind", "wanyuan-", "fixtures", "/"):
+            assert english not in seen, (english, seen)

@@ -179,6 +179,33 @@ class AuditEventListView(ListPage):
 # --- A township merger, previewed and applied from a page --------------------------------
 
 
+#: A township list's header as a county writes it, in the words the list's reader takes
+#: (townships.reference: code,name,kind); the page names the columns as the model does.
+LIST_HEADER_WORDS = {
+    "code": "code", "代码": "code", "乡镇代码": "code", "行政区划代码": "code",
+    "name": "name", "名称": "name", "乡镇名称": "name", "单位名称": "name",
+    "kind": "kind", "类型": "kind", "类别": "kind",
+}
+
+
+def _list_in_reader_words(data: bytes, file_name: str) -> bytes:
+    """An uploaded list with its header (代码,名称,类型 or code,name,kind) in the reader's
+    words; a missing column is named as the page names it, in Chinese."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data  # the reader says what is wrong with it
+    header, newline, rest = text.partition("\n")
+    columns = [LIST_HEADER_WORDS.get(c.strip().strip('"'), c.strip())
+               for c in header.rstrip("\r").split(",")]
+    missing = [field for field in ("code", "name", "kind") if field not in columns]
+    if missing:
+        raise ReferenceDataError(_("%(file)s lacks the column(s) %(columns)s") % {
+            "file": file_name, "columns": "、".join(
+                str(Township._meta.get_field(field).verbose_name) for field in missing)})
+    return (",".join(columns) + newline + rest).encode()
+
+
 def _merger_rows(request, form) -> tuple[list[dict], str, dict[str, str]]:
     """The new list: the uploaded file, the text carried from the preview, or Wanyuan's
     2020 reform with its mapping of who went where."""
@@ -188,8 +215,8 @@ def _merger_rows(request, form) -> tuple[list[dict], str, dict[str, str]]:
         return parse_township_list(request.POST["csv_text"].encode(), name), name, {}
     upload = form.cleaned_data.get("file")
     if upload:
-        return parse_township_list(upload.read(settings.IMPORT_MAX_BYTES + 1), upload.name), \
-            upload.name, {}
+        data = _list_in_reader_words(upload.read(settings.IMPORT_MAX_BYTES + 1), upload.name)
+        return parse_township_list(data, upload.name), upload.name, {}
     path = fixtures / REFORM_2020_LIST
     return read_township_list(path), path.name, read_mapping(fixtures / REFORM_2020_MAPPING)
 
@@ -218,7 +245,11 @@ def merger(request):
         else:
             plan = merger_plan(rows=rows, first_year=first_year)
             names = {row["code"]: row["name"] for row in rows}
+            # the built-in reform by its name, not by the file it is kept in
+            source_label = (_("Wanyuan's 2020 township reform list") if mapping
+                            else source_name)
             context.update(plan=plan, rows=rows, source_name=source_name, mapping=mapping,
+                           source_label=source_label,
                            ended=[(t, names.get(mapping.get(t.code, ""), "")) for t in plan.ended],
                            csv_text=_township_list_text(rows))
     return render(request, "townships/merger.html", context,
