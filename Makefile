@@ -14,11 +14,12 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 # This machine's development settings, read by wanyuan/settings.py for every manage.py
-# command: DEBUG and DEMO_MODE on, and the demo accounts' password. Written once, never
-# overwritten, git-ignored; production has no such file.
+# command: DEBUG and DEMO_MODE on, and the demo accounts' password: the one chosen with
+# `DEMO_PASSWORD=… make run`, else a random one. Written once, never overwritten,
+# git-ignored; production has no such file.
 .env: | $(STAMP)
 	@printf '%s\n' '# Written by `make run` for this machine only; never on a server (README).' \
-	  DEBUG=1 DEMO_MODE=1 "DEMO_PASSWORD=$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(12))')" > $@
+	  DEBUG=1 DEMO_MODE=1 "DEMO_PASSWORD=$${DEMO_PASSWORD:-$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(12))')}" > $@
 	@echo "wrote .env (DEBUG=1, DEMO_MODE=1, DEMO_PASSWORD)"
 
 # Embedded SQLite, demo mode: migrate, load reference and demo data once, serve.
