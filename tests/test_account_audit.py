@@ -138,6 +138,9 @@ def test_the_audit_pages_show_the_actor_as_named_when_they_acted(client, loader,
     assert [row.get_cell("changed_by") for row in changes.context["table"].rows] == [
         "李明（loader）"]
     assert "赵刚" not in changes.content.decode()
+    # and the township's own history of its categories
+    history = client.get(reverse("township-detail", args=[townships[0].code]))
+    assert "李明" in history.content.decode() and "赵刚" not in history.content.decode()
     assert CategoryChange.objects.get().actor_name == "李明"
 
 

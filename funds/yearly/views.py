@@ -72,7 +72,7 @@ def township_detail(request, code: str, *, form=None, status=200):
         })
     history = (
         CategoryChange.objects.filter(township=township)
-        .select_related("changed_by", "reclassification")
+        .select_related("reclassification")  # who changed it: as recorded then
     )
     if form is None and request.user.has_perm("townships.change_townshipcategory"):
         form = CategoryChangeForm(years=_category_years(township, fund_years))
