@@ -93,10 +93,15 @@ class SpendingCategoryAdmin(ActingAdmin, admin.ModelAdmin):
 
 class TransitionInline(admin.TabularInline):
     model = ExpenditureTransition
-    fields = ("at", "from_status", "to_status", "amount", "actor", "note")
+    fields = ("at", "from_status", "to_status", "amount", "acted_by", "note")
     readonly_fields = fields
     extra = 0
     can_delete = False
+
+    @admin.display(description=gettext_lazy("User"))
+    def acted_by(self, obj):
+        """As named and placed when they acted, with the user name."""
+        return f"{obj.recorded_actor_and_unit} · {obj.actor_username}"
 
     def has_add_permission(self, request, obj=None):
         return False

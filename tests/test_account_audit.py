@@ -168,3 +168,16 @@ def test_the_history_shows_the_actor_as_named_and_placed_when_they_acted(client,
     assert "青花镇党政办" not in detail
     home = client.get(reverse("clerk-home")).content.decode()
     assert "staff1" in home and "张华" not in home  # the notification of the return
+
+
+def test_the_admins_history_of_an_expenditure_names_the_actor_as_then(client, demo,
+                                                                      clerk_user, loader):
+    _rename(clerk_user, "王", "小红")
+    expenditure = spending.expenditure_create(
+        township=Township.objects.get(name="太平镇"), date=datetime.date(2020, 5, 1),
+        amount=Decimal("100.00"), category=SpendingCategory.objects.first(), purpose="培训",
+        payee="党校", acting_user=clerk_user)
+    _rename(clerk_user, "王", "晓红")
+    client.force_login(loader)
+    page = client.get(f"/admin/funds/expenditure/{expenditure.pk}/change/").content.decode()
+    assert "王小红（太平镇） · clerk1" in page and "王晓红" not in page
