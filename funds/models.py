@@ -440,11 +440,6 @@ class Expenditure(models.Model):
                 "amount": str(to_yuan(self.amount)), "category": str(self.category_id),
                 "purpose": self.purpose, "payee": self.payee}
 
-    @property
-    def approval_stands(self) -> bool:
-        return (self.approved_by_id is not None
-                and self.approved_values == self.approval_values())
-
 
 #: The statuses whose amounts are taken from a township's budget.
 SPENT_STATUSES = (Expenditure.Status.APPROVED, Expenditure.Status.REIMBURSED)

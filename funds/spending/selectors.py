@@ -142,14 +142,25 @@ def notification_list(user, *, township_id=None, sees_all=False, limit=30) -> No
         statuses += APPROVER_NEWS
     transitions = []
     if statuses:
+        # Who returned it before this resubmission: that approver is told "resubmitted
+        # after your return", to look at what they asked for.
+        returned_by = (ExpenditureTransition.objects
+                       .filter(expenditure=OuterRef("expenditure"), to_status=Status.RETURNED,
+                               id__lt=OuterRef("id"))
+                       .order_by("-id").values("actor")[:1])
         queryset = (ExpenditureTransition.objects
                     .filter(at__gt=since, to_status__in=statuses)
                     .exclude(actor=user)
                     .select_related("expenditure__township", "actor")
+                    .annotate(returned_by=Subquery(returned_by))
                     .order_by("-at", "-id"))
         if township_id is not None and not sees_all:
             queryset = queryset.filter(expenditure__township_id=township_id)
         transitions = list(queryset[:limit])
+        for transition in transitions:
+            transition.after_your_return = (transition.to_status == Status.SUBMITTED
+                                            and transition.from_status == Status.RETURNED
+                                            and transition.returned_by == user.pk)
     today = timezone.localdate()
     findings = Finding.objects.filter(
         closed_at__isnull=True, deadline__gte=today,

@@ -12,8 +12,8 @@ here and by the expenditure page's buttons (:func:`allowed`)::
       ▲                │   │                   │
       │             reject return ◀────────────┘ (back to the clerk)
       │                ▼   ▼
-      │          rejected  returned ──submit──▶ submitted (or approved again when nothing
-      │                                          the approval covered has changed)
+      │          rejected  returned ──submit──▶ submitted (a return withdraws the
+      │                                          approval: the approver looks again)
       └ void (with a reason) from draft, submitted, returned or approved
 
 Locks: every write of an expenditure locks its township's row first, then the
@@ -82,7 +82,6 @@ OPEN = EDITABLE | {Status.SUBMITTED, Status.APPROVED}
 #: action → its rules; the first rule whose permission the user holds decides.
 TRANSITIONS: dict[str, tuple[Rule, ...]] = {
     "edit": (Rule(EDITABLE, "funds.change_expenditure", None),),
-    # to approved instead when the approval of a returned expenditure still stands
     "submit": (Rule(EDITABLE, "funds.submit_expenditure", Status.SUBMITTED),),
     "approve": (Rule(frozenset({Status.SUBMITTED}), "funds.approve_expenditure",
                      Status.APPROVED, four_eyes=True),),
@@ -363,9 +362,8 @@ def expenditure_warnings(expenditure: Expenditure) -> list[str]:
 def expenditure_submit(*, expenditure: Expenditure, acting_user) -> list[str]:
     """Send a draft or returned expenditure for approval; returns warnings for the user.
 
-    A returned expenditure whose approval still stands (nothing it covered has changed)
-    goes straight back to approved when the budget and the collective decision still
-    allow it, checked under the township lock like an approval."""
+    A returned expenditure goes back to the queue like a new one: the return withdrew
+    its approval, and the approver looks at what they asked for (issue 23 item 4)."""
     expenditure = _locked(expenditure)
     check("submit", expenditure, acting_user)
     warnings = []
@@ -375,14 +373,8 @@ def expenditure_submit(*, expenditure: Expenditure, acting_user) -> list[str]:
     if over_budget:
         warnings.append(over_budget)
     decided = not _is_large(expenditure, fund_year) or _decision_covers(expenditure)
-    if (expenditure.status == Status.RETURNED and expenditure.approval_stands
-            and expenditure.approved_by_id != acting_user.pk and not over_budget and decided):
-        _move(expenditure, Status.APPROVED, acting_user=acting_user,
-              note=stored_text(lambda: _("Resubmitted unchanged since the approval; the "
-                                         "approval stands.")))
-    else:
-        _move(expenditure, Status.SUBMITTED, acting_user=acting_user)
-        expenditure.approved_by, expenditure.approved_values = None, None
+    _move(expenditure, Status.SUBMITTED, acting_user=acting_user)
+    expenditure.approved_by, expenditure.approved_values = None, None
     expenditure.submitted_by = acting_user
     if not decided:
         warnings.append(_large_needs_decision(fund_year))
@@ -443,9 +435,21 @@ def _move_with_note(action: str, to_status: str, *, expenditure: Expenditure, ac
 
 @transaction.atomic
 def expenditure_return(*, expenditure: Expenditure, acting_user, note: str) -> Expenditure:
-    return _move_with_note("return", Status.RETURNED, expenditure=expenditure,
-                           acting_user=acting_user, note=note,
-                           missing=_("Say what needs to change."))
+    """Back to the clerk; a return always withdraws the approval, so the resubmitted
+    expenditure is looked at again rather than approved by what it was before."""
+    expenditure = _move_with_note("return", Status.RETURNED, expenditure=expenditure,
+                                  acting_user=acting_user, note=note,
+                                  missing=_("Say what needs to change."))
+    if expenditure.approved_by_id is not None:
+        expenditure.approved_by, expenditure.approved_values = None, None
+        expenditure.save(update_fields=["approved_by", "approved_values"])
+    return expenditure
+
+
+def last_return(expenditure: Expenditure) -> ExpenditureTransition | None:
+    """The expenditure's latest return: who returned it, and from which state."""
+    return (expenditure.transitions.filter(to_status=Status.RETURNED)
+            .select_related("actor").order_by("-at", "-id").first())
 
 
 @transaction.atomic

@@ -71,6 +71,7 @@ from funds.spending.tables import (
     ExpenditureSearchTable,
     InspectionTable,
 )
+from townships.accounts import display_name
 from townships.models import Township
 from townships.roles import may_act_for, own_township_id, sees_all_townships
 from wanyuan.views import print_context
@@ -323,6 +324,20 @@ ACTIONS = {
 }
 
 
+def _resubmitted_message(returned) -> str:
+    """What a resubmission does, said to the clerk: back to the approval queue, the
+    approval given before the return (if any) withdrawn, the one who returned it told."""
+    if returned is None:
+        return _("Submitted for approval.")
+    names = {"person": display_name(returned.actor)}
+    if returned.from_status == Expenditure.Status.APPROVED:
+        return _("Resubmitted for approval: the approval given before the return is "
+                 "withdrawn, and the approver looks at it again; %(person)s, who returned "
+                 "it, is notified.") % names
+    return _("Resubmitted for approval: %(person)s, who returned it, is notified and "
+             "looks at it again.") % names
+
+
 def _post_on_expenditure(request, pk: int, form, call, success, *, slot: str):
     """The shape of every form posted on the expenditure page: validate the form, call
     the service, say what happened, go back to the expenditure. A refused form is shown
@@ -352,6 +367,8 @@ def expenditure_action(request, pk: int, action: str):
     if not any(request.user.has_perm(rule.permission)
                for rule in spending.TRANSITIONS[action]):
         raise PermissionDenied  # before the form: a user who may not act learns nothing
+    if action == "submit" and expenditure.status == Expenditure.Status.RETURNED:
+        success = _resubmitted_message(spending.last_return(expenditure))
     return _post_on_expenditure(
         request, pk, form_class(request.POST, auto_id=f"{action}_%s") if form_class else None,
         lambda **data: service(expenditure=expenditure, acting_user=request.user, **data),

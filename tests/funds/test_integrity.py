@@ -72,16 +72,18 @@ def _spend_all_but(township, clerk, staff, left: Decimal):
 @pytest.mark.skipif("connection.vendor != 'postgresql'",
                     reason="two connections racing for one budget need PostgreSQL")
 @pytest.mark.django_db(transaction=True)
-def test_a_standing_approval_and_an_approval_cannot_both_spend_the_last_money(
-        taiping, clerk_user, staff_user, monkeypatch):
-    """The clerk resubmits a returned expenditure whose approval stands while staff
-    approve another one of the same township: together they would pass the budget.
+def test_two_approvals_cannot_both_spend_the_last_money(
+        taiping, clerk_user, staff_user, admin_user, monkeypatch):
+    """Two approvers approve two expenditures of the same township at once: together
+    they would pass the budget. (A resubmission spent nothing before issue 23 either
+    way: a return withdraws the approval, so only approvals spend.)
 
     Both services read the remaining budget; a barrier holds each after its read until
     the other has read too. With the township lock the second waits for the first to
     commit (the barrier times out) and reads what is really left."""
     _spend_all_but(taiping, clerk_user, staff_user, left=Decimal("15000.00"))
-    returned = _approved_then_returned(taiping, clerk_user, staff_user, "9000.00")
+    first = _new(taiping, clerk_user, "9000.00")
+    spending.expenditure_submit(expenditure=first, acting_user=clerk_user)
     other = _new(taiping, clerk_user, "9000.00")
     spending.expenditure_submit(expenditure=other, acting_user=clerk_user)
 
@@ -107,8 +109,8 @@ def test_a_standing_approval_and_an_approval_cannot_both_spend_the_last_money(
             connections.close_all()
 
     threads = [
-        threading.Thread(target=act, args=(spending.expenditure_submit,),
-                         kwargs={"expenditure": returned, "acting_user": clerk_user}),
+        threading.Thread(target=act, args=(spending.expenditure_approve,),
+                         kwargs={"expenditure": first, "acting_user": admin_user}),
         threading.Thread(target=act, args=(spending.expenditure_approve,),
                          kwargs={"expenditure": other, "acting_user": staff_user}),
     ]
@@ -118,17 +120,10 @@ def test_a_standing_approval_and_an_approval_cannot_both_spend_the_last_money(
         thread.join()
     remaining = township_budget_get(taiping, FundYear.objects.get(year=2020)).remaining
     assert remaining == Decimal("6000.00")  # exactly one of the two was counted
-    statuses = sorted(Expenditure.objects.filter(pk__in=[returned.pk, other.pk])
+    statuses = sorted(Expenditure.objects.filter(pk__in=[first.pk, other.pk])
                       .values_list("status", flat=True))
-    # the later one is refused (an approval) or waits for a new approval (a resubmission)
     assert statuses == ["approved", "submitted"]
-    # which service waited for the other is up to the threads; what follows is exact
-    if Expenditure.objects.get(pk=returned.pk).status == "approved":
-        # the resubmission went first: its approval stands, and the approval is refused
-        assert len(errors) == 1 and "超出预算余额" in errors[0], errors
-    else:
-        # the approval went first: the resubmission waits for a new approval, no error
-        assert errors == []
+    assert len(errors) == 1 and "超出预算余额" in errors[0], errors
 
 
 def test_every_path_into_the_budget_takes_the_township_lock_first(
@@ -181,16 +176,14 @@ def test_any_change_after_an_approval_needs_a_new_approval(
     shown_new = str(value.name if field == "category" else value)
     assert change.changes == {field: [shown_old, shown_new]}
     assert label in change.note and shown_old in change.note and shown_new in change.note
-    assert "审批已失效" in change.note
 
 
-def test_an_unchanged_resubmission_keeps_its_approval_and_saying_nothing_changed(
-        taiping, clerk_user, staff_user):
+def test_an_unchanged_resubmission_is_looked_at_again(taiping, clerk_user, staff_user):
     expenditure = _approved_then_returned(taiping, clerk_user, staff_user)
     _update(expenditure, clerk_user)  # saved with the same values
     spending.expenditure_submit(expenditure=expenditure, acting_user=clerk_user)
     expenditure.refresh_from_db()
-    assert expenditure.status == S.APPROVED and expenditure.approved_by == staff_user
+    assert expenditure.status == S.SUBMITTED and expenditure.approved_by is None
 
 
 def test_an_approval_changed_behind_the_services_back_does_not_stand(
@@ -473,7 +466,8 @@ def test_the_history_is_written_in_the_site_language_whatever_the_user_browses_i
     notes = list(ExpenditureTransition.objects.filter(expenditure=expenditure)
                  .order_by("at", "id").values_list("note", flat=True))
     assert notes[0] == "创建"
-    assert notes[-1] == "修改: 金额（元） 1000.00 → 1200.00; 原审批已失效（审批已失效），须重新审批"
+    # the return withdrew the approval already: the change has none to void
+    assert notes[-1] == "修改: 金额（元） 1000.00 → 1200.00"
 
 
 def test_an_over_budget_approval_under_the_warn_policy_is_noted_in_the_site_language(

@@ -287,20 +287,6 @@ def test_returned_with_a_changed_amount_goes_through_approval_again(
     assert "金额有误" in notes and any("1000.00 → 1200.00" in n for n in notes)
 
 
-def test_returned_without_a_change_of_amount_keeps_its_approval(
-        taiping, clerk_user, staff_user):
-    expenditure = _submitted(taiping, clerk_user)
-    spending.expenditure_approve(expenditure=expenditure, acting_user=staff_user)
-    spending.expenditure_return(expenditure=expenditure, acting_user=staff_user,
-                                note="请补充签到表")
-    spending.voucher_add(expenditure=expenditure, kind="sign_in", upload=_pdf("签到表.pdf"),
-                         acting_user=clerk_user)
-    spending.expenditure_submit(expenditure=expenditure, acting_user=clerk_user)
-    expenditure.refresh_from_db()
-    assert expenditure.status == S.APPROVED and expenditure.approved_by == staff_user
-    assert _states(expenditure)[-1] == ("returned", "approved", "clerk1")
-
-
 def test_reject_and_void_need_a_reason_and_are_final(taiping, clerk_user, staff_user):
     rejected = _submitted(taiping, clerk_user)
     with pytest.raises(spending.SpendingError):
