@@ -36,7 +36,7 @@ class FundYearAdmin(ActingAdmin, admin.ModelAdmin):
             "standard_third", "floor_mode", "reserve")}),
         (gettext_lazy("Reclassification"), {"fields": ("promote_count", "demote_count")}),
         (gettext_lazy("Spending"), {"fields": ("large_spending_threshold",
-                                               "overspend_policy")}),
+                                               "overspend_policy", "approver_may_pay")}),
     )
 
     def has_delete_permission(self, request, obj=None):

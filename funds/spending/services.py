@@ -74,6 +74,8 @@ class Rule:
     permission: str
     target: str | None
     four_eyes: bool = False
+    #: the payment's four eyes: not who made the expenditure (:func:`excluded_payers`)
+    second_payer: bool = False
 
 
 EDITABLE = frozenset({Status.DRAFT, Status.RETURNED})
@@ -89,8 +91,9 @@ TRANSITIONS: dict[str, tuple[Rule, ...]] = {
                     "funds.approve_expenditure", Status.RETURNED),),
     "reject": (Rule(frozenset({Status.SUBMITTED}), "funds.approve_expenditure",
                     Status.REJECTED, four_eyes=True),),
+    # finance's step (issue 23): a second person after the approval
     "reimburse": (Rule(frozenset({Status.APPROVED}), "funds.reimburse_expenditure",
-                       Status.REIMBURSED),),
+                       Status.REIMBURSED, second_payer=True),),
     # staff void any open one; a clerk only an own draft or returned one
     "void": (Rule(OPEN, "funds.void_expenditure", Status.VOIDED),
              Rule(EDITABLE, "funds.change_expenditure", Status.VOIDED)),
@@ -107,6 +110,20 @@ def excluded_approvers(expenditure: Expenditure) -> set[int]:
     editors = since.filter(~Q(changes={}) | Q(to_status=Status.SUBMITTED)).values_list(
         "actor_id", flat=True)
     return {expenditure.created_by_id, expenditure.submitted_by_id, *editors} - {None}
+
+
+def excluded_payers(expenditure: Expenditure) -> set[int]:
+    """Who may not record its payment: its creator, everyone who ever submitted or
+    changed it (from the history), and its approver unless the year lets the approver
+    pay (FundYear.approver_may_pay)."""
+    makers = expenditure.transitions.filter(
+        ~Q(changes={}) | Q(to_status=Status.SUBMITTED)).exclude(
+        to_status=Status.REIMBURSED).values_list("actor_id", flat=True)
+    excluded = {expenditure.created_by_id, expenditure.submitted_by_id,
+                expenditure.last_edited_by_id, *makers}
+    if not FundYear.objects.filter(year=expenditure.year, approver_may_pay=True).exists():
+        excluded.add(expenditure.approved_by_id)
+    return excluded - {None}
 
 
 def check(action: str, expenditure: Expenditure, user, *, excluded=None) -> Rule:
@@ -128,6 +145,13 @@ def check(action: str, expenditure: Expenditure, user, *, excluded=None) -> Rule
         if user.pk in excluded:
             raise SpendingError(_("You created, submitted or changed this expenditure: "
                                   "someone else approves or rejects it."))
+    if rule.second_payer and user.pk in excluded_payers(expenditure):
+        if user.pk == expenditure.approved_by_id:
+            raise SpendingError(_("You approved this expenditure: finance records its "
+                                  "payment (this year's settings do not let the approver "
+                                  "pay)."))
+        raise SpendingError(_("You created, submitted or changed this expenditure: "
+                              "someone else records its payment."))
     return rule
 
 
@@ -463,7 +487,8 @@ def expenditure_reject(*, expenditure: Expenditure, acting_user, note: str) -> E
 def expenditure_reimburse(*, expenditure: Expenditure, acting_user, reimbursed_on,
                           accounting_voucher: str) -> Expenditure:
     """报账: an approved expenditure is paid against its invoice, on a day and under an
-    accounting voucher number of the finance office, both recorded."""
+    accounting voucher number of the finance office, both recorded with who recorded
+    them: finance, never who made the expenditure, by default not its approver."""
     expenditure = _locked(expenditure)
     check("reimburse", expenditure, acting_user)
     if message := precondition("reimburse", expenditure):
@@ -482,6 +507,7 @@ def expenditure_reimburse(*, expenditure: Expenditure, acting_user, reimbursed_o
     changes = {"reimbursed_on": ["", reimbursed_on.isoformat()],
                "accounting_voucher": ["", accounting_voucher]}
     expenditure.reimbursed_on, expenditure.accounting_voucher = reimbursed_on, accounting_voucher
+    expenditure.reimbursed_by = acting_user
     _move(expenditure, Status.REIMBURSED, acting_user=acting_user, changes=changes,
           note=stored_text(lambda: _("Accounting voucher %(number)s of %(date)s")
                            % {"number": accounting_voucher, "date": reimbursed_on.isoformat()}))

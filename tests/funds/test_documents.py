@@ -254,6 +254,7 @@ def _spend_and_inspect(township, admin_user):
 
     clerk = make_user(f"c{township.pk}", roles.CLERKS, township=township)
     staff = make_user(f"s{township.pk}", roles.STAFF, is_staff=True)
+    finance = make_user(f"f{township.pk}", roles.FINANCE, is_staff=True)
     assert Group.objects.filter(name=roles.STAFF).exists()
     expenditure = spending.expenditure_create(
         township=township, date=datetime.date(2020, 5, 1), amount=Decimal("12000.50"),
@@ -268,7 +269,7 @@ def _spend_and_inspect(township, admin_user):
     spending.expenditure_submit(expenditure=expenditure, acting_user=clerk)
     spending.expenditure_approve(expenditure=expenditure, acting_user=staff)
     spending.expenditure_reimburse(expenditure=expenditure, reimbursed_on=timezone.localdate(),
-                                   accounting_voucher="记-12", acting_user=staff)
+                                   accounting_voucher="记-12", acting_user=finance)
     inspection = spending.inspection_record(date=datetime.date(2020, 10, 1),
                                             inspectors="市委组织部检查组",
                                             townships=[township], acting_user=staff)

@@ -127,7 +127,7 @@ def test_two_approvals_cannot_both_spend_the_last_money(
 
 
 def test_every_path_into_the_budget_takes_the_township_lock_first(
-        taiping, clerk_user, staff_user, monkeypatch):
+        taiping, clerk_user, staff_user, finance_user, monkeypatch):
     """The order of locks is the same on every path: township, then expenditure."""
     from funds.spending import services as module
 
@@ -146,7 +146,9 @@ def test_every_path_into_the_budget_takes_the_township_lock_first(
     _update(expenditure, clerk_user, amount=Decimal("600.00"))
     spending.expenditure_submit(expenditure=expenditure, acting_user=clerk_user)
     spending.expenditure_approve(expenditure=expenditure, acting_user=staff_user)
-    spending.expenditure_reimburse(expenditure=expenditure, acting_user=staff_user, reimbursed_on=timezone.localdate(), accounting_voucher="记-001")
+    spending.expenditure_reimburse(expenditure=expenditure, acting_user=finance_user,
+                                   reimbursed_on=timezone.localdate(),
+                                   accounting_voucher="记-001")
     assert taken == [taiping.pk] * 4
 
 
@@ -338,7 +340,7 @@ class _Rollback(Exception):
     pass
 
 
-def _in_status(status, township, clerk, staff, creator):
+def _in_status(status, township, clerk, staff, creator, finance):
     expenditure = _new(township, creator, "800.00")
     spending.voucher_add(expenditure=expenditure, kind="invoice",
                          upload=SimpleUploadedFile("发票.pdf", DEMO_PDF), acting_user=clerk)
@@ -352,7 +354,8 @@ def _in_status(status, township, clerk, staff, creator):
         S.VOIDED: ["void"],
     }[status]
     for step in steps:
-        user = clerk if step in ("submit", "void") else staff
+        user = (clerk if step in ("submit", "void") else finance if step == "reimburse"
+                else staff)
         _ACTIONS[step](expenditure, user)
     expenditure.refresh_from_db()
     assert expenditure.status == status
@@ -410,7 +413,8 @@ def test_the_page_offers_exactly_what_the_services_accept(
     assert set(_ACTIONS) == set(spending.TRANSITIONS)
     mismatches = []
     for status, creator in itertools.product(S.values, [clerk_user, admin_user]):
-        expenditure = _in_status(status, taiping, clerk_user, staff_user, creator)
+        expenditure = _in_status(status, taiping, clerk_user, staff_user, creator,
+                                 finance_user)
         for user in users:
             offered = _offered(client, user, expenditure)
             for action in _ACTIONS:
