@@ -58,6 +58,7 @@ urlpatterns = [
     path("vouchers/<int:pk>/", spending.voucher_download, name="voucher-download"),
     path("decisions/<int:pk>/minutes/", spending.decision_minutes, name="decision-minutes"),
     path("approvals/", spending.approval_queue, name="approval-queue"),
+    path("approvals/batch/", spending.approval_batch, name="approval-batch"),
     path("notifications/read/", spending.notifications_read, name="notifications-read"),
     path("execution/<int:year>/", spending.execution, name="execution"),
     path("execution/<int:year>/print/", spending.execution, {"printing": True},

@@ -407,10 +407,11 @@ def expenditure_submit(*, expenditure: Expenditure, acting_user) -> list[str]:
 
 
 @transaction.atomic
-def expenditure_approve(*, expenditure: Expenditure, acting_user,
-                        override_reason: str = "") -> list[str]:
+def expenditure_approve(*, expenditure: Expenditure, acting_user, override_reason: str = "",
+                        opinion: str = "") -> list[str]:
     """Approve a submitted expenditure: the four rules of DOMAIN.md are checked here, under
-    the township lock, so two approvers cannot both spend the same remaining budget."""
+    the township lock, so two approvers cannot both spend the same remaining budget. The
+    approver's opinion (审批意见, 同意 when none is given) is the history's note."""
     expenditure = _locked(expenditure)
     check("approve", expenditure, acting_user)
     fund_year = _fund_year(expenditure.year)
@@ -432,11 +433,45 @@ def expenditure_approve(*, expenditure: Expenditure, acting_user,
             note = stored_text(lambda: _("Over budget, approved by override: %(reason)s")
                                % {"reason": override_reason})
             warnings.append(message)
-    _move(expenditure, Status.APPROVED, acting_user=acting_user, note=note)
+    opinion = (opinion or "").strip() or stored_text(lambda: _("Agreed"))
+    _move(expenditure, Status.APPROVED, acting_user=acting_user,
+          note=f"{opinion}; {note}" if note else opinion)
     expenditure.approved_by = acting_user
     expenditure.approved_values = expenditure.approval_values()
     expenditure.save()
     return warnings
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    """One item of a batch approval: approved (with the warnings) or refused (why)."""
+
+    expenditure: Expenditure
+    approved: bool
+    message: str = ""
+    warnings: tuple[str, ...] = ()
+
+
+def expenditure_approve_batch(*, expenditures, acting_user, opinion: str = ""
+                              ) -> list[BatchResult]:
+    """Approve several expenditures with one opinion from the queue. Each goes through
+    :func:`expenditure_approve` in its own transaction, under the same locks and checks
+    as a single approval, so one refusal (or a concurrent decision) leaves the others
+    as they are; the result says what happened to each, in the order given. Nothing
+    holds two townships' locks at once."""
+    results = []
+    for expenditure in expenditures:
+        try:
+            warnings = expenditure_approve(expenditure=expenditure, acting_user=acting_user,
+                                           opinion=opinion)
+        except PermissionDenied:
+            results.append(BatchResult(expenditure, False, _("You may not approve this "
+                                                             "expenditure.")))
+        except SpendingError as exc:
+            results.append(BatchResult(expenditure, False, str(exc)))
+        else:
+            results.append(BatchResult(expenditure, True, warnings=tuple(warnings)))
+    return results
 
 
 def _with_note(note: str, message: str) -> str:

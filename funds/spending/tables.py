@@ -16,8 +16,14 @@ from wanyuan.tables import LocalDateTimeColumn, OwnColumnsMixin
 class ApprovalQueueTable(OwnColumnsMixin, tables.Table):
     """Submitted expenditures waiting for a decision, oldest first."""
 
+    # ticked for a batch approval (the form around the table, approval_queue.html)
+    selected = tables.CheckBoxColumn(accessor="pk", orderable=False, exclude_from_export=True,
+                                     attrs={"input": {"form": "batch-approval"},
+                                            "th__input": {"aria-label": _("Select all")},
+                                            "td__input": {"aria-label": _("Select")}})
     submitted = LocalDateTimeColumn(verbose_name=_("Submitted"), accessor="submitted_at",
                                       format="Y-m-d H:i")
+    year = tables.Column(verbose_name=_("Year"))
     township = tables.Column(verbose_name=_("Township"), order_by=("township__code",))
     date = LocalDateTimeColumn(verbose_name=_("Date"), format="Y-m-d")
     category = tables.Column(verbose_name=_("Spending category"))
@@ -28,8 +34,8 @@ class ApprovalQueueTable(OwnColumnsMixin, tables.Table):
     submitted_by = PersonColumn(verbose_name=_("Submitted by"))
 
     class Meta:
-        fields = ("submitted", "township", "date", "category", "purpose", "amount", "flags",
-                  "submitted_by")
+        fields = ("selected", "submitted", "year", "township", "date", "category", "purpose",
+                  "amount", "flags", "submitted_by")
         order_by = ("submitted",)
         attrs = {"class": "data-table"}
         empty_text = _("Nothing is waiting for approval.")

@@ -49,6 +49,7 @@ from funds.spending import services as spending
 from funds.spending.filters import ExpenditureFilter
 from funds.spending.forms import (
     ApproveForm,
+    BatchApproveForm,
     DecisionForm,
     ExpenditureForm,
     FindingCloseForm,
@@ -431,17 +432,44 @@ def decision_create(request, pk: int):
 # --- Staff: the approval queue and the year's execution -----------------------------------
 
 
-@permission_required("funds.approve_expenditure", raise_exception=True)
-def approval_queue(request):
-    queryset = approval_queue_list()
+def _approval_queue_context(request):
     thresholds = dict(FundYear.objects.values_list("year", "large_spending_threshold"))
-    table = ApprovalQueueTable(queryset, thresholds=thresholds)
+    years = sorted(thresholds, reverse=True)
+    year = request.GET.get("year", "")
+    year = int(year) if year.isdigit() and int(year) in thresholds else None
+    table = ApprovalQueueTable(approval_queue_list(year=year), thresholds=thresholds)
     RequestConfig(request, paginate={"per_page": 50}).configure(table)
     # Flags need what is left of each budget on this page only: three queries, any length
     table.remaining = remaining_budget_list(
         (row.record.township_id, row.record.year) for row in table.page.object_list)
-    return render(request, "funds/approval_queue.html", {
-        "table": table, "notifications": notification_list(request.user, sees_all=True)})
+    return {"table": table, "years": years, "year": year,
+            "batch_form": BatchApproveForm(auto_id="batch_%s"),
+            "notifications": notification_list(request.user, sees_all=True)}
+
+
+@permission_required("funds.approve_expenditure", raise_exception=True)
+def approval_queue(request):
+    """The queue, of every year or of one (?year=); several items are approved at once
+    from here (:func:`approval_batch`)."""
+    return render(request, "funds/approval_queue.html", _approval_queue_context(request))
+
+
+@require_POST
+@permission_required("funds.approve_expenditure", raise_exception=True)
+def approval_batch(request):
+    """Approve the selected items with one opinion; the result item by item."""
+    form = BatchApproveForm(request.POST, auto_id="batch_%s")
+    if not form.is_valid():
+        _errors_as_messages(request, form)
+        return render(request, "funds/approval_queue.html", _approval_queue_context(request),
+                      status=400)
+    results = spending.expenditure_approve_batch(
+        expenditures=form.cleaned_data["selected"], acting_user=request.user,
+        opinion=form.cleaned_data["opinion"])
+    approved = sum(result.approved for result in results)
+    messages.info(request, _("%(approved)s of %(count)s approved.")
+                  % {"approved": approved, "count": len(results)})
+    return render(request, "funds/approval_batch.html", {"results": results})
 
 
 def execution(request, year: int, printing: bool = False):

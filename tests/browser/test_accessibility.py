@@ -45,6 +45,8 @@ NOT_PAGES = {
     "decision-create": "POST only",
     "expenditure-action": "POST only (submit, approve, return, ...)",
     "finding-close": "POST only",
+    "approval-batch": "POST only (the queue's batch approval; its result page is checked "
+                      "in tests/funds/test_approval_day.py)",
     "notifications-read": "POST only (the notifications' mark-read button)",
     "plan-adopt": "POST only",
     "plan-revert": "POST only",

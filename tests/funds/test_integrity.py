@@ -486,4 +486,4 @@ def test_an_over_budget_approval_under_the_warn_policy_is_noted_in_the_site_lang
     with translation.override("en"):
         spending.expenditure_approve(expenditure=expenditure, acting_user=staff_user)
     note = expenditure.transitions.order_by("at", "id").last().note
-    assert note == "0.50 万元超出预算余额 0.10 万元。"
+    assert note == "同意; 0.50 万元超出预算余额 0.10 万元。"  # the opinion, then the warning
