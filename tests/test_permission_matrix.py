@@ -87,6 +87,12 @@ EXPECTED = {
     "voucher-download": OWN_TOWNSHIP,
     "decision-minutes": OWN_TOWNSHIP,
     "approval-queue": APPROVERS,
+    # finance's month of payments, to reconcile (issue 23): everyone who sees all
+    "payments": ((L, L), (403, 405), (403, 405), (200, 405), (200, 405), (200, 405)),
+    "payments-export-csv": ((L, L), (403, 405), (403, 405), (200, 405), (200, 405),
+                            (200, 405)),
+    "payments-export-xlsx": ((L, L), (403, 405), (403, 405), (200, 405), (200, 405),
+                             (200, 405)),
     # an empty POST chooses nothing: the queue again with the error (issue 23)
     "approval-batch": ((L, L), (405, 403), (405, 403), (405, 403), (405, 400), (405, 400)),
     "execution": ALL_SEE,
@@ -107,14 +113,15 @@ EXPECTED = {
                                  (400, 405)),
     "plan-adopt": ((L, L), (405, 403), (405, 403), (405, 403), (405, 403), (405, 302)),
     "plan-revert": ((L, L), (405, 403), (405, 403), (405, 403), (405, 403), (405, 302)),
-    # The yearly documents: the county's for staff and administrators; a township's
-    # posting and ledger for its clerk too (another township's is a 404)
-    "documents": ((L, L), (200, 405), (200, 405), (403, 405), (200, 405), (200, 405)),
-    "document-download": ((L, L), (403, 405), (403, 405), (403, 405), (200, 405), (200, 405)),
-    "document-posting": ((L, L), (403, 405), (403, 405), (403, 405), (200, 405), (200, 405)),
-    "township-document-download": ((L, L), (200, 405), (404, 405), (403, 405), (200, 405),
+    # The yearly documents: the county's for staff, finance (which co-issues them, issue
+    # 23) and administrators; a township's posting and ledger for its clerk too
+    # (another township's is a 404)
+    "documents": ((L, L), (200, 405), (200, 405), (200, 405), (200, 405), (200, 405)),
+    "document-download": ((L, L), (403, 405), (403, 405), (200, 405), (200, 405), (200, 405)),
+    "document-posting": ((L, L), (403, 405), (403, 405), (200, 405), (200, 405), (200, 405)),
+    "township-document-download": ((L, L), (200, 405), (404, 405), (200, 405), (200, 405),
                                    (200, 405)),
-    "township-document-posting": ((L, L), (200, 405), (404, 405), (403, 405), (200, 405),
+    "township-document-posting": ((L, L), (200, 405), (404, 405), (200, 405), (200, 405),
                                   (200, 405)),
     "document-template-upload": ((L, L), (405, 403), (405, 403), (405, 403), (405, 403),
                                  (405, 302)),
@@ -228,7 +235,7 @@ def world(demo, settings, tmp_path):
 
 def _url(name, world):
     converters = PATTERNS[name].pattern.converters
-    kwargs = {"year": 2020, "code": world["code"], "pk": world["pks"].get(name),
+    kwargs = {"year": 2020, "month": 6, "code": world["code"], "pk": world["pks"].get(name),
               "action": "submit", "kind": "posting", "fmt": "docx"}
     return reverse(name, kwargs={k: v for k, v in kwargs.items() if k in converters})
 

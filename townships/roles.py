@@ -30,7 +30,9 @@ ROLE_PERMISSIONS = {
     # Finance records the payment (报账, issue 23): a second person, never who made the
     # expenditure and by default not its approver (funds.spending.services).
     FINANCE: ["townships.view_*", "funds.view_*", "townships.view_all_townships",
-              "funds.export_allocation", "funds.reimburse_expenditure"],
+              "funds.export_allocation", "funds.reimburse_expenditure",
+              # the documents it co-issues: made from the records when opened (issue 23)
+              "funds.generate_documents", "funds.generate_township_documents"],
     # Scoped to the clerk's own township by townships.TownshipClerk.
     CLERKS: ["townships.view_township", "funds.view_fundyear", "funds.view_expenditure",
              "funds.add_expenditure", "funds.change_expenditure", "funds.submit_expenditure",

@@ -98,6 +98,16 @@ def remaining_budget_list(pairs) -> dict[tuple[int, int], Decimal]:
             for t, y in pairs if y in fund_years}
 
 
+def payment_month_list(*, year: int, month: int):
+    """The payments recorded as made in a month (reimbursement date), in voucher order,
+    with township and payer: finance's list to reconcile with the accounting system
+    (one query)."""
+    return (Expenditure.objects.filter(status=Status.REIMBURSED, reimbursed_on__year=year,
+                                       reimbursed_on__month=month)
+            .select_related("township", "reimbursed_by")
+            .order_by("reimbursed_on", "accounting_voucher", "id"))
+
+
 def expenditure_search_list(*, township_id=None):
     """Expenditures with what the search table shows, newest first; ``township_id``
     narrows a clerk's search to the own township. One query, whatever the count."""

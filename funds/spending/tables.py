@@ -188,3 +188,36 @@ class ExpenditureSearchTable(OwnColumnsMixin, tables.Table):
 
     def value_status(self, record):
         return record.get_status_display()
+
+
+class PaymentTable(OwnColumnsMixin, tables.Table):
+    """A month's payments with their accounting vouchers, for reconciliation."""
+
+    accounting_voucher = tables.Column(verbose_name=_("Accounting voucher no."),
+                                       footer=_("Total"))
+    reimbursed_on = LocalDateTimeColumn(verbose_name=_("Reimbursement date"), format="Y-m-d")
+    township = tables.Column(verbose_name=_("Township"), order_by=("township__code",))
+    amount = MoneyColumn(verbose_name=_("Amount (yuan)"),
+                         footer=lambda table: format_yuan(table.total))
+    payee = tables.Column(verbose_name=_("Payee"))
+    purpose = tables.Column(verbose_name=_("Purpose"), orderable=False)
+    year = tables.Column(verbose_name=_("Year"))
+    reimbursed_by = PersonColumn(verbose_name=_("Payment recorded by"))
+
+    class Meta:
+        fields = ("accounting_voucher", "reimbursed_on", "township", "amount", "payee",
+                  "purpose", "year", "reimbursed_by")
+        attrs = {"class": "data-table"}
+        empty_text = _("No payment was recorded in this month.")
+
+    def __init__(self, data, **kwargs):
+        rows = list(data)
+        self.total = sum((row.amount for row in rows), to_yuan(0))
+        super().__init__(rows, **kwargs)
+
+    def render_amount(self, value):
+        return format_yuan(value)
+
+    def render_purpose(self, record, value):
+        url = reverse("expenditure-detail", args=[record.pk])
+        return format_html('<a href="{}">{}</a>', url, value[:40])

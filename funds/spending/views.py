@@ -4,6 +4,7 @@ The views are thin: the rules live in :mod:`funds.spending.services`. A clerk wh
 township's ledger, expenditure or voucher gets 404, as if it did not exist.
 """
 
+import datetime
 import os
 
 from django.conf import settings
@@ -27,6 +28,8 @@ from funds.budget.exports import (
     execution_rows,
     ledger_headers,
     ledger_rows,
+    payment_headers,
+    payment_rows,
     xlsx_download,
 )
 from funds.budget.filters import allocation_filtered, filtered_allocation
@@ -64,6 +67,7 @@ from funds.spending.selectors import (
     clerk_todo_get,
     expenditure_search_list,
     notification_list,
+    payment_month_list,
     remaining_budget_list,
 )
 from funds.spending.tables import (
@@ -71,9 +75,10 @@ from funds.spending.tables import (
     ExecutionTable,
     ExpenditureSearchTable,
     InspectionTable,
+    PaymentTable,
 )
 from townships.accounts import display_name
-from townships.models import Township
+from townships.models import YEAR_MAX, YEAR_MIN, Township
 from townships.roles import may_act_for, own_township_id, sees_all_townships
 from wanyuan.views import print_context
 
@@ -511,6 +516,51 @@ def execution_export_xlsx(request, year: int):
     return xlsx_download(execution_headers(), _execution_export_rows(request, year),
                          title=title, filename=filename + ".xlsx", sheet_title=str(year),
                          yuan_columns={3, 4, 5, 6}, percent_columns=frozenset({7}))
+
+
+# --- Finance: the month's payments, to reconcile with the accounting system -------------
+
+
+def _payments(request, year: int, month: int):
+    if not sees_all_townships(request.user):
+        raise PermissionDenied
+    if not (1 <= month <= 12 and YEAR_MIN <= year <= YEAR_MAX):
+        raise Http404
+    return payment_month_list(year=year, month=month)
+
+
+def _payment_names(year: int, month: int) -> tuple[str, str]:
+    names = {"county": settings.COUNTY_NAME, "year": year, "month": month}
+    return (_("%(county)s: payments of %(year)s-%(month)02d (yuan)") % names,
+            _("payments-%(year)s-%(month)02d") % names)
+
+
+@require_safe
+def payments(request, year: int, month: int):
+    """报账对账: the payments recorded in a month, with their 会计凭证号 and who recorded
+    them; the page, CSV and Excel list the same rows."""
+    table = PaymentTable(_payments(request, year, month))
+    RequestConfig(request, paginate=False).configure(table)
+    first = datetime.date(year, month, 1)
+    previous = first - datetime.timedelta(days=1)
+    following = first + datetime.timedelta(days=31)
+    return render(request, "funds/payments.html", {
+        "table": table, "year": year, "month": month, "title": _payment_names(year, month)[0],
+        "previous": previous, "next": following.replace(day=1)})
+
+
+@require_safe
+def payments_export_csv(request, year: int, month: int):
+    return csv_download(payment_headers(), payment_rows(_payments(request, year, month)),
+                        filename=_payment_names(year, month)[1] + ".csv")
+
+
+@require_safe
+def payments_export_xlsx(request, year: int, month: int):
+    title, filename = _payment_names(year, month)
+    return xlsx_download(payment_headers(), payment_rows(_payments(request, year, month)),
+                         title=title, filename=filename + ".xlsx",
+                         sheet_title=f"{year}-{month:02d}", yuan_columns={3})
 
 
 # --- Inspections ------------------------------------------------------------------------

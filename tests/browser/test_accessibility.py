@@ -61,6 +61,8 @@ NOT_PAGES = {
     "ledger-export-csv": "a download",
     "ledger-export-xlsx": "a download",
     "execution-export-csv": "a download",
+    "payments-export-csv": "a download",
+    "payments-export-xlsx": "a download",
     "execution-export-xlsx": "a download",
     "voucher-download": "a download (the stored file)",
     "decision-minutes": "a download (the stored file)",

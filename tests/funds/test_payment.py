@@ -3,7 +3,9 @@ the creator, a submitter or an editor (service and database), by default not the
 approver (a year's setting, audited); finance opens the documents it co-issues and
 reconciles the month's payments with their 会计凭证号."""
 
+import csv
 import datetime
+import io
 from decimal import Decimal
 
 import pytest
@@ -16,7 +18,8 @@ from django.utils import timezone
 from demo.data import DEMO_PDF
 from funds.models import Expenditure, FundYear, SpendingCategory
 from funds.spending import services as spending
-from tests.conftest import login
+from tests.conftest import login, make_user
+from townships import roles
 from townships.models import AuditEvent, Township
 
 S = Expenditure.Status
@@ -151,3 +154,77 @@ def test_the_setting_is_edited_on_the_settings_page_and_audited(client, admin_us
     event = AuditEvent.objects.filter(action=AuditEvent.Action.FUND_YEAR_CHANGED).latest("id")
     assert event.actor == admin_user
     assert event.details["changes"]["approver_may_pay"] == {"old": False, "new": True}
+
+
+# --- The month's payments, to reconcile with the accounting system ------------------------
+
+
+@pytest.fixture
+def paid(taiping, clerk_user, staff_user, finance_user):
+    """Two payments this month (one of another township), one approved and not paid."""
+    other = Township.objects.get(name="青花镇")
+    first = _approved(taiping, clerk_user, staff_user, amount="1234.50", payee="市委党校")
+    other_clerk = make_user("clerk_q", roles.CLERKS, township=other)
+    second = _approved(other, other_clerk, staff_user, amount="300.00", payee="红色书店")
+    _approved(taiping, clerk_user, staff_user, amount="99.00", payee="未付")
+    _pay(first, finance_user, voucher="记-2020-017")
+    _pay(second, finance_user, voucher="记-2020-009")
+    return first, second
+
+
+def _month_url(name="payments", suffix=""):
+    today = timezone.localdate()
+    return reverse(name, args=[today.year, today.month]) + suffix
+
+
+def test_finance_sees_the_months_payments_with_their_vouchers(client, paid, finance_user):
+    login(client, finance_user)
+    response = client.get(_month_url())
+    assert response.status_code == 200
+    rows = [(row.record.accounting_voucher, row.record.payee)
+            for row in response.context["table"].rows]
+    assert rows == [("记-2020-009", "红色书店"), ("记-2020-017", "市委党校")]
+    page = response.content.decode()
+    assert "1,234.50" in page and "1,534.50" in page  # the amount and the month's total
+    assert "finance1" in page  # who recorded the payment
+    assert "未付" not in page
+
+
+def test_a_month_without_payments_and_a_month_that_is_none(client, paid, finance_user):
+    login(client, finance_user)
+    assert list(client.get(reverse("payments", args=[2019, 1])).context["table"].rows) == []
+    assert client.get("/payments/2020/13/").status_code == 404
+
+
+def test_the_months_payments_export_as_csv_and_xlsx(client, paid, finance_user):
+    from openpyxl import load_workbook
+
+    login(client, finance_user)
+    body = b"".join(client.get(_month_url("payments-export-csv")).streaming_content)
+    rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
+    assert rows[0] == ["会计凭证号", "报账日期", "乡镇", "金额（元）", "收款方", "用途", "年度",
+                       "付款记录人"]
+    assert [r[0] for r in rows[1:3]] == ["记-2020-009", "记-2020-017"]
+    assert rows[2][3] == "1234.50" and rows[-1][3] == "1534.50"
+    response = client.get(_month_url("payments-export-xlsx"))
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    values = [[cell.value for cell in row] for row in sheet.iter_rows()]
+    assert any(row[:2] == ["记-2020-017", timezone.localdate().isoformat()] for row in values)
+
+
+def test_the_payments_page_query_count_does_not_grow(client, paid, finance_user, staff_user,
+                                                     clerk_user):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    login(client, finance_user)
+    client.get(_month_url())
+    with CaptureQueriesContext(connection) as small:
+        assert client.get(_month_url()).status_code == 200
+    for _ in range(5):
+        _pay(_approved(Township.objects.get(name="太平镇"), clerk_user, staff_user),
+             finance_user)
+    with CaptureQueriesContext(connection) as large:
+        response = client.get(_month_url())
+    assert len(response.context["table"].rows) == 7
+    assert len(large) == len(small) <= 8, "\n".join(q["sql"][:120] for q in large)
