@@ -106,10 +106,12 @@ class ExpenditureAdmin(ReadOnlyAdmin):
     """Read-only: every change goes through the pages, which enforce the rules."""
 
     list_display = ("township", "date", "amount", "category", "status", "submitted_by",
-                    "approved_by")
+                    "approved_by", "reimbursed_by")
     list_filter = ("status", "year", "category")
-    search_fields = ("township__name", "township__code", "purpose", "payee")
-    list_select_related = ("township", "category", "submitted_by", "approved_by")
+    search_fields = ("township__name", "township__code", "purpose", "payee",
+                     "accounting_voucher")
+    list_select_related = ("township", "category", "submitted_by", "approved_by",
+                           "reimbursed_by")
     inlines = [TransitionInline]
 
 

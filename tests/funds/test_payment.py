@@ -66,6 +66,8 @@ def test_finance_records_the_payment_and_is_named_as_payer(
     expenditure.refresh_from_db()
     assert (expenditure.status, expenditure.reimbursed_by) == (S.REIMBURSED, finance_user)
     assert expenditure.transitions.last().actor == finance_user
+    page = client.get(reverse("expenditure-detail", args=[expenditure.pk])).content.decode()
+    assert "记-2020-017 · finance1" in page  # who recorded the payment
 
 
 def test_staff_approve_but_no_longer_pay(taiping, clerk_user, staff_user):
