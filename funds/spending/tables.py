@@ -13,14 +13,23 @@ from wanyuan.money import format_percent, format_wan, format_yuan, to_yuan
 from wanyuan.tables import LocalDateTimeColumn, OwnColumnsMixin
 
 
+class SelectColumn(tables.CheckBoxColumn):
+    """A checkbox per row with a plain header: no "select all" box, which would need a
+    script to do anything."""
+
+    @property
+    def header(self):
+        return self.verbose_name
+
+
 class ApprovalQueueTable(OwnColumnsMixin, tables.Table):
     """Submitted expenditures waiting for a decision, oldest first."""
 
     # ticked for a batch approval (the form around the table, approval_queue.html)
-    selected = tables.CheckBoxColumn(accessor="pk", orderable=False, exclude_from_export=True,
-                                     attrs={"input": {"form": "batch-approval"},
-                                            "th__input": {"aria-label": _("Select all")},
-                                            "td__input": {"aria-label": _("Select")}})
+    selected = SelectColumn(verbose_name=_("Select"), accessor="pk", orderable=False,
+                            exclude_from_export=True,
+                            attrs={"input": {"form": "batch-approval"},
+                                   "td__input": {"aria-label": _("Select")}})
     submitted = LocalDateTimeColumn(verbose_name=_("Submitted"), accessor="submitted_at",
                                       format="Y-m-d H:i")
     year = tables.Column(verbose_name=_("Year"))

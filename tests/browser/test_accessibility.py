@@ -117,6 +117,11 @@ def page_urls():
         converters = pattern.pattern.converters
         values = {"year": DEMO_YEAR, "code": code, "action": "submit", "kind": "posting",
                   "fmt": "docx"}
+        if "month" in converters:  # the demo's payments are recorded today
+            from django.utils import timezone
+
+            today = timezone.localdate()
+            values.update(year=today.year, month=today.month)
         kwargs = {k: v for k, v in values.items() if k in converters}
         if "pk" in converters:
             for obj in _objects(pattern.name):
