@@ -28,8 +28,8 @@ class ApprovalQueueTable(OwnColumnsMixin, tables.Table):
     # ticked for a batch approval (the form around the table, approval_queue.html)
     selected = SelectColumn(verbose_name=_("Select"), accessor="pk", orderable=False,
                             exclude_from_export=True,
-                            attrs={"input": {"form": "batch-approval"},
-                                   "td__input": {"aria-label": _("Select")}})
+                            attrs={"td__input": {"form": "batch-approval",
+                                                 "aria-label": _("Select")}})
     submitted = LocalDateTimeColumn(verbose_name=_("Submitted"), accessor="submitted_at",
                                       format="Y-m-d H:i")
     year = tables.Column(verbose_name=_("Year"))
@@ -217,6 +217,7 @@ class PaymentTable(OwnColumnsMixin, tables.Table):
         fields = ("accounting_voucher", "reimbursed_on", "township", "amount", "payee",
                   "purpose", "year", "reimbursed_by")
         attrs = {"class": "data-table"}
+        orderable = False  # in the order of the vouchers, as the accounting system lists them
         empty_text = _("No payment was recorded in this month.")
 
     def __init__(self, data, **kwargs):

@@ -89,7 +89,10 @@ def test_the_queue_approves_the_selected_items_and_lists_the_result(
     untouched = _submitted(taiping, clerk_user, purpose="未选")
     login(client, staff_user)
     queue = client.get(reverse("approval-queue")).content.decode()
-    assert f'name="selected" value="{fine.pk}"' in queue
+    box = next(tag for tag in queue.split("<input")[1:]
+               if f'value="{fine.pk}"' in tag.split(">")[0]).split(">")[0]
+    assert 'name="selected"' in box and 'form="batch-approval"' in box  # the form's field
+    assert 'id="batch-approval"' in queue
     assert f'action="{reverse("approval-batch")}"' in queue
     response = client.post(reverse("approval-batch"), {
         "selected": [fine.pk, large.pk], "opinion": "同意"})
