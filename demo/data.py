@@ -213,7 +213,8 @@ def demo_history_load() -> list[str]:
     """2019, 2020 and 2021 as the module's docstring tells, once, all or nothing.
 
     Needs the demo accounts: the administrator imports, applies and sets categories,
-    the clerk and the administrator record expenditures, the staff member approves.
+    the clerk and the administrator record expenditures, the staff member approves,
+    finance records the payments.
     A database that holds other data already (an earlier demo, a real county) is left
     alone, with a line saying so.
     """
@@ -264,13 +265,14 @@ def _pdf(name):
 
 
 class _Spender:
-    """Records, submits, approves and reimburses through the spending services."""
+    """Records, submits, approves and reimburses through the spending services: the
+    staff member approves, finance records the payment."""
 
     def __init__(self, year: int):
         User = get_user_model()
         self.year = year
-        self.clerk, self.staff, self.admin = (
-            User.objects.get(username=n) for n in ("clerk", "staff", "admin"))
+        self.clerk, self.staff, self.admin, self.finance = (
+            User.objects.get(username=n) for n in ("clerk", "staff", "admin", "finance"))
         self.category = {c.name: c for c in SpendingCategory.objects.all()}
 
     def record(self, township, day, amount, category_name, purpose, payee, by):
@@ -288,7 +290,7 @@ class _Spender:
         if approve and reimburse:
             paid = timezone.localdate()  # not before the approval, which is made now
             spending.expenditure_reimburse(
-                expenditure=expenditure, acting_user=self.staff, reimbursed_on=paid,
+                expenditure=expenditure, acting_user=self.finance, reimbursed_on=paid,
                 accounting_voucher=f"记-{paid:%Y%m}-{expenditure.pk:03d}")
         return expenditure
 

@@ -37,7 +37,7 @@ class FundYearAdmin(ActingAdmin, admin.ModelAdmin):
             "standard_third", "floor_mode", "reserve")}),
         (gettext_lazy("Reclassification"), {"fields": ("promote_count", "demote_count")}),
         (gettext_lazy("Spending"), {"fields": ("large_spending_threshold",
-                                               "overspend_policy")}),
+                                               "overspend_policy", "approver_may_pay")}),
     )
 
     def has_delete_permission(self, request, obj=None):
@@ -112,10 +112,12 @@ class ExpenditureAdmin(ReadOnlyAdmin):
     """Read-only: every change goes through the pages, which enforce the rules."""
 
     list_display = ("township", "date", "amount", "category", "status", "submitted_by",
-                    "approved_by")
+                    "approved_by", "reimbursed_by")
     list_filter = ("status", "year", "category")
-    search_fields = ("township__name", "township__code", "purpose", "payee")
-    list_select_related = ("township", "category", "submitted_by", "approved_by")
+    search_fields = ("township__name", "township__code", "purpose", "payee",
+                     "accounting_voucher")
+    list_select_related = ("township", "category", "submitted_by", "approved_by",
+                           "reimbursed_by")
     inlines = [TransitionInline]
 
 

@@ -82,6 +82,11 @@ class FundYear(models.Model):
         _("spending beyond the remaining budget"), max_length=8,
         choices=OverspendPolicy.choices, default=OverspendPolicy.STOP,
     )
+    approver_may_pay = models.BooleanField(
+        _("the approver may also record the payment"), default=False,
+        help_text=_("Off: finance records the payment and is never the expenditure's "
+                    "approver. On: for a county where one office both approves and pays."),
+    )
     is_illustrative = models.BooleanField(
         _("illustrative data"), default=False,
         help_text=_("The categories and ranking of this year are examples, not official."),
@@ -386,6 +391,10 @@ class Expenditure(models.Model):
     accounting_voucher = models.CharField(
         _("accounting voucher no."), max_length=40, blank=True,
         help_text=_("会计凭证号: the number of the finance office's accounting voucher."))
+    reimbursed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("payment recorded by"), null=True,
+        blank=True, on_delete=models.PROTECT, related_name="+",
+        help_text=_("Empty for payments recorded before issue 23 and for imported rows."))
 
     class Meta:
         verbose_name = _("expenditure")
@@ -417,6 +426,20 @@ class Expenditure(models.Model):
                 violation_error_message=_("Nobody approves an expenditure they created, "
                                           "submitted or changed."),
             ),
+            # Paying is a second person's step too: whoever records the payment did not
+            # create, submit or change the expenditure (the service also reads the
+            # history, and by default refuses its approver: FundYear.approver_may_pay).
+            models.CheckConstraint(
+                condition=Q(reimbursed_by__isnull=True) | (
+                    ~Q(reimbursed_by=models.F("created_by"))
+                    & (Q(submitted_by__isnull=True)
+                       | ~Q(reimbursed_by=models.F("submitted_by")))
+                    & (Q(last_edited_by__isnull=True)
+                       | ~Q(reimbursed_by=models.F("last_edited_by")))),
+                name="expenditure_payer_four_eyes",
+                violation_error_message=_("Nobody records the payment of an expenditure they "
+                                          "created, submitted or changed."),
+            ),
             models.CheckConstraint(
                 condition=~Q(status="reimbursed") | (
                     Q(reimbursed_on__isnull=False) & ~Q(accounting_voucher="")),
@@ -439,11 +462,6 @@ class Expenditure(models.Model):
         return {"township": str(self.township_id), "date": str(self.date),
                 "amount": str(to_yuan(self.amount)), "category": str(self.category_id),
                 "purpose": self.purpose, "payee": self.payee}
-
-    @property
-    def approval_stands(self) -> bool:
-        return (self.approved_by_id is not None
-                and self.approved_values == self.approval_values())
 
 
 #: The statuses whose amounts are taken from a township's budget.

@@ -14,6 +14,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from demo.data import DEMO_PDF
 from funds.models import SpendingCategory
@@ -86,6 +87,14 @@ EXPECTED = {
     "voucher-download": OWN_TOWNSHIP,
     "decision-minutes": OWN_TOWNSHIP,
     "approval-queue": APPROVERS,
+    # finance's month of payments, to reconcile (issue 23): everyone who sees all
+    "payments": ((L, L), (403, 405), (403, 405), (200, 405), (200, 405), (200, 405)),
+    "payments-export-csv": ((L, L), (403, 405), (403, 405), (200, 405), (200, 405),
+                            (200, 405)),
+    "payments-export-xlsx": ((L, L), (403, 405), (403, 405), (200, 405), (200, 405),
+                             (200, 405)),
+    # an empty POST chooses nothing: the queue again with the error (issue 23)
+    "approval-batch": ((L, L), (405, 403), (405, 403), (405, 403), (405, 400), (405, 400)),
     "execution": ALL_SEE,
     "execution-print": ALL_SEE,
     "execution-export-csv": EXPORTERS,
@@ -104,14 +113,15 @@ EXPECTED = {
                                  (400, 405)),
     "plan-adopt": ((L, L), (405, 403), (405, 403), (405, 403), (405, 403), (405, 302)),
     "plan-revert": ((L, L), (405, 403), (405, 403), (405, 403), (405, 403), (405, 302)),
-    # The yearly documents: the county's for staff and administrators; a township's
-    # posting and ledger for its clerk too (another township's is a 404)
-    "documents": ((L, L), (200, 405), (200, 405), (403, 405), (200, 405), (200, 405)),
-    "document-download": ((L, L), (403, 405), (403, 405), (403, 405), (200, 405), (200, 405)),
-    "document-posting": ((L, L), (403, 405), (403, 405), (403, 405), (200, 405), (200, 405)),
-    "township-document-download": ((L, L), (200, 405), (404, 405), (403, 405), (200, 405),
+    # The yearly documents: the county's for staff, finance (which co-issues them, issue
+    # 23) and administrators; a township's posting and ledger for its clerk too
+    # (another township's is a 404)
+    "documents": ((L, L), (200, 405), (200, 405), (200, 405), (200, 405), (200, 405)),
+    "document-download": ((L, L), (403, 405), (403, 405), (200, 405), (200, 405), (200, 405)),
+    "document-posting": ((L, L), (403, 405), (403, 405), (200, 405), (200, 405), (200, 405)),
+    "township-document-download": ((L, L), (200, 405), (404, 405), (200, 405), (200, 405),
                                    (200, 405)),
-    "township-document-posting": ((L, L), (200, 405), (404, 405), (403, 405), (200, 405),
+    "township-document-posting": ((L, L), (200, 405), (404, 405), (200, 405), (200, 405),
                                   (200, 405)),
     "document-template-upload": ((L, L), (405, 403), (405, 403), (405, 403), (405, 403),
                                  (405, 302)),
@@ -225,7 +235,7 @@ def world(demo, settings, tmp_path):
 
 def _url(name, world):
     converters = PATTERNS[name].pattern.converters
-    kwargs = {"year": 2020, "code": world["code"], "pk": world["pks"].get(name),
+    kwargs = {"year": 2020, "month": 6, "code": world["code"], "pk": world["pks"].get(name),
               "action": "submit", "kind": "posting", "fmt": "docx"}
     return reverse(name, kwargs={k: v for k, v in kwargs.items() if k in converters})
 
@@ -278,3 +288,48 @@ def test_admin_pages_answer_each_role_as_expected(world, template):
     mismatches = {role: (want, got) for role, want, got in zip(
         ROLES, ADMIN_SITE[template], observed, strict=True) if want != got}
     assert not mismatches, f"{url}: role → (expected, observed) {mismatches}"
+
+
+#: Issue 23: which steps of the spending loop each role's permissions allow (the
+#: services add the township, the state and the four eyes). Paying is finance's step;
+#: an administrator holds every permission and is bound by the same four eyes.
+ROLE_STEPS = {
+    "clerk_a": {"edit", "submit", "void", "voucher", "decision"},
+    "finance": {"reimburse"},
+    "staff": {"approve", "return", "reject", "void"},
+    "admin": {"edit", "submit", "approve", "return", "reject", "reimburse", "void",
+              "voucher", "decision"},
+}
+
+
+def test_each_role_holds_the_steps_of_its_part(world):
+    observed = {role: {action for action, rules in spending.TRANSITIONS.items()
+                       if any(world["users"][role].has_perm(r.permission) for r in rules)}
+                for role in ROLE_STEPS}
+    assert observed == ROLE_STEPS
+
+
+def test_recording_a_payment_answers_each_role_as_expected(world):
+    """The approved expenditure (created and submitted by clerk_a, approved by staff):
+    finance pays; an administrator who did not make or approve it may; staff approve but
+    do not pay; another township's clerk learns nothing."""
+    users = world["users"]
+    pk = world["pks"]["expenditure-action"]
+    expenditure = spending.Expenditure.objects.get(pk=pk)
+    spending.expenditure_submit(expenditure=expenditure, acting_user=users["clerk_a"])
+    spending.expenditure_approve(expenditure=expenditure, acting_user=users["staff"])
+    url = reverse("expenditure-action", args=[pk, "reimburse"])
+    data = {"reimbursed_on": timezone.localdate().isoformat(), "accounting_voucher": "记-1"}
+    expected = {"anonymous": L, "clerk_a": 403, "clerk_b": 404, "finance": 302, "staff": 403,
+                "admin": 302}
+    observed = {}
+    for role in ROLES:
+        client = Client()
+        if role != "anonymous":
+            client.force_login(users[role])
+        with transaction.atomic():
+            observed[role] = _status(client.post(url, data))
+            if observed[role] == 302:
+                assert spending.Expenditure.objects.get(pk=pk).reimbursed_by == users[role]
+            transaction.set_rollback(True)
+    assert observed == expected

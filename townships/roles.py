@@ -21,14 +21,18 @@ ROLE_PERMISSIONS = {
     STAFF: ["townships.view_*", "funds.view_*", "townships.view_all_townships",
             "townships.import_rankings", "townships.add_assessmentresult",
             "townships.change_assessmentresult", "funds.export_allocation",
-            # the spending loop: approve and reimburse (never their own), inspect
-            "funds.approve_expenditure", "funds.reimburse_expenditure",
-            "funds.void_expenditure", "funds.add_inspection", "funds.change_inspection",
+            # the spending loop: approve (never their own), inspect; paying is finance's
+            "funds.approve_expenditure", "funds.void_expenditure", "funds.add_inspection",
+            "funds.change_inspection",
             "funds.add_finding", "funds.change_finding",
             # the yearly documents (issue 16)
             "funds.generate_documents", "funds.generate_township_documents"],
+    # Finance records the payment (报账, issue 23): a second person, never who made the
+    # expenditure and by default not its approver (funds.spending.services).
     FINANCE: ["townships.view_*", "funds.view_*", "townships.view_all_townships",
-              "funds.export_allocation"],
+              "funds.export_allocation", "funds.reimburse_expenditure",
+              # the documents it co-issues: made from the records when opened (issue 23)
+              "funds.generate_documents", "funds.generate_township_documents"],
     # Scoped to the clerk's own township by townships.TownshipClerk.
     CLERKS: ["townships.view_township", "funds.view_fundyear", "funds.view_expenditure",
              "funds.add_expenditure", "funds.change_expenditure", "funds.submit_expenditure",

@@ -231,6 +231,24 @@ def ledger_rows(lines, budget) -> Iterator[list]:
     yield [_("Remaining"), "", "", "", "", "", budget.remaining, "", ""]
 
 
+def payment_headers() -> list[str]:
+    return [_("Accounting voucher no."), _("Reimbursement date"), _("Township"),
+            _("Amount (yuan)"), _("Payee"), _("Purpose"), _("Year"), _("Payment recorded by")]
+
+
+def payment_rows(expenditures) -> Iterator[list]:
+    """A month's payments (funds.spending.selectors.payment_month_list), then the total."""
+    from townships.accounts import display_name
+
+    total = Decimal("0.00")
+    for e in expenditures:
+        total += e.amount
+        yield [e.accounting_voucher, e.reimbursed_on.isoformat(), e.township.name, e.amount,
+               e.payee, e.purpose, e.year,
+               display_name(e.reimbursed_by) if e.reimbursed_by else ""]
+    yield [_("Total"), "", "", total, "", "", "", ""]
+
+
 def execution_headers() -> list[str]:
     return [_("Official code"), _("Township"), _("Category"), _("Allocation (yuan)"),
             _("Approved, not yet reimbursed (yuan)"), _("Reimbursed (yuan)"),

@@ -1,9 +1,10 @@
 """The documents page (文件) of a year, the downloads, the printable posting, templates.
 
-Who may generate what: administrators and staff every document
-(``funds.generate_documents``); a township's clerk the posting and the rectification
-ledger of the own township (``funds.generate_township_documents``), and another
-township's is a 404, as everywhere.
+Who may generate what: administrators, staff and finance (which co-issues them) every
+document (``funds.generate_documents``): the documents are made from the records when
+opened, so opening one is generating it, audited either way; a township's clerk the
+posting and the rectification ledger of the own township
+(``funds.generate_township_documents``), and another township's is a 404, as everywhere.
 """
 
 from django.contrib import messages
@@ -51,8 +52,8 @@ def documents(request, year: int):
         township_too = (kind, fmt) in services.TOWNSHIP_DOCUMENTS
         rows.append({
             "kind": kind, "fmt": fmt, "name": name,
-            "who": _("Administrators and staff; a clerk for the own township") if township_too
-            else _("Administrators and staff"),
+            "who": _("Administrators, staff and finance; a clerk for the own township")
+            if township_too else _("Administrators, staff and finance"),
             "county": county, "township": township if township_too else None,
         })
     upload_form = (TemplateUploadForm() if user.has_perm("funds.add_documenttemplate")

@@ -47,6 +47,9 @@ class NoteForm(forms.Form):
 
 
 class ApproveForm(forms.Form):
+    opinion = forms.CharField(label=_("Opinion (审批意见)"), initial=_("Agreed"),
+                              required=False, max_length=2000,
+                              widget=forms.Textarea(attrs={"rows": 2}))
     override_reason = forms.CharField(
         label=_("Reason to approve beyond the remaining budget"), required=False,
         max_length=2000, widget=forms.Textarea(attrs={"rows": 2}),
@@ -133,3 +136,13 @@ class FindingCloseForm(forms.Form):
     amount_restored = forms.DecimalField(
         label=_("Amount restored (yuan)"), required=False, min_value=0, max_digits=14,
         decimal_places=2, help_text=_("Paid back or put right; empty: none."))
+
+
+class BatchApproveForm(forms.Form):
+    """Several expenditures of the queue approved with one opinion."""
+
+    selected = forms.ModelMultipleChoiceField(
+        queryset=Expenditure.objects.select_related("township").order_by("date", "id"),
+        error_messages={"required": _("Choose at least one expenditure.")})
+    opinion = forms.CharField(label=_("Opinion (审批意见)"), initial=_("Agreed"),
+                              required=False, max_length=2000)

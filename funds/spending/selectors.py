@@ -59,11 +59,14 @@ def clerk_todo_get(*, township, year: int) -> ClerkTodo:
     )
 
 
-def approval_queue_list():
-    """The expenditures waiting for approval, each with when it was submitted and
-    whether its invoice is attached (``has_invoice``)."""
+def approval_queue_list(*, year: int | None = None):
+    """The expenditures waiting for approval (of one year, when given), each with when
+    it was submitted and whether its invoice is attached (``has_invoice``)."""
+    queryset = Expenditure.objects.filter(status=Status.SUBMITTED)
+    if year is not None:
+        queryset = queryset.filter(year=year)
     return (
-        Expenditure.objects.filter(status=Status.SUBMITTED)
+        queryset
         .select_related("township", "category", "submitted_by")
         .annotate(submitted_at=Max("transitions__at",
                                    filter=Q(transitions__to_status=Status.SUBMITTED)),
@@ -93,6 +96,16 @@ def remaining_budget_list(pairs) -> dict[tuple[int, int], Decimal]:
                                           cents.get((t, y, Status.APPROVED)),
                                           cents.get((t, y, Status.REIMBURSED))).remaining
             for t, y in pairs if y in fund_years}
+
+
+def payment_month_list(*, year: int, month: int):
+    """The payments recorded as made in a month (reimbursement date), in voucher order,
+    with township and payer: finance's list to reconcile with the accounting system
+    (one query)."""
+    return (Expenditure.objects.filter(status=Status.REIMBURSED, reimbursed_on__year=year,
+                                       reimbursed_on__month=month)
+            .select_related("township", "reimbursed_by")
+            .order_by("reimbursed_on", "accounting_voucher", "id"))
 
 
 def expenditure_search_list(*, township_id=None):
@@ -142,14 +155,25 @@ def notification_list(user, *, township_id=None, sees_all=False, limit=30) -> No
         statuses += APPROVER_NEWS
     transitions = []
     if statuses:
+        # Who returned it before this resubmission: that approver is told "resubmitted
+        # after your return", to look at what they asked for.
+        returned_by = (ExpenditureTransition.objects
+                       .filter(expenditure=OuterRef("expenditure"), to_status=Status.RETURNED,
+                               id__lt=OuterRef("id"))
+                       .order_by("-id").values("actor")[:1])
         queryset = (ExpenditureTransition.objects
                     .filter(at__gt=since, to_status__in=statuses)
                     .exclude(actor=user)
                     .select_related("expenditure__township")
+                    .annotate(returned_by=Subquery(returned_by))
                     .order_by("-at", "-id"))
         if township_id is not None and not sees_all:
             queryset = queryset.filter(expenditure__township_id=township_id)
         transitions = list(queryset[:limit])
+        for transition in transitions:
+            transition.after_your_return = (transition.to_status == Status.SUBMITTED
+                                            and transition.from_status == Status.RETURNED
+                                            and transition.returned_by == user.pk)
     today = timezone.localdate()
     findings = Finding.objects.filter(
         closed_at__isnull=True, deadline__gte=today,

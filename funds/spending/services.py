@@ -12,8 +12,8 @@ here and by the expenditure page's buttons (:func:`allowed`)::
       ▲                │   │                   │
       │             reject return ◀────────────┘ (back to the clerk)
       │                ▼   ▼
-      │          rejected  returned ──submit──▶ submitted (or approved again when nothing
-      │                                          the approval covered has changed)
+      │          rejected  returned ──submit──▶ submitted (a return withdraws the
+      │                                          approval: the approver looks again)
       └ void (with a reason) from draft, submitted, returned or approved
 
 Locks: every write of an expenditure locks its township's row first, then the
@@ -74,6 +74,8 @@ class Rule:
     permission: str
     target: str | None
     four_eyes: bool = False
+    #: the payment's four eyes: not who made the expenditure (:func:`excluded_payers`)
+    second_payer: bool = False
 
 
 EDITABLE = frozenset({Status.DRAFT, Status.RETURNED})
@@ -82,7 +84,6 @@ OPEN = EDITABLE | {Status.SUBMITTED, Status.APPROVED}
 #: action → its rules; the first rule whose permission the user holds decides.
 TRANSITIONS: dict[str, tuple[Rule, ...]] = {
     "edit": (Rule(EDITABLE, "funds.change_expenditure", None),),
-    # to approved instead when the approval of a returned expenditure still stands
     "submit": (Rule(EDITABLE, "funds.submit_expenditure", Status.SUBMITTED),),
     "approve": (Rule(frozenset({Status.SUBMITTED}), "funds.approve_expenditure",
                      Status.APPROVED, four_eyes=True),),
@@ -90,8 +91,9 @@ TRANSITIONS: dict[str, tuple[Rule, ...]] = {
                     "funds.approve_expenditure", Status.RETURNED),),
     "reject": (Rule(frozenset({Status.SUBMITTED}), "funds.approve_expenditure",
                     Status.REJECTED, four_eyes=True),),
+    # finance's step (issue 23): a second person after the approval
     "reimburse": (Rule(frozenset({Status.APPROVED}), "funds.reimburse_expenditure",
-                       Status.REIMBURSED),),
+                       Status.REIMBURSED, second_payer=True),),
     # staff void any open one; a clerk only an own draft or returned one
     "void": (Rule(OPEN, "funds.void_expenditure", Status.VOIDED),
              Rule(EDITABLE, "funds.change_expenditure", Status.VOIDED)),
@@ -108,6 +110,20 @@ def excluded_approvers(expenditure: Expenditure) -> set[int]:
     editors = since.filter(~Q(changes={}) | Q(to_status=Status.SUBMITTED)).values_list(
         "actor_id", flat=True)
     return {expenditure.created_by_id, expenditure.submitted_by_id, *editors} - {None}
+
+
+def excluded_payers(expenditure: Expenditure) -> set[int]:
+    """Who may not record its payment: its creator, everyone who ever submitted or
+    changed it (from the history), and its approver unless the year lets the approver
+    pay (FundYear.approver_may_pay)."""
+    makers = expenditure.transitions.filter(
+        ~Q(changes={}) | Q(to_status=Status.SUBMITTED)).exclude(
+        to_status=Status.REIMBURSED).values_list("actor_id", flat=True)
+    excluded = {expenditure.created_by_id, expenditure.submitted_by_id,
+                expenditure.last_edited_by_id, *makers}
+    if not FundYear.objects.filter(year=expenditure.year, approver_may_pay=True).exists():
+        excluded.add(expenditure.approved_by_id)
+    return excluded - {None}
 
 
 def check(action: str, expenditure: Expenditure, user, *, excluded=None) -> Rule:
@@ -129,6 +145,13 @@ def check(action: str, expenditure: Expenditure, user, *, excluded=None) -> Rule
         if user.pk in excluded:
             raise SpendingError(_("You created, submitted or changed this expenditure: "
                                   "someone else approves or rejects it."))
+    if rule.second_payer and user.pk in excluded_payers(expenditure):
+        if user.pk == expenditure.approved_by_id:
+            raise SpendingError(_("You approved this expenditure: finance records its "
+                                  "payment (this year's settings do not let the approver "
+                                  "pay)."))
+        raise SpendingError(_("You created, submitted or changed this expenditure: "
+                              "someone else records its payment."))
     return rule
 
 
@@ -363,9 +386,8 @@ def expenditure_warnings(expenditure: Expenditure) -> list[str]:
 def expenditure_submit(*, expenditure: Expenditure, acting_user) -> list[str]:
     """Send a draft or returned expenditure for approval; returns warnings for the user.
 
-    A returned expenditure whose approval still stands (nothing it covered has changed)
-    goes straight back to approved when the budget and the collective decision still
-    allow it, checked under the township lock like an approval."""
+    A returned expenditure goes back to the queue like a new one: the return withdrew
+    its approval, and the approver looks at what they asked for (issue 23 item 4)."""
     expenditure = _locked(expenditure)
     check("submit", expenditure, acting_user)
     warnings = []
@@ -375,14 +397,8 @@ def expenditure_submit(*, expenditure: Expenditure, acting_user) -> list[str]:
     if over_budget:
         warnings.append(over_budget)
     decided = not _is_large(expenditure, fund_year) or _decision_covers(expenditure)
-    if (expenditure.status == Status.RETURNED and expenditure.approval_stands
-            and expenditure.approved_by_id != acting_user.pk and not over_budget and decided):
-        _move(expenditure, Status.APPROVED, acting_user=acting_user,
-              note=stored_text(lambda: _("Resubmitted unchanged since the approval; the "
-                                         "approval stands.")))
-    else:
-        _move(expenditure, Status.SUBMITTED, acting_user=acting_user)
-        expenditure.approved_by, expenditure.approved_values = None, None
+    _move(expenditure, Status.SUBMITTED, acting_user=acting_user)
+    expenditure.approved_by, expenditure.approved_values = None, None
     expenditure.submitted_by = acting_user
     if not decided:
         warnings.append(_large_needs_decision(fund_year))
@@ -391,10 +407,11 @@ def expenditure_submit(*, expenditure: Expenditure, acting_user) -> list[str]:
 
 
 @transaction.atomic
-def expenditure_approve(*, expenditure: Expenditure, acting_user,
-                        override_reason: str = "") -> list[str]:
+def expenditure_approve(*, expenditure: Expenditure, acting_user, override_reason: str = "",
+                        opinion: str = "") -> list[str]:
     """Approve a submitted expenditure: the four rules of DOMAIN.md are checked here, under
-    the township lock, so two approvers cannot both spend the same remaining budget."""
+    the township lock, so two approvers cannot both spend the same remaining budget. The
+    approver's opinion (审批意见, 同意 when none is given) is the history's note."""
     expenditure = _locked(expenditure)
     check("approve", expenditure, acting_user)
     fund_year = _fund_year(expenditure.year)
@@ -416,11 +433,45 @@ def expenditure_approve(*, expenditure: Expenditure, acting_user,
             note = stored_text(lambda: _("Over budget, approved by override: %(reason)s")
                                % {"reason": override_reason})
             warnings.append(message)
-    _move(expenditure, Status.APPROVED, acting_user=acting_user, note=note)
+    opinion = (opinion or "").strip() or stored_text(lambda: _("Agreed"))
+    _move(expenditure, Status.APPROVED, acting_user=acting_user,
+          note=f"{opinion}; {note}" if note else opinion)
     expenditure.approved_by = acting_user
     expenditure.approved_values = expenditure.approval_values()
     expenditure.save()
     return warnings
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    """One item of a batch approval: approved (with the warnings) or refused (why)."""
+
+    expenditure: Expenditure
+    approved: bool
+    message: str = ""
+    warnings: tuple[str, ...] = ()
+
+
+def expenditure_approve_batch(*, expenditures, acting_user, opinion: str = ""
+                              ) -> list[BatchResult]:
+    """Approve several expenditures with one opinion from the queue. Each goes through
+    :func:`expenditure_approve` in its own transaction, under the same locks and checks
+    as a single approval, so one refusal (or a concurrent decision) leaves the others
+    as they are; the result says what happened to each, in the order given. Nothing
+    holds two townships' locks at once."""
+    results = []
+    for expenditure in expenditures:
+        try:
+            warnings = expenditure_approve(expenditure=expenditure, acting_user=acting_user,
+                                           opinion=opinion)
+        except PermissionDenied:
+            results.append(BatchResult(expenditure, False, _("You may not approve this "
+                                                             "expenditure.")))
+        except SpendingError as exc:
+            results.append(BatchResult(expenditure, False, str(exc)))
+        else:
+            results.append(BatchResult(expenditure, True, warnings=tuple(warnings)))
+    return results
 
 
 def _with_note(note: str, message: str) -> str:
@@ -443,9 +494,21 @@ def _move_with_note(action: str, to_status: str, *, expenditure: Expenditure, ac
 
 @transaction.atomic
 def expenditure_return(*, expenditure: Expenditure, acting_user, note: str) -> Expenditure:
-    return _move_with_note("return", Status.RETURNED, expenditure=expenditure,
-                           acting_user=acting_user, note=note,
-                           missing=_("Say what needs to change."))
+    """Back to the clerk; a return always withdraws the approval, so the resubmitted
+    expenditure is looked at again rather than approved by what it was before."""
+    expenditure = _move_with_note("return", Status.RETURNED, expenditure=expenditure,
+                                  acting_user=acting_user, note=note,
+                                  missing=_("Say what needs to change."))
+    if expenditure.approved_by_id is not None:
+        expenditure.approved_by, expenditure.approved_values = None, None
+        expenditure.save(update_fields=["approved_by", "approved_values"])
+    return expenditure
+
+
+def last_return(expenditure: Expenditure) -> ExpenditureTransition | None:
+    """The expenditure's latest return: who returned it, and from which state."""
+    return (expenditure.transitions.filter(to_status=Status.RETURNED)
+            .select_related("actor").order_by("-at", "-id").first())
 
 
 @transaction.atomic
@@ -459,7 +522,8 @@ def expenditure_reject(*, expenditure: Expenditure, acting_user, note: str) -> E
 def expenditure_reimburse(*, expenditure: Expenditure, acting_user, reimbursed_on,
                           accounting_voucher: str) -> Expenditure:
     """报账: an approved expenditure is paid against its invoice, on a day and under an
-    accounting voucher number of the finance office, both recorded."""
+    accounting voucher number of the finance office, both recorded with who recorded
+    them: finance, never who made the expenditure, by default not its approver."""
     expenditure = _locked(expenditure)
     check("reimburse", expenditure, acting_user)
     if message := precondition("reimburse", expenditure):
@@ -478,6 +542,7 @@ def expenditure_reimburse(*, expenditure: Expenditure, acting_user, reimbursed_o
     changes = {"reimbursed_on": ["", reimbursed_on.isoformat()],
                "accounting_voucher": ["", accounting_voucher]}
     expenditure.reimbursed_on, expenditure.accounting_voucher = reimbursed_on, accounting_voucher
+    expenditure.reimbursed_by = acting_user
     _move(expenditure, Status.REIMBURSED, acting_user=acting_user, changes=changes,
           note=stored_text(lambda: _("Accounting voucher %(number)s of %(date)s")
                            % {"number": accounting_voucher, "date": reimbursed_on.isoformat()}))

@@ -13,11 +13,26 @@ from wanyuan.money import format_percent, format_wan, format_yuan, to_yuan
 from wanyuan.tables import LocalDateTimeColumn, OwnColumnsMixin
 
 
+class SelectColumn(tables.CheckBoxColumn):
+    """A checkbox per row with a plain header: no "select all" box, which would need a
+    script to do anything."""
+
+    @property
+    def header(self):
+        return self.verbose_name
+
+
 class ApprovalQueueTable(OwnColumnsMixin, tables.Table):
     """Submitted expenditures waiting for a decision, oldest first."""
 
+    # ticked for a batch approval (the form around the table, approval_queue.html)
+    selected = SelectColumn(verbose_name=_("Select"), accessor="pk", orderable=False,
+                            exclude_from_export=True,
+                            attrs={"td__input": {"form": "batch-approval",
+                                                 "aria-label": _("Select")}})
     submitted = LocalDateTimeColumn(verbose_name=_("Submitted"), accessor="submitted_at",
                                       format="Y-m-d H:i")
+    year = tables.Column(verbose_name=_("Year"))
     township = tables.Column(verbose_name=_("Township"), order_by=("township__code",))
     date = LocalDateTimeColumn(verbose_name=_("Date"), format="Y-m-d")
     category = tables.Column(verbose_name=_("Spending category"))
@@ -28,8 +43,8 @@ class ApprovalQueueTable(OwnColumnsMixin, tables.Table):
     submitted_by = PersonColumn(verbose_name=_("Submitted by"))
 
     class Meta:
-        fields = ("submitted", "township", "date", "category", "purpose", "amount", "flags",
-                  "submitted_by")
+        fields = ("selected", "submitted", "year", "township", "date", "category", "purpose",
+                  "amount", "flags", "submitted_by")
         order_by = ("submitted",)
         attrs = {"class": "data-table"}
         empty_text = _("Nothing is waiting for approval.")
@@ -182,3 +197,37 @@ class ExpenditureSearchTable(OwnColumnsMixin, tables.Table):
 
     def value_status(self, record):
         return record.get_status_display()
+
+
+class PaymentTable(OwnColumnsMixin, tables.Table):
+    """A month's payments with their accounting vouchers, for reconciliation."""
+
+    accounting_voucher = tables.Column(verbose_name=_("Accounting voucher no."),
+                                       footer=_("Total"))
+    reimbursed_on = LocalDateTimeColumn(verbose_name=_("Reimbursement date"), format="Y-m-d")
+    township = tables.Column(verbose_name=_("Township"), order_by=("township__code",))
+    amount = MoneyColumn(verbose_name=_("Amount (yuan)"),
+                         footer=lambda table: format_yuan(table.total))
+    payee = tables.Column(verbose_name=_("Payee"))
+    purpose = tables.Column(verbose_name=_("Purpose"), orderable=False)
+    year = tables.Column(verbose_name=_("Year"))
+    reimbursed_by = PersonColumn(verbose_name=_("Payment recorded by"))
+
+    class Meta:
+        fields = ("accounting_voucher", "reimbursed_on", "township", "amount", "payee",
+                  "purpose", "year", "reimbursed_by")
+        attrs = {"class": "data-table"}
+        orderable = False  # in the order of the vouchers, as the accounting system lists them
+        empty_text = _("No payment was recorded in this month.")
+
+    def __init__(self, data, **kwargs):
+        rows = list(data)
+        self.total = sum((row.amount for row in rows), to_yuan(0))
+        super().__init__(rows, **kwargs)
+
+    def render_amount(self, value):
+        return format_yuan(value)
+
+    def render_purpose(self, record, value):
+        url = reverse("expenditure-detail", args=[record.pk])
+        return format_html('<a href="{}">{}</a>', url, value[:40])

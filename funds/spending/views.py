@@ -4,6 +4,7 @@ The views are thin: the rules live in :mod:`funds.spending.services`. A clerk wh
 township's ledger, expenditure or voucher gets 404, as if it did not exist.
 """
 
+import datetime
 import os
 
 from django.conf import settings
@@ -27,6 +28,8 @@ from funds.budget.exports import (
     execution_rows,
     ledger_headers,
     ledger_rows,
+    payment_headers,
+    payment_rows,
     xlsx_download,
 )
 from funds.budget.filters import allocation_filtered, filtered_allocation
@@ -49,6 +52,7 @@ from funds.spending import services as spending
 from funds.spending.filters import ExpenditureFilter
 from funds.spending.forms import (
     ApproveForm,
+    BatchApproveForm,
     DecisionForm,
     ExpenditureForm,
     FindingCloseForm,
@@ -63,6 +67,7 @@ from funds.spending.selectors import (
     clerk_todo_get,
     expenditure_search_list,
     notification_list,
+    payment_month_list,
     remaining_budget_list,
 )
 from funds.spending.tables import (
@@ -70,8 +75,10 @@ from funds.spending.tables import (
     ExecutionTable,
     ExpenditureSearchTable,
     InspectionTable,
+    PaymentTable,
 )
-from townships.models import Township
+from townships.accounts import display_name
+from townships.models import YEAR_MAX, YEAR_MIN, Township
 from townships.roles import may_act_for, own_township_id, sees_all_townships
 from wanyuan.views import print_context
 
@@ -88,7 +95,8 @@ def _township_in_scope(request, code: str) -> Township:
 def _expenditure_in_scope(request, pk: int) -> Expenditure:
     expenditure = get_object_or_404(
         Expenditure.objects.select_related("township", "category", "decision", "created_by",
-                                           "submitted_by", "approved_by"), pk=pk)
+                                           "submitted_by", "approved_by", "reimbursed_by"),
+        pk=pk)
     if not may_act_for(request.user, expenditure.township):
         raise Http404
     return expenditure
@@ -322,6 +330,20 @@ ACTIONS = {
 }
 
 
+def _resubmitted_message(returned) -> str:
+    """What a resubmission does, said to the clerk: back to the approval queue, the
+    approval given before the return (if any) withdrawn, the one who returned it told."""
+    if returned is None:
+        return _("Submitted for approval.")
+    names = {"person": display_name(returned.actor)}
+    if returned.from_status == Expenditure.Status.APPROVED:
+        return _("Resubmitted for approval: the approval given before the return is "
+                 "withdrawn, and the approver looks at it again; %(person)s, who returned "
+                 "it, is notified.") % names
+    return _("Resubmitted for approval: %(person)s, who returned it, is notified and "
+             "looks at it again.") % names
+
+
 def _post_on_expenditure(request, pk: int, form, call, success, *, slot: str):
     """The shape of every form posted on the expenditure page: validate the form, call
     the service, say what happened, go back to the expenditure. A refused form is shown
@@ -351,6 +373,8 @@ def expenditure_action(request, pk: int, action: str):
     if not any(request.user.has_perm(rule.permission)
                for rule in spending.TRANSITIONS[action]):
         raise PermissionDenied  # before the form: a user who may not act learns nothing
+    if action == "submit" and expenditure.status == Expenditure.Status.RETURNED:
+        success = _resubmitted_message(spending.last_return(expenditure))
     return _post_on_expenditure(
         request, pk, form_class(request.POST, auto_id=f"{action}_%s") if form_class else None,
         lambda **data: service(expenditure=expenditure, acting_user=request.user, **data),
@@ -413,17 +437,44 @@ def decision_create(request, pk: int):
 # --- Staff: the approval queue and the year's execution -----------------------------------
 
 
-@permission_required("funds.approve_expenditure", raise_exception=True)
-def approval_queue(request):
-    queryset = approval_queue_list()
+def _approval_queue_context(request):
     thresholds = dict(FundYear.objects.values_list("year", "large_spending_threshold"))
-    table = ApprovalQueueTable(queryset, thresholds=thresholds)
+    years = sorted(thresholds, reverse=True)
+    year = request.GET.get("year", "")
+    year = int(year) if year.isdigit() and int(year) in thresholds else None
+    table = ApprovalQueueTable(approval_queue_list(year=year), thresholds=thresholds)
     RequestConfig(request, paginate={"per_page": 50}).configure(table)
     # Flags need what is left of each budget on this page only: three queries, any length
     table.remaining = remaining_budget_list(
         (row.record.township_id, row.record.year) for row in table.page.object_list)
-    return render(request, "funds/approval_queue.html", {
-        "table": table, "notifications": notification_list(request.user, sees_all=True)})
+    return {"table": table, "years": years, "year": year,
+            "batch_form": BatchApproveForm(auto_id="batch_%s"),
+            "notifications": notification_list(request.user, sees_all=True)}
+
+
+@permission_required("funds.approve_expenditure", raise_exception=True)
+def approval_queue(request):
+    """The queue, of every year or of one (?year=); several items are approved at once
+    from here (:func:`approval_batch`)."""
+    return render(request, "funds/approval_queue.html", _approval_queue_context(request))
+
+
+@require_POST
+@permission_required("funds.approve_expenditure", raise_exception=True)
+def approval_batch(request):
+    """Approve the selected items with one opinion; the result item by item."""
+    form = BatchApproveForm(request.POST, auto_id="batch_%s")
+    if not form.is_valid():
+        _errors_as_messages(request, form)
+        return render(request, "funds/approval_queue.html", _approval_queue_context(request),
+                      status=400)
+    results = spending.expenditure_approve_batch(
+        expenditures=form.cleaned_data["selected"], acting_user=request.user,
+        opinion=form.cleaned_data["opinion"])
+    approved = sum(result.approved for result in results)
+    messages.info(request, _("%(approved)s of %(count)s approved.")
+                  % {"approved": approved, "count": len(results)})
+    return render(request, "funds/approval_batch.html", {"results": results})
 
 
 def execution(request, year: int, printing: bool = False):
@@ -465,6 +516,51 @@ def execution_export_xlsx(request, year: int):
     return xlsx_download(execution_headers(), _execution_export_rows(request, year),
                          title=title, filename=filename + ".xlsx", sheet_title=str(year),
                          yuan_columns={3, 4, 5, 6}, percent_columns=frozenset({7}))
+
+
+# --- Finance: the month's payments, to reconcile with the accounting system -------------
+
+
+def _payments(request, year: int, month: int):
+    if not sees_all_townships(request.user):
+        raise PermissionDenied
+    if not (1 <= month <= 12 and YEAR_MIN <= year <= YEAR_MAX):
+        raise Http404
+    return payment_month_list(year=year, month=month)
+
+
+def _payment_names(year: int, month: int) -> tuple[str, str]:
+    names = {"county": settings.COUNTY_NAME, "year": year, "month": month}
+    return (_("%(county)s: payments of %(year)s-%(month)02d (yuan)") % names,
+            _("payments-%(year)s-%(month)02d") % names)
+
+
+@require_safe
+def payments(request, year: int, month: int):
+    """报账对账: the payments recorded in a month, with their 会计凭证号 and who recorded
+    them; the page, CSV and Excel list the same rows."""
+    table = PaymentTable(_payments(request, year, month))
+    RequestConfig(request, paginate=False).configure(table)
+    first = datetime.date(year, month, 1)
+    previous = first - datetime.timedelta(days=1)
+    following = first + datetime.timedelta(days=31)
+    return render(request, "funds/payments.html", {
+        "table": table, "year": year, "month": month, "title": _payment_names(year, month)[0],
+        "previous": previous, "next": following.replace(day=1)})
+
+
+@require_safe
+def payments_export_csv(request, year: int, month: int):
+    return csv_download(payment_headers(), payment_rows(_payments(request, year, month)),
+                        filename=_payment_names(year, month)[1] + ".csv")
+
+
+@require_safe
+def payments_export_xlsx(request, year: int, month: int):
+    title, filename = _payment_names(year, month)
+    return xlsx_download(payment_headers(), payment_rows(_payments(request, year, month)),
+                         title=title, filename=filename + ".xlsx",
+                         sheet_title=f"{year}-{month:02d}", yuan_columns={3})
 
 
 # --- Inspections ------------------------------------------------------------------------

@@ -94,7 +94,7 @@ class FundYearSettingsForm(forms.ModelForm):
         model = FundYear
         fields = ["special_fund", "reserve", "floor_amount", "floor_mode", "standard_first",
                   "standard_second", "standard_third", "large_spending_threshold",
-                  "overspend_policy", "promote_count", "demote_count"]
+                  "overspend_policy", "approver_may_pay", "promote_count", "demote_count"]
         labels = {"large_spending_threshold": _("Large-spending threshold (yuan)")}
 
     def clean(self):

@@ -45,6 +45,8 @@ NOT_PAGES = {
     "decision-create": "POST only",
     "expenditure-action": "POST only (submit, approve, return, ...)",
     "finding-close": "POST only",
+    "approval-batch": "POST only (the queue's batch approval; its result page is checked "
+                      "in tests/funds/test_approval_day.py)",
     "notifications-read": "POST only (the notifications' mark-read button)",
     "plan-adopt": "POST only",
     "plan-revert": "POST only",
@@ -59,6 +61,8 @@ NOT_PAGES = {
     "ledger-export-csv": "a download",
     "ledger-export-xlsx": "a download",
     "execution-export-csv": "a download",
+    "payments-export-csv": "a download",
+    "payments-export-xlsx": "a download",
     "execution-export-xlsx": "a download",
     "voucher-download": "a download (the stored file)",
     "decision-minutes": "a download (the stored file)",
@@ -113,6 +117,11 @@ def page_urls():
         converters = pattern.pattern.converters
         values = {"year": DEMO_YEAR, "code": code, "action": "submit", "kind": "posting",
                   "fmt": "docx"}
+        if "month" in converters:  # the demo's payments are recorded today
+            from django.utils import timezone
+
+            today = timezone.localdate()
+            values.update(year=today.year, month=today.month)
         kwargs = {k: v for k, v in values.items() if k in converters}
         if "pk" in converters:
             for obj in _objects(pattern.name):

@@ -225,12 +225,17 @@ def test_clerk_submits_and_staff_approves(watched_page, live_server, demo_live, 
     page.get_by_role("button", name="审批通过").click()
     page.wait_for_load_state()
     assert "已审批" in page.locator(".messages").inner_text()
+    detail = page.url
+    page.context.clear_cookies()  # finance records the payment (issue 23)
+    log_in(page, live_server.url, "finance")
+    page.goto(detail)
     page.get_by_label("会计凭证号").fill("记-2020-017")
     page.get_by_role("button", name="登记报账").click()
     page.wait_for_load_state()
     watch.screenshot("expenditure-reimbursed")
     expenditure.refresh_from_db()
     assert expenditure.status == "reimbursed" and expenditure.approved_by.username == "staff"
+    assert expenditure.reimbursed_by.username == "finance"
     assert expenditure.accounting_voucher == "记-2020-017"
     page.goto(live_server.url + "/ledger/511781100/2020/")
     assert "1.17%" in page.locator(".budget-check").inner_text()  # 2,345.60 of 200,000

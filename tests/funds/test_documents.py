@@ -254,6 +254,7 @@ def _spend_and_inspect(township, admin_user):
 
     clerk = make_user(f"c{township.pk}", roles.CLERKS, township=township)
     staff = make_user(f"s{township.pk}", roles.STAFF, is_staff=True)
+    finance = make_user(f"f{township.pk}", roles.FINANCE, is_staff=True)
     assert Group.objects.filter(name=roles.STAFF).exists()
     expenditure = spending.expenditure_create(
         township=township, date=datetime.date(2020, 5, 1), amount=Decimal("12000.50"),
@@ -268,7 +269,7 @@ def _spend_and_inspect(township, admin_user):
     spending.expenditure_submit(expenditure=expenditure, acting_user=clerk)
     spending.expenditure_approve(expenditure=expenditure, acting_user=staff)
     spending.expenditure_reimburse(expenditure=expenditure, reimbursed_on=timezone.localdate(),
-                                   accounting_voucher="记-12", acting_user=staff)
+                                   accounting_voucher="记-12", acting_user=finance)
     inspection = spending.inspection_record(date=datetime.date(2020, 10, 1),
                                             inspectors="市委组织部检查组",
                                             townships=[township], acting_user=staff)
@@ -355,12 +356,23 @@ def test_each_generation_is_audited_with_template_version_and_figures_hash(demo,
     assert generate("plan", "docx", admin_user).figures_sha256 != document.figures_sha256
 
 
-def test_finance_and_clerks_cannot_generate_the_county_documents(demo, finance_user,
-                                                                 clerk_user):
-    for user in (finance_user, clerk_user):
-        with pytest.raises(PermissionDenied):
-            generate("plan", "docx", user)
+def test_clerks_cannot_generate_the_county_documents(demo, clerk_user):
+    with pytest.raises(PermissionDenied):
+        generate("plan", "docx", clerk_user)
     assert not AuditEvent.objects.filter(action=AuditEvent.Action.DOCUMENT_GENERATED).exists()
+
+
+def test_finance_opens_and_downloads_the_documents_it_co_issues(client, demo, finance_user):
+    """Issue 23: finance co-issues the notice and the reports; opening one is audited."""
+    login(client, finance_user)
+    page = client.get("/documents/2020/")
+    assert page.status_code == 200
+    assert "/documents/2020/notice.docx" in page.content.decode()
+    response = client.get("/documents/2020/notice.docx")
+    assert response.status_code == 200 and response.content[:2] == b"PK"
+    assert AuditEvent.objects.filter(action=AuditEvent.Action.DOCUMENT_GENERATED,
+                                     actor=finance_user).count() == 1
+    assert client.post("/documents/2020/templates/").status_code == 403  # not the shape
 
 
 def test_a_clerk_gets_the_own_townships_posting_and_ledger_and_404_for_another(
@@ -531,12 +543,12 @@ def test_the_command_writes_the_documents_as_the_user(tmp_path, demo, admin_user
         assert zipfile.is_zipfile(path)
 
 
-def test_the_command_refuses_a_user_without_the_permission(tmp_path, demo, finance_user):
+def test_the_command_refuses_a_user_without_the_permission(tmp_path, demo, clerk_user):
     from django.core.management.base import CommandError
 
     with pytest.raises(CommandError):
         call_command("documents", "--year", "2020", "--kind", "plan", "--out",
-                     str(tmp_path), "--user", finance_user.username)
+                     str(tmp_path), "--user", clerk_user.username)
     assert list(tmp_path.iterdir()) == []
 
 

@@ -72,16 +72,18 @@ def _spend_all_but(township, clerk, staff, left: Decimal):
 @pytest.mark.skipif("connection.vendor != 'postgresql'",
                     reason="two connections racing for one budget need PostgreSQL")
 @pytest.mark.django_db(transaction=True)
-def test_a_standing_approval_and_an_approval_cannot_both_spend_the_last_money(
-        taiping, clerk_user, staff_user, monkeypatch):
-    """The clerk resubmits a returned expenditure whose approval stands while staff
-    approve another one of the same township: together they would pass the budget.
+def test_two_approvals_cannot_both_spend_the_last_money(
+        taiping, clerk_user, staff_user, admin_user, monkeypatch):
+    """Two approvers approve two expenditures of the same township at once: together
+    they would pass the budget. (A resubmission spent nothing before issue 23 either
+    way: a return withdraws the approval, so only approvals spend.)
 
     Both services read the remaining budget; a barrier holds each after its read until
     the other has read too. With the township lock the second waits for the first to
     commit (the barrier times out) and reads what is really left."""
     _spend_all_but(taiping, clerk_user, staff_user, left=Decimal("15000.00"))
-    returned = _approved_then_returned(taiping, clerk_user, staff_user, "9000.00")
+    first = _new(taiping, clerk_user, "9000.00")
+    spending.expenditure_submit(expenditure=first, acting_user=clerk_user)
     other = _new(taiping, clerk_user, "9000.00")
     spending.expenditure_submit(expenditure=other, acting_user=clerk_user)
 
@@ -107,8 +109,8 @@ def test_a_standing_approval_and_an_approval_cannot_both_spend_the_last_money(
             connections.close_all()
 
     threads = [
-        threading.Thread(target=act, args=(spending.expenditure_submit,),
-                         kwargs={"expenditure": returned, "acting_user": clerk_user}),
+        threading.Thread(target=act, args=(spending.expenditure_approve,),
+                         kwargs={"expenditure": first, "acting_user": admin_user}),
         threading.Thread(target=act, args=(spending.expenditure_approve,),
                          kwargs={"expenditure": other, "acting_user": staff_user}),
     ]
@@ -118,21 +120,14 @@ def test_a_standing_approval_and_an_approval_cannot_both_spend_the_last_money(
         thread.join()
     remaining = township_budget_get(taiping, FundYear.objects.get(year=2020)).remaining
     assert remaining == Decimal("6000.00")  # exactly one of the two was counted
-    statuses = sorted(Expenditure.objects.filter(pk__in=[returned.pk, other.pk])
+    statuses = sorted(Expenditure.objects.filter(pk__in=[first.pk, other.pk])
                       .values_list("status", flat=True))
-    # the later one is refused (an approval) or waits for a new approval (a resubmission)
     assert statuses == ["approved", "submitted"]
-    # which service waited for the other is up to the threads; what follows is exact
-    if Expenditure.objects.get(pk=returned.pk).status == "approved":
-        # the resubmission went first: its approval stands, and the approval is refused
-        assert len(errors) == 1 and "超出预算余额" in errors[0], errors
-    else:
-        # the approval went first: the resubmission waits for a new approval, no error
-        assert errors == []
+    assert len(errors) == 1 and "超出预算余额" in errors[0], errors
 
 
 def test_every_path_into_the_budget_takes_the_township_lock_first(
-        taiping, clerk_user, staff_user, monkeypatch):
+        taiping, clerk_user, staff_user, finance_user, monkeypatch):
     """The order of locks is the same on every path: township, then expenditure."""
     from funds.spending import services as module
 
@@ -151,7 +146,9 @@ def test_every_path_into_the_budget_takes_the_township_lock_first(
     _update(expenditure, clerk_user, amount=Decimal("600.00"))
     spending.expenditure_submit(expenditure=expenditure, acting_user=clerk_user)
     spending.expenditure_approve(expenditure=expenditure, acting_user=staff_user)
-    spending.expenditure_reimburse(expenditure=expenditure, acting_user=staff_user, reimbursed_on=timezone.localdate(), accounting_voucher="记-001")
+    spending.expenditure_reimburse(expenditure=expenditure, acting_user=finance_user,
+                                   reimbursed_on=timezone.localdate(),
+                                   accounting_voucher="记-001")
     assert taken == [taiping.pk] * 4
 
 
@@ -181,16 +178,14 @@ def test_any_change_after_an_approval_needs_a_new_approval(
     shown_new = str(value.name if field == "category" else value)
     assert change.changes == {field: [shown_old, shown_new]}
     assert label in change.note and shown_old in change.note and shown_new in change.note
-    assert "审批已失效" in change.note
 
 
-def test_an_unchanged_resubmission_keeps_its_approval_and_saying_nothing_changed(
-        taiping, clerk_user, staff_user):
+def test_an_unchanged_resubmission_is_looked_at_again(taiping, clerk_user, staff_user):
     expenditure = _approved_then_returned(taiping, clerk_user, staff_user)
     _update(expenditure, clerk_user)  # saved with the same values
     spending.expenditure_submit(expenditure=expenditure, acting_user=clerk_user)
     expenditure.refresh_from_db()
-    assert expenditure.status == S.APPROVED and expenditure.approved_by == staff_user
+    assert expenditure.status == S.SUBMITTED and expenditure.approved_by is None
 
 
 def test_an_approval_changed_behind_the_services_back_does_not_stand(
@@ -345,7 +340,7 @@ class _Rollback(Exception):
     pass
 
 
-def _in_status(status, township, clerk, staff, creator):
+def _in_status(status, township, clerk, staff, creator, finance):
     expenditure = _new(township, creator, "800.00")
     spending.voucher_add(expenditure=expenditure, kind="invoice",
                          upload=SimpleUploadedFile("发票.pdf", DEMO_PDF), acting_user=clerk)
@@ -359,7 +354,8 @@ def _in_status(status, township, clerk, staff, creator):
         S.VOIDED: ["void"],
     }[status]
     for step in steps:
-        user = clerk if step in ("submit", "void") else staff
+        user = (clerk if step in ("submit", "void") else finance if step == "reimburse"
+                else staff)
         _ACTIONS[step](expenditure, user)
     expenditure.refresh_from_db()
     assert expenditure.status == status
@@ -417,7 +413,8 @@ def test_the_page_offers_exactly_what_the_services_accept(
     assert set(_ACTIONS) == set(spending.TRANSITIONS)
     mismatches = []
     for status, creator in itertools.product(S.values, [clerk_user, admin_user]):
-        expenditure = _in_status(status, taiping, clerk_user, staff_user, creator)
+        expenditure = _in_status(status, taiping, clerk_user, staff_user, creator,
+                                 finance_user)
         for user in users:
             offered = _offered(client, user, expenditure)
             for action in _ACTIONS:
@@ -473,7 +470,8 @@ def test_the_history_is_written_in_the_site_language_whatever_the_user_browses_i
     notes = list(ExpenditureTransition.objects.filter(expenditure=expenditure)
                  .order_by("at", "id").values_list("note", flat=True))
     assert notes[0] == "创建"
-    assert notes[-1] == "修改: 金额（元） 1000.00 → 1200.00; 原审批已失效（审批已失效），须重新审批"
+    # the return withdrew the approval already: the change has none to void
+    assert notes[-1] == "修改: 金额（元） 1000.00 → 1200.00"
 
 
 def test_an_over_budget_approval_under_the_warn_policy_is_noted_in_the_site_language(
@@ -488,4 +486,4 @@ def test_an_over_budget_approval_under_the_warn_policy_is_noted_in_the_site_lang
     with translation.override("en"):
         spending.expenditure_approve(expenditure=expenditure, acting_user=staff_user)
     note = expenditure.transitions.order_by("at", "id").last().note
-    assert note == "0.50 万元超出预算余额 0.10 万元。"
+    assert note == "同意; 0.50 万元超出预算余额 0.10 万元。"  # the opinion, then the warning

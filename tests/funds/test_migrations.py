@@ -126,3 +126,36 @@ def test_past_records_name_their_actors_as_the_accounts_are_named_now():
         ("clerk", "clerk", "太平镇"), ("张华", "zhang", "组织部")]
     assert list(AuditEvent.objects.filter(summary="s").order_by("id").values_list(
         "actor_name", "actor_username")) == [("张华", "zhang"), ("", "")]
+
+
+def test_earlier_payments_name_their_payer_unless_it_was_a_creator_or_submitter():
+    """Issue 23: reimbursed_by from the history; a payment a creator, submitter or editor
+    recorded (allowed before) keeps it empty instead of breaking the new constraint."""
+    apps = _migrate([("funds", "0008_documents")])
+    User = apps.get_model("auth", "User")
+    Township = apps.get_model("townships", "Township")
+    FundYear = apps.get_model("funds", "FundYear")
+    Category = apps.get_model("funds", "SpendingCategory")
+    Expenditure = apps.get_model("funds", "Expenditure")
+    Transition = apps.get_model("funds", "ExpenditureTransition")
+    clerk, finance = User.objects.create(username="c"), User.objects.create(username="f")
+    township = Township.objects.create(code="511781100", name="太平镇", kind="town")
+    FundYear.objects.create(year=2020, special_fund=Decimal("6690000.00"))
+    category = Category.objects.get_or_create(name="教育培训", defaults={"sort_order": 1})[0]
+
+    def paid_by(payer, status="reimbursed"):
+        expenditure = Expenditure.objects.create(
+            township=township, year=2020, date=datetime.date(2020, 5, 1), status=status,
+            amount=Decimal("100.00"), category=category, purpose="p", payee="q",
+            created_by=clerk, submitted_by=clerk, reimbursed_on=datetime.date(2020, 6, 1),
+            accounting_voucher="记-1")
+        Transition.objects.create(expenditure=expenditure, from_status="approved",
+                                  to_status="reimbursed", amount=expenditure.amount,
+                                  actor=payer)
+        return expenditure.pk
+
+    by_finance, by_clerk = paid_by(finance), paid_by(clerk)
+    apps = _migrate([("funds", "0010_finance_pays")])
+    Expenditure = apps.get_model("funds", "Expenditure")
+    assert dict(Expenditure.objects.values_list("pk", "reimbursed_by")) == {
+        by_finance: finance.pk, by_clerk: None}

@@ -26,7 +26,7 @@ def _all_url_names(resolver=None, prefix=""):
 
 
 PUBLIC_PAGES = {"login", "set_language"}
-SAMPLE_KWARGS = {"year": 2020, "code": "511781100", "pk": 1, "action": "submit",
+SAMPLE_KWARGS = {"year": 2020, "month": 6, "code": "511781100", "pk": 1, "action": "submit",
                  "kind": "posting", "fmt": "docx"}
 
 
