@@ -90,7 +90,7 @@ class Walk:
             self.problems.append(f"{self.where}: {what} {problem}")
 
     def one_line(self, what, locator):
-        """On a desktop a date is not broken in two ("2020-03-" above "20")."""
+        """A date or a button's label is not broken in two ("2020-03-" above "20")."""
         lines = locator.evaluate("""cell => { const range = document.createRange();
             range.selectNodeContents(cell);
             return new Set([...range.getClientRects()].map(r => Math.round(r.top))).size; }""")
@@ -134,6 +134,8 @@ def _ledger(walk):
     walk.readable("the first row's status", row.locator(".status"))
     if walk.width > PHONE["width"]:
         walk.one_line("the first row's date", row.locator("td").first)
+    for button in walk.page.locator("main .page-head .actions a").all():
+        walk.one_line(f"the button “{button.inner_text()}”", button)
     walk.shot(f"{walk.username}-ledger")
 
 
