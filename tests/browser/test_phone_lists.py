@@ -142,6 +142,12 @@ def _ledger(walk):
 def _queue(walk):
     walk.open("/approvals/")
     _expenditure_row(walk, walk.page.locator("main table tbody tr").first)
+    sorted_by = walk.page.locator("main thead").get_by_role("link", name="已提交")
+    walk.readable("the link to sort by 已提交", sorted_by)
+    if walk.width == PHONE["width"]:  # the header row is gone: the link says the order
+        arrow = sorted_by.evaluate("link => getComputedStyle(link, '::after').content")
+        if arrow != '" ↑"':
+            walk.problems.append(f"{walk.where}: the sort by 已提交 shows no ↑ but {arrow}")
     walk.shot(f"{walk.username}-queue")
 
 
