@@ -112,14 +112,17 @@ class Walk:
         assert self.watch.console_errors == [], f"console errors as {self.username}"
 
 
-def _expenditure_row(walk, row):
-    """A row of one expenditure: its link (the purpose), its amount, its status."""
+def _first_expenditure(row):
     from funds.models import Expenditure
 
-    link = row.locator("a[href^='/expenditures/']").first
-    walk.readable("the first row's link", link)
-    pk = int(re.search(r"/expenditures/(\d+)/", link.get_attribute("href")).group(1))
-    amount = format_yuan(Expenditure.objects.get(pk=pk).amount)
+    href = row.locator("a[href^='/expenditures/']").first.get_attribute("href")
+    return Expenditure.objects.get(pk=int(re.search(r"/expenditures/(\d+)/", href).group(1)))
+
+
+def _expenditure_row(walk, row):
+    """A row of one expenditure: its link (the purpose), its amount, its status."""
+    walk.readable("the first row's link", row.locator("a[href^='/expenditures/']").first)
+    amount = format_yuan(_first_expenditure(row).amount)
     walk.readable(f"the first row's amount {amount}", row.get_by_text(amount, exact=True))
     walk.cells(row)
 
@@ -134,6 +137,8 @@ def _ledger(walk):
     walk.readable("the first row's status", row.locator(".status"))
     if walk.width > PHONE["width"]:
         walk.one_line("the first row's date", row.locator("td").first)
+        voucher = _first_expenditure(row).accounting_voucher
+        walk.one_line(f"the voucher number {voucher}", row.get_by_text(voucher))
     for button in walk.page.locator("main .page-head .actions a").all():
         walk.one_line(f"the button “{button.inner_text()}”", button)
     walk.shot(f"{walk.username}-ledger")
