@@ -47,12 +47,38 @@ WHERE_IT_IS = """element => {
 }"""
 
 
+#: Where each line of an element's text starts (its leftmost fragment), top to bottom.
+LINE_STARTS = """cell => {
+  const lines = new Map(), texts = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+  for (let text = texts.nextNode(); text; text = texts.nextNode()) {
+    const range = document.createRange(); range.selectNodeContents(text);
+    for (const r of range.getClientRects()) {
+      if (!r.width) continue;
+      const top = Math.round(r.top);
+      lines.set(top, Math.min(lines.get(top) ?? Infinity, Math.round(r.left)));
+    }
+  }
+  return [...lines.keys()].sort((a, b) => a - b).map(top => lines.get(top)); }"""
+
+#: The boxes in the page's main part whose content is wider than they are.
+SCROLLING_BOXES = """[...document.querySelectorAll("main *")]
+  .filter(e => ["auto", "scroll"].includes(getComputedStyle(e).overflowX)
+               && e.scrollWidth > e.clientWidth + 1)
+  .map(e => `${e.tagName.toLowerCase()}.${e.className} (${e.scrollWidth} px in ${e.clientWidth})`)"""
+
+
 @pytest.fixture
 def demo_years(transactional_db, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     reference_load()
     demo_accounts_create(PASSWORD)
     demo_history_load()
+    # The longest voucher number the field takes, on the ledger's first row: it must fit.
+    from funds.models import Expenditure
+
+    first = Expenditure.objects.filter(year=DEMO_YEAR, township__name=CLERK_TOWNSHIP,
+                                       status="reimbursed").order_by("date").first()
+    Expenditure.objects.filter(pk=first.pk).update(accounting_voucher="记-2020-03-" + "0" * 29)
 
 
 def _log_in(page, base_url, username):
@@ -80,6 +106,8 @@ class Walk:
         wide = self.page.evaluate("document.documentElement.scrollWidth")
         if wide > self.width:
             self.problems.append(f"{self.where}: the page is {wide} px wide")
+        for box in self.page.evaluate(SCROLLING_BOXES):
+            self.problems.append(f"{self.where}: {box} scrolls sideways")
 
     def readable(self, what, locator):
         """``locator`` (one element, or the first of several) is where a reader sees it."""
@@ -98,10 +126,15 @@ class Walk:
             self.problems.append(f"{self.where}: {what} is on {lines} lines")
 
     def cells(self, row):
-        """Every cell of a row that has something to read."""
+        """Every cell of a row that has something to read; on a phone, a value of several
+        lines starts each line at the same place (beside its column's name, not under)."""
         for cell in row.locator("td, th").all():
             if text := cell.inner_text().strip():
                 self.readable(f"the first row's cell “{text[:20]}”", cell)
+                starts = cell.evaluate(LINE_STARTS)
+                if self.width == PHONE["width"] and len(set(starts)) > 1:
+                    self.problems.append(f"{self.where}: the lines of “{text[:20]}” start at "
+                                         f"{starts} px")
 
     def shot(self, name):
         self.watch.screenshot(f"phone-lists-{self.width}-{name}")
