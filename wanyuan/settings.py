@@ -277,7 +277,8 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
 AXES_CLIENT_IP_CALLABLE = "wanyuan.client.client_address"
 
-DJANGO_TABLES2_TEMPLATE = "django_tables2/table.html"
+# Every list table is a table.cards: a card per row on a phone (templates/django_tables2/).
+DJANGO_TABLES2_TEMPLATE = "django_tables2/cards.html"
 DJANGO_TABLES2_TABLE_ATTRS = {"class": "data-table"}
 
 LOGGING = {

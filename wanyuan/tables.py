@@ -29,6 +29,10 @@ class OwnColumnsMixin:
     """The guards of every list table: rows per page within bounds, and sorting only by
     the table's own columns."""
 
+    #: Names of the columns a phone shows first on each row's card (amount, status,
+    #: purpose, the link): templates/django_tables2/cards.html marks their cells.
+    card_lead: tuple[str, ...] = ()
+
     def paginate(self, paginator_class=Paginator, per_page=None, page=1, *args, **kwargs):
         """Every list page paginates through here (django-tables2's RequestConfig passes
         ``?per_page=`` as it comes): the number of rows is kept within the bounds."""
@@ -50,6 +54,8 @@ class OwnColumnsMixin:
 
 class LocalDateTimeColumn(Column):
     """A date, or a date and time in the site's time zone, formatted in Python."""
+
+    attrs = {"td": {"class": "date"}}  # kept on one line: "2020-03-20", not "2020-03-" "20"
 
     def __init__(self, *args, format="Y-m-d H:i", **kwargs):  # noqa: A002 - as tables2 names it
         self.format = format

@@ -42,6 +42,8 @@ class ApprovalQueueTable(OwnColumnsMixin, tables.Table):
     flags = tables.Column(verbose_name=_("Needs"), empty_values=(), orderable=False)
     submitted_by = PersonColumn(verbose_name=_("Submitted by"))
 
+    card_lead = ("purpose", "amount", "flags")
+
     class Meta:
         fields = ("selected", "submitted", "year", "township", "date", "category", "purpose",
                   "amount", "flags", "submitted_by")
@@ -177,6 +179,8 @@ class ExpenditureSearchTable(OwnColumnsMixin, tables.Table):
     category = tables.Column(verbose_name=_("Spending category"))
     amount = MoneyColumn(verbose_name=_("Amount (yuan)"))
     status = tables.Column(verbose_name=_("Status"))
+
+    card_lead = ("purpose", "amount", "status")
 
     class Meta:
         fields = ("date", "township", "purpose", "payee", "category", "amount", "status")
