@@ -9,7 +9,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from townships.models import YEAR_MAX, YEAR_MIN, Category, RecordsActor
+from townships.models import YEAR_MAX, YEAR_MIN, Category, RecordsActor, RecordsActorQuerySet
 from wanyuan.money import to_yuan
 
 MONEY = {"max_digits": 14, "decimal_places": 2, "validators": [MinValueValidator(Decimal("0"))]}
@@ -468,9 +468,25 @@ class Expenditure(models.Model):
 SPENT_STATUSES = (Expenditure.Status.APPROVED, Expenditure.Status.REIMBURSED)
 
 
+class TransitionQuerySet(RecordsActorQuerySet):
+    def returns(self):
+        """The returns for changes: moves into returned from another state. A change or a
+        voucher recorded on a returned expenditure stays returned and is no return."""
+        return self.filter(to_status=Expenditure.Status.RETURNED).exclude(
+            from_status=Expenditure.Status.RETURNED)
+
+
 class ExpenditureTransition(RecordsActor):
     """Every change of an expenditure's state, with who (as named then), when and why;
     append-only."""
+
+    objects = TransitionQuerySet.as_manager()
+
+    @property
+    def is_return(self) -> bool:
+        """A return for changes (:meth:`TransitionQuerySet.returns`, row by row)."""
+        return (self.to_status == Expenditure.Status.RETURNED
+                and self.from_status != Expenditure.Status.RETURNED)
 
     expenditure = models.ForeignKey(
         Expenditure, verbose_name=_("expenditure"), on_delete=models.PROTECT,

@@ -42,7 +42,7 @@ class ClerkTodo:
 def clerk_todo_get(*, township, year: int) -> ClerkTodo:
     """A township's open work in a year, in two queries."""
     return_note = (ExpenditureTransition.objects
-                   .filter(expenditure=OuterRef("pk"), to_status=Status.RETURNED)
+                   .returns().filter(expenditure=OuterRef("pk"))
                    .order_by("-at", "-id").values("note")[:1])
     open_items = list(
         Expenditure.objects.filter(township=township, year=year,
@@ -158,8 +158,8 @@ def notification_list(user, *, township_id=None, sees_all=False, limit=30) -> No
         # Who returned it before this resubmission: that approver is told "resubmitted
         # after your return", to look at what they asked for.
         returned_by = (ExpenditureTransition.objects
-                       .filter(expenditure=OuterRef("expenditure"), to_status=Status.RETURNED,
-                               id__lt=OuterRef("id"))
+                       .returns().filter(expenditure=OuterRef("expenditure"),
+                                         id__lt=OuterRef("id"))
                        .order_by("-id").values("actor")[:1])
         queryset = (ExpenditureTransition.objects
                     .filter(at__gt=since, to_status__in=statuses)

@@ -507,7 +507,7 @@ def expenditure_return(*, expenditure: Expenditure, acting_user, note: str) -> E
 
 def last_return(expenditure: Expenditure) -> ExpenditureTransition | None:
     """The expenditure's latest return: who returned it, and from which state."""
-    return (expenditure.transitions.filter(to_status=Status.RETURNED)
+    return (expenditure.transitions.returns()
             .select_related("actor").order_by("-at", "-id").first())
 
 

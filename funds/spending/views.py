@@ -251,8 +251,7 @@ def expenditure_detail(request, pk: int, *, posted=None, status=200):
     transitions = list(expenditure.transitions.all())  # who acted: as recorded then
     # Why it came back, at the top of the page: on a phone the history's note column is
     # off screen (the same rows, no extra query).
-    returned = next((t for t in reversed(transitions)
-                     if t.to_status == Expenditure.Status.RETURNED), None)
+    returned = next((t for t in reversed(transitions) if t.is_return), None)
     context = {
         "expenditure": expenditure,
         "township": expenditure.township,

@@ -137,7 +137,8 @@ def test_a_clerk_does_the_round_trip_on_a_phone(browser, live_server, people, tm
     _click(page, page.get_by_role("button", name="保存"))
     assert "已修改" in _message(page)
     _click(page, page.get_by_role("button", name="提交审批"))
-    assert "已提交审批" in _message(page)
+    # back to the queue, and the clerk is told who returned it looks at it again
+    assert "已重新提交审批" in _message(page) and "staff" in _message(page)
 
     # The county approves; the clerk sees it approved, still by clicks.
     assert "已审批" in _approver_decides(browser, live_server, "审批通过")

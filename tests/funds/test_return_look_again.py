@@ -12,7 +12,7 @@ from django.urls import reverse
 from demo.data import DEMO_PDF
 from funds.models import Expenditure, SpendingCategory
 from funds.spending import services as spending
-from funds.spending.selectors import notification_list
+from funds.spending.selectors import clerk_todo_get, notification_list
 from tests.conftest import login
 from townships.models import Township
 
@@ -84,6 +84,9 @@ def test_the_clerk_is_told_the_item_goes_back_to_approval(client, taiping, clerk
     spending.expenditure_return(expenditure=expenditure, acting_user=staff_user,
                                 note="请补充签到表")
     login(client, clerk_user)
+    page = client.get(reverse("expenditure-detail", args=[expenditure.pk])).content.decode()
+    notice = page.split('return-notice"', 1)[1].split("</", 2)
+    assert "请补充签到表" in "".join(notice[:2])
     response = client.post(reverse("expenditure-action", args=[expenditure.pk, "submit"]),
                            follow=True)
     page = response.content.decode()
@@ -101,3 +104,31 @@ def test_the_clerk_is_not_told_of_a_withdrawn_approval_that_never_was(
     page = client.post(reverse("expenditure-action", args=[expenditure.pk, "submit"]),
                        follow=True).content.decode()
     assert "已重新提交审批" in page and "审批已撤销" not in page
+
+
+def test_the_returner_is_who_returned_it_even_after_the_clerk_changed_it(
+        client, taiping, clerk_user, staff_user):
+    """A change or a voucher on a returned item is recorded as a step that stays
+    returned; the one who returned it is still the approver, not the clerk who edited."""
+    expenditure = _approved(taiping, clerk_user, staff_user)
+    spending.expenditure_return(expenditure=expenditure, acting_user=staff_user,
+                                note="请补充签到表")
+    spending.expenditure_update(
+        expenditure=expenditure, acting_user=clerk_user, date=expenditure.date,
+        amount=Decimal("900.00"), category=expenditure.category, purpose=expenditure.purpose,
+        payee=expenditure.payee)
+    assert spending.last_return(expenditure).actor == staff_user
+    todo = clerk_todo_get(township=taiping, year=2020)
+    assert [e.return_note for e in todo.returned if e.pk == expenditure.pk] == ["请补充签到表"]
+    login(client, clerk_user)
+    page = client.get(reverse("expenditure-detail", args=[expenditure.pk])).content.decode()
+    notice = page.split('return-notice"', 1)[1].split("</", 2)
+    assert "请补充签到表" in "".join(notice[:2])
+    response = client.post(reverse("expenditure-action", args=[expenditure.pk, "submit"]),
+                           follow=True)
+    text = response.content.decode()
+    assert "staff1" in text and "退回人 clerk1" not in text
+    news = notification_list(staff_user)
+    resubmitted = [t for t in news.transitions if t.expenditure_id == expenditure.pk
+                   and t.to_status == S.SUBMITTED and t.from_status == S.RETURNED]
+    assert resubmitted and resubmitted[0].after_your_return
