@@ -296,6 +296,7 @@ class AuditEvent(models.Model):
         DOCUMENT_SETTINGS_CHANGED = "document_settings_changed", _("Document settings changed")
         DOCUMENT_TEMPLATE_UPLOADED = "document_template_uploaded", _("Document template uploaded")
         DOCUMENT_TEMPLATE_RESET = "document_template_reset", _("Document template reset")
+        LEDGER_IMPORTED = "ledger_imported", _("Ledger imported")
 
     action = models.CharField(_("action"), max_length=40, choices=Action.choices)
     year = models.PositiveSmallIntegerField(_("year"), null=True, blank=True)
