@@ -64,7 +64,8 @@ def ledger_import_page(request, code: str, year: int):
     fund_year = fund_year_or_404(year)
     if request.method == "POST" and "sha256" in request.POST:
         return _confirm(request, township, fund_year)
-    form = LedgerUploadForm(request.POST or None, request.FILES or None)
+    posted = request.method == "POST"  # an empty POST is an invalid form, shown again
+    form = LedgerUploadForm(request.POST if posted else None, request.FILES if posted else None)
     if request.method != "POST" or not form.is_valid():
         return _render(request, township, fund_year, form=form,
                        status=400 if form.errors else 200)

@@ -340,3 +340,66 @@ def test_the_preview_page_queries_do_not_grow_with_rows(
         assert _upload(client, taiping, _csv(_rows(3)), "三行.csv").status_code == 200
     with django_assert_max_num_queries(len(few)):
         assert _upload(client, taiping, _csv(_rows(300)), "三百行.csv").status_code == 200
+
+
+# --- Visible as imported, vouchers afterwards -------------------------------------------
+
+
+def _imported(taiping, user):
+    record = ledger_import_confirm(township=taiping, year=2020, data=_csv(ROWS),
+                                   filename="太平镇台账.csv", acting_user=user)
+    return record, Expenditure.objects.filter(ledger_import=record).order_by("date").first()
+
+
+def test_the_expenditure_page_says_who_imported_it_and_that_nobody_approved_it(
+        client, taiping, staff_user):
+    from django.urls import reverse
+    record, expenditure = _imported(taiping, staff_user)
+    client.force_login(staff_user)
+    page = client.get(reverse("expenditure-detail", args=[expenditure.pk])).content.decode()
+    assert "未经本系统审批" in page
+    assert "太平镇台账.csv" in page and record.sha256[:12] in page and "staff1" in page
+
+
+def test_the_ledger_exports_mark_imported_rows(client, taiping, staff_user):
+    from django.urls import reverse
+    from openpyxl import load_workbook
+    _imported(taiping, staff_user)
+    client.force_login(staff_user)
+    response = client.get(reverse("ledger-export-csv", args=[taiping.code, 2020]))
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    assert text.count("已报账（导入）") == 3
+    response = client.get(reverse("ledger-export-xlsx", args=[taiping.code, 2020]))
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    assert sum(cell.value == "已报账（导入）" for row in sheet.iter_rows() for cell in row) == 3
+
+
+def test_the_posting_document_marks_imported_rows(taiping, staff_user):
+    from funds.documents.figures import posting_figures
+    from funds.models import DocumentSettings, FundYear
+    _imported(taiping, staff_user)
+    figures = posting_figures(FundYear.objects.get(year=2020), DocumentSettings.get(),
+                              township=taiping)
+    items = figures["townships"][0]["expenditures"]
+    assert [item["decision"] for item in items if item["payee"] == "县新华书店"] == [
+        "导入（未经本系统审批）"]
+
+
+def test_vouchers_are_attached_to_an_imported_row_afterwards(taiping, staff_user, clerk_user):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from demo.data import DEMO_PDF
+    from funds.models import Voucher
+    from funds.spending import services as spending
+    _record, expenditure = _imported(taiping, staff_user)
+    assert spending.allowed("voucher", expenditure, clerk_user)
+    spending.voucher_add(expenditure=expenditure, kind="invoice", acting_user=clerk_user,
+                         upload=SimpleUploadedFile("发票.pdf", DEMO_PDF,
+                                                   content_type="application/pdf"))
+    assert Voucher.objects.filter(expenditure=expenditure).count() == 1
+    # a row reimbursed in this system keeps the rule: its vouchers came before payment
+    regular = Expenditure.objects.create(
+        township=taiping, year=2020, date=datetime.date(2020, 8, 1), amount=Decimal("10"),
+        category=expenditure.category, purpose="x", payee="y", created_by=clerk_user,
+        status="reimbursed", reimbursed_on=datetime.date(2020, 8, 2), accounting_voucher="记-8")
+    assert not spending.allowed("voucher", regular, clerk_user)
