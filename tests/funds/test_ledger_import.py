@@ -13,6 +13,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.core.management import CommandError, call_command
+from django.db import connection
 from openpyxl import Workbook
 
 from funds.models import Expenditure, ExpenditureTransition, LedgerImport
@@ -333,7 +334,6 @@ def _rows(n):
 
 def test_the_preview_page_queries_do_not_grow_with_rows(
         client, taiping, staff_user, django_assert_max_num_queries):
-    from django.db import connection
     from django.test.utils import CaptureQueriesContext
     client.force_login(staff_user)
     with CaptureQueriesContext(connection) as few:
@@ -403,3 +403,57 @@ def test_vouchers_are_attached_to_an_imported_row_afterwards(taiping, staff_user
         category=expenditure.category, purpose="x", payee="y", created_by=clerk_user,
         status="reimbursed", reimbursed_on=datetime.date(2020, 8, 2), accounting_voucher="记-8")
     assert not spending.allowed("voucher", regular, clerk_user)
+
+
+# --- Two imports at once ------------------------------------------------------------------
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'",
+                    reason="two connections racing for one budget need PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+def test_two_imports_at_once_cannot_both_spend_the_last_money(taiping, staff_user,
+                                                             monkeypatch):
+    """Two files, each within what is left, together beyond it. Both confirmations read
+    the budget; a barrier holds each after its read until the other has read too. With
+    the township lock the second waits for the first to commit (the barrier times out),
+    then reads what is really left and asks for a reason."""
+    import contextlib
+    import threading
+
+    from django.db import connections
+
+    from funds.spending import ledger_import
+
+    remaining = _preview(taiping, staff_user, _csv(ROWS)).remaining_before
+    part = (remaining * Decimal("0.6")).quantize(Decimal("0.01"))
+    files = [_csv([["1", "2020-03-05", f"记-{n}", f"阵地建设{n}", f"公司{n}", "", "",
+                    str(part), ""]]) for n in (1, 2)]
+    barrier = threading.Barrier(2)
+    real_budget = ledger_import.township_budget_get
+
+    def budget_then_wait(*args, **kwargs):
+        budget = real_budget(*args, **kwargs)
+        with contextlib.suppress(threading.BrokenBarrierError):
+            barrier.wait(timeout=3)
+        return budget
+
+    monkeypatch.setattr(ledger_import, "township_budget_get", budget_then_wait)
+    errors = []
+
+    def confirm(data, name):
+        try:
+            ledger_import_confirm(township=taiping, year=2020, data=data, filename=name,
+                                  acting_user=staff_user)
+        except SpendingError as exc:
+            errors.append(str(exc))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=confirm, args=(data, f"{n}.csv"))
+               for n, data in enumerate(files)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert LedgerImport.objects.count() == 1
+    assert len(errors) == 1 and "低于零" in errors[0], errors
