@@ -58,6 +58,7 @@ NOT_PAGES = {
     "allocation-export-xlsx": "a download",
     "ledger-export-csv": "a download",
     "ledger-export-xlsx": "a download",
+    "ledger-import-template": "a download (the ledger import's XLSX template)",
     "execution-export-csv": "a download",
     "execution-export-xlsx": "a download",
     "voucher-download": "a download (the stored file)",
