@@ -457,3 +457,22 @@ def test_two_imports_at_once_cannot_both_spend_the_last_money(taiping, staff_use
         thread.join()
     assert LedgerImport.objects.count() == 1
     assert len(errors) == 1 and "低于零" in errors[0], errors
+
+
+def test_the_page_asks_for_a_reason_below_zero_and_names_the_amount(client, taiping,
+                                                                    staff_user):
+    from django.urls import reverse
+    remaining = _preview(taiping, staff_user, _csv(ROWS)).remaining_before
+    data = _csv([["1", "2020-03-05", "记-1", "阵地建设", "建筑公司", "", "",
+                  str(remaining + Decimal("12345.67")), ""]])
+    client.force_login(staff_user)
+    page = _upload(client, taiping, data).content.decode()
+    assert "低于零 1.23 万元" in page and "余额为负的理由：" in page
+    url = reverse("ledger-import", args=[taiping.code, 2020])
+    confirm = {"sha256": hashlib.sha256(data).hexdigest(), "filename": "台账.csv"}
+    response = client.post(url, confirm)
+    assert response.status_code == 400 and "低于零 1.23 万元" in response.content.decode()
+    assert not Expenditure.objects.exists()
+    response = client.post(url, confirm | {"overdraft_reason": "追加文件待下达"})
+    assert response.status_code == 302
+    assert LedgerImport.objects.get().overdraft_reason == "追加文件待下达"
