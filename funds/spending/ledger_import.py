@@ -33,7 +33,14 @@ from funds.models import (
 from funds.spending.services import SpendingError, _lock_township
 from townships import xlsx
 from townships.audit import stored_text
-from townships.imports import MAX_COLUMNS, ImportFileError, Problem, quoted, raw_rows
+from townships.imports import (
+    MAX_BLANK_ROWS,
+    MAX_COLUMNS,
+    ImportFileError,
+    Problem,
+    quoted,
+    raw_rows,
+)
 from townships.models import AuditEvent, Township
 from townships.roles import require_permission
 from wanyuan.money import format_wan, format_yuan
@@ -173,12 +180,10 @@ def _read_rows(data: bytes, filename: str):
     for line, cells in raw_rows(data, filename):
         cells = [cell.strip() for cell in cells[:MAX_COLUMNS]]
         if not any(cells):
-            blank += 1
-            if blank > MAX_ROWS:
-                break
-            continue
-        rows.append((line, cells))
-        if len(rows) > MAX_ROWS + HEADER_SEARCH_ROWS:
+            blank += 1  # Excel keeps formatted empty rows; a few thousand are refused too
+        else:
+            rows.append((line, cells))
+        if len(rows) > MAX_ROWS + HEADER_SEARCH_ROWS or blank > MAX_ROWS + MAX_BLANK_ROWS:
             raise ImportFileError([Problem(None, None, _(
                 "Too many rows: a ledger file holds at most %(limit)s rows; split it by "
                 "month.") % {"limit": MAX_ROWS})])

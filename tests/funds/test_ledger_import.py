@@ -476,3 +476,16 @@ def test_the_page_asks_for_a_reason_below_zero_and_names_the_amount(client, taip
     response = client.post(url, confirm | {"overdraft_reason": "追加文件待下达"})
     assert response.status_code == 302
     assert LedgerImport.objects.get().overdraft_reason == "追加文件待下达"
+
+
+def test_a_ledger_file_is_bounded_like_the_other_imports(taiping, staff_user, settings,
+                                                         monkeypatch):
+    from funds.spending import ledger_import
+    settings.IMPORT_MAX_BYTES = 200
+    with pytest.raises(ImportFileError, match="KB"):
+        _preview(taiping, staff_user, _csv(ROWS))
+    settings.IMPORT_MAX_BYTES = 2 * 1024 * 1024
+    monkeypatch.setattr(ledger_import, "MAX_ROWS", 20)
+    with pytest.raises(ImportFileError, match="20"):
+        _preview(taiping, staff_user, _csv(_rows(40)))
+    assert not Expenditure.objects.exists()
