@@ -31,7 +31,7 @@ _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 class LedgerUploadForm(forms.Form):
     file = forms.FileField(
-        label=gettext_lazy("Ledger file (CSV or XLSX):"),
+        label=gettext_lazy("Ledger file (CSV or XLSX)"),
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx,.txt"}))
 
 
@@ -42,7 +42,7 @@ class LedgerConfirmForm(forms.Form):
         label=gettext_lazy("The rows marked as repeating a recorded expenditure are "
                            "different spending: import them too."), required=False)
     overdraft_reason = forms.CharField(
-        label=gettext_lazy("Reason for going below zero:"), required=False, max_length=1000,
+        label=gettext_lazy("Reason for going below zero"), required=False, max_length=1000,
         widget=forms.Textarea(attrs={"rows": 2}))
 
 
