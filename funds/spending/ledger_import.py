@@ -6,7 +6,7 @@ Files are read by the machinery of the other imports (:mod:`townships.imports`: 
 limit, XLSX bounds, decoding of UTF-8 / GB18030); this module finds the header among
 the title rows, reads the ledger's columns by name and checks every row. Nothing is
 written until the confirmation, which re-reads the file under the township's lock and
-writes all rows or none (DOCUMENTS: docs/domain.md, "What an imported row means").
+writes all rows or none (docs/domain.md, "What an imported row means").
 """
 
 from __future__ import annotations
