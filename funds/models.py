@@ -395,6 +395,11 @@ class Expenditure(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("payment recorded by"), null=True,
         blank=True, on_delete=models.PROTECT, related_name="+",
         help_text=_("Empty for payments recorded before issue 23 and for imported rows."))
+    ledger_import = models.ForeignKey(
+        "funds.LedgerImport", verbose_name=_("imported from"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="expenditures", editable=False,
+        help_text=_("Set when the expenditure came from a township's existing ledger: "
+                    "recorded as reimbursed, approved by nobody in this system."))
 
     class Meta:
         verbose_name = _("expenditure")
@@ -750,3 +755,37 @@ class DocumentTemplate(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} v{self.version}"
+
+
+class LedgerImport(models.Model):
+    """One township's existing ledger (台账) brought in from a file: its expenditures are
+    recorded as reimbursed on their own dates, approved by nobody in this system."""
+
+    township = models.ForeignKey(
+        "townships.Township", verbose_name=_("township"), on_delete=models.PROTECT,
+        related_name="ledger_imports",
+    )
+    year = models.PositiveSmallIntegerField(
+        _("year"), validators=[MinValueValidator(YEAR_MIN), MaxValueValidator(YEAR_MAX)])
+    original_name = models.CharField(_("file name"), max_length=200)
+    sha256 = models.CharField(
+        _("SHA-256 of the file"), max_length=64,
+        unique=True, error_messages={"unique": _("This file has already been imported.")})
+    rows = models.PositiveIntegerField(_("rows"))
+    total = models.DecimalField(_("total (yuan)"), max_digits=16, decimal_places=2)
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("imported by"), on_delete=models.PROTECT,
+        related_name="+",
+    )
+    imported_at = models.DateTimeField(_("imported at"), auto_now_add=True)
+    overdraft_reason = models.TextField(
+        _("reason for going below zero"), blank=True,
+        help_text=_("Given when the import took the remaining budget below zero."))
+
+    class Meta:
+        verbose_name = _("ledger import")
+        verbose_name_plural = _("ledger imports")
+        ordering = ["-imported_at", "-id"]
+
+    def __str__(self):
+        return f"{self.original_name} ({self.sha256[:12]})"

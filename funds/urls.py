@@ -5,6 +5,7 @@ from django.urls import path
 from funds.budget import views as budget
 from funds.documents import views as documents
 from funds.planning import views as planning
+from funds.spending import ledger_import_views as ledger_import
 from funds.spending import views as spending
 from funds.yearly import views as yearly
 from townships import converters  # noqa: F401 - registers <township_code:…>
@@ -48,6 +49,10 @@ urlpatterns = [
          name="ledger-export-xlsx"),
     path("ledger/<township_code:code>/<int:year>/new/", spending.expenditure_create,
          name="expenditure-create"),
+    path("ledger/<township_code:code>/<int:year>/import/", ledger_import.ledger_import_page,
+         name="ledger-import"),
+    path("ledger/import-template.xlsx", ledger_import.ledger_import_template,
+         name="ledger-import-template"),
     path("expenditures/", spending.expenditure_search, name="expenditure-search"),
     path("expenditures/<int:pk>/", spending.expenditure_detail, name="expenditure-detail"),
     path("expenditures/<int:pk>/edit/", spending.expenditure_edit, name="expenditure-edit"),

@@ -228,9 +228,9 @@ def test_every_url_with_a_township_code_uses_the_code_converter():
         if "code" in converters:
             found += 1
             assert isinstance(converters["code"], TownshipCodeConverter), str(pattern.pattern)
-    # the township page, its category change, the ledger with its five pages, and a
-    # township's documents: the posting page and its downloads
-    assert found == 9
+    # the township page, its category change, the ledger with its five pages and its
+    # import, and a township's documents: the posting page and its downloads
+    assert found == 10
 
 
 @pytest.mark.parametrize("code", ["51/1781100", "511781 100", "abc", "511781100\n", "٥١١",

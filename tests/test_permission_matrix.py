@@ -79,6 +79,10 @@ EXPECTED = {
     "ledger-export-xlsx": OWN_TOWNSHIP,
     "expenditure-create": ((L, L), (200, 400), (404, 404), (403, 403), (403, 403),
                            (200, 400)),
+    # an empty POST is an invalid upload shown again; nothing is written without confirm
+    "ledger-import": ((L, L), (200, 400), (404, 404), (403, 403), (200, 400), (200, 400)),
+    "ledger-import-template": ((L, L), (200, 200), (200, 200), (403, 403), (200, 200),
+                               (200, 200)),
     "expenditure-detail": OWN_TOWNSHIP,
     "expenditure-edit": ((L, L), (200, 400), (404, 404), (403, 403), (403, 403), (200, 400)),
     "voucher-upload": OWN_FORM_POST,

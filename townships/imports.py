@@ -179,11 +179,9 @@ def _rows_within(rows, *, max_rows: int):
         yield number, cells
 
 
-def read_sheet(data: bytes, filename: str, *, required: set[str], optional: set[str],
-               year: int, in_service: int) -> Sheet:
-    """Read a CSV/XLSX file into rows keyed by our column names: at most one row per
-    township in service in ``year`` (``in_service`` of them) and ``IMPORT_ROW_MARGIN``
-    more."""
+def raw_rows(data: bytes, filename: str):
+    """(line, cells) of a CSV or XLSX file within IMPORT_MAX_BYTES, blank rows included;
+    refuses an empty file or an old .xls before reading anything."""
     limit = settings.IMPORT_MAX_BYTES
     if len(data) > limit:
         raise ImportFileError([Problem(None, None, _(
@@ -196,9 +194,16 @@ def read_sheet(data: bytes, filename: str, *, required: set[str], optional: set[
         raise ImportFileError([Problem(None, None, _(
             "Old Excel .xls files are not supported; save it as XLSX or CSV."
         ))])
+    return _read_xlsx(data) if data.startswith(b"PK") else _read_csv(data)
+
+
+def read_sheet(data: bytes, filename: str, *, required: set[str], optional: set[str],
+               year: int, in_service: int) -> Sheet:
+    """Read a CSV/XLSX file into rows keyed by our column names: at most one row per
+    township in service in ``year`` (``in_service`` of them) and ``IMPORT_ROW_MARGIN``
+    more."""
     max_rows = in_service + settings.IMPORT_ROW_MARGIN
-    rows = _rows_within(_read_xlsx(data) if data.startswith(b"PK") else _read_csv(data),
-                        max_rows=max_rows)
+    rows = _rows_within(raw_rows(data, filename), max_rows=max_rows)
     try:
         header_row = next(rows, None)
         if header_row is None:

@@ -382,6 +382,7 @@ class AuditEvent(RecordsActor):
         ACCOUNT_ACTIVATED = "account_activated", _("Account activated")
         ACCOUNT_DEACTIVATED = "account_deactivated", _("Account deactivated")
         ACCOUNT_CHANGED = "account_changed", _("Account changed")
+        LEDGER_IMPORTED = "ledger_imported", _("Ledger imported")
 
     action = models.CharField(_("action"), max_length=40, choices=Action.choices)
     year = models.PositiveSmallIntegerField(_("year"), null=True, blank=True)

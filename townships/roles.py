@@ -26,7 +26,9 @@ ROLE_PERMISSIONS = {
             "funds.change_inspection",
             "funds.add_finding", "funds.change_finding",
             # the yearly documents (issue 16)
-            "funds.generate_documents", "funds.generate_township_documents"],
+            "funds.generate_documents", "funds.generate_township_documents",
+            # bringing a township's existing ledger in (issue 23)
+            "funds.add_ledgerimport"],
     # Finance records the payment (报账, issue 23): a second person, never who made the
     # expenditure and by default not its approver (funds.spending.services).
     FINANCE: ["townships.view_*", "funds.view_*", "townships.view_all_townships",
@@ -38,7 +40,8 @@ ROLE_PERMISSIONS = {
              "funds.add_expenditure", "funds.change_expenditure", "funds.submit_expenditure",
              "funds.view_voucher", "funds.add_voucher", "funds.view_collectivedecision",
              "funds.add_collectivedecision", "funds.view_finding",
-             "funds.generate_township_documents"],
+             "funds.generate_township_documents", "funds.view_ledgerimport",
+             "funds.add_ledgerimport"],
 }
 
 

@@ -257,3 +257,36 @@ def _cell_value(cell, strings: _SharedStrings) -> str:
     if kind == "n":
         return _number(value)
     return value  # str (a formula's text), e (an error such as #N/A), d (an ISO date)
+
+
+def _cell_position(reference: str) -> tuple[int, int] | None:
+    """(row, column) of ``B7``; None when it is not a cell reference."""
+    column = _column(reference)
+    digits = reference.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+    if column is None or not digits.isdigit():
+        return None
+    return int(digits), column
+
+
+def merged_ranges(data: bytes, *, max_uncompressed: int) -> list[tuple[int, int, int, int]]:
+    """(first row, first column, last row, last column) of every merged range of the
+    first sheet: a merged cell holds its value in the top-left cell only. Bounded as
+    :func:`iter_rows` (the file was read by it first)."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        check_sizes(archive, max_uncompressed)
+        sheet_name, _strings = _first_sheet(archive)
+        ranges = []
+        with archive.open(sheet_name) as stream:
+            for element in _elements(stream, {"mergeCell", "c"}):
+                if _local(element.tag) == "mergeCell":
+                    first, _sep, last = (element.get("ref") or "").partition(":")
+                    start, end = _cell_position(first), _cell_position(last or first)
+                    if start and end:
+                        ranges.append((*start, *end))
+                element.clear()
+        return ranges
+    except XlsxError:
+        raise
+    except Exception as exc:
+        raise XlsxError(str(exc)) from exc

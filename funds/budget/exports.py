@@ -222,7 +222,8 @@ def ledger_rows(lines, budget) -> Iterator[list]:
     for line in lines:
         e = line.expenditure
         yield [e.date.isoformat(), e.category.name, e.purpose, e.payee,
-               str(e.get_status_display()), e.amount,
+               (_("%(status)s (imported)") % {"status": e.get_status_display()}
+                if e.ledger_import_id else str(e.get_status_display())), e.amount,
                line.remaining_after if line.remaining_after is not None else "",
                e.reimbursed_on.isoformat() if e.reimbursed_on else "", e.accounting_voucher]
     yield [_("Allocation"), "", "", "", "", budget.allocation, "", "", ""]

@@ -215,6 +215,10 @@ def notice_figures(fund_year: FundYear, settings: DocumentSettings, *, number: s
     return context
 
 
+#: What a document says of a row brought in from a township's existing ledger.
+IMPORTED_TEXT = "导入（未经本系统审批）"
+
+
 def _decision_text(decision) -> str:
     if decision is None:
         return ""
@@ -239,7 +243,8 @@ def posting_figures(fund_year: FundYear, settings: DocumentSettings, *, township
         items[e.township_id].append({
             "date": f"{e.date:%Y-%m-%d}", "purpose": e.purpose, "payee": e.payee,
             "category": e.category.name, "amount": format_yuan(e.amount),
-            "decision": _decision_text(e.decision)})
+            "decision": _decision_text(e.decision) or (
+                IMPORTED_TEXT if e.ledger_import_id else "")})
         spent[e.township_id] += to_yuan(e.amount)
     return {
         **_common(fund_year, settings, today=today,

@@ -76,12 +76,15 @@ class Rule:
     four_eyes: bool = False
     #: the payment's four eyes: not who made the expenditure (:func:`excluded_payers`)
     second_payer: bool = False
+    #: the rule applies only to rows brought in from a township's existing ledger
+    imported_only: bool = False
 
 
 EDITABLE = frozenset({Status.DRAFT, Status.RETURNED})
 OPEN = EDITABLE | {Status.SUBMITTED, Status.APPROVED}
 
-#: action → its rules; the first rule whose permission the user holds decides.
+#: action → its rules; the first rule whose permission the user holds (and, for an
+#: ``imported_only`` rule, whose expenditure was imported) decides.
 TRANSITIONS: dict[str, tuple[Rule, ...]] = {
     "edit": (Rule(EDITABLE, "funds.change_expenditure", None),),
     "submit": (Rule(EDITABLE, "funds.submit_expenditure", Status.SUBMITTED),),
@@ -97,7 +100,10 @@ TRANSITIONS: dict[str, tuple[Rule, ...]] = {
     # staff void any open one; a clerk only an own draft or returned one
     "void": (Rule(OPEN, "funds.void_expenditure", Status.VOIDED),
              Rule(EDITABLE, "funds.change_expenditure", Status.VOIDED)),
-    "voucher": (Rule(OPEN, "funds.add_voucher", None),),
+    # an imported row is reimbursed already: its invoice and photos come afterwards
+    "voucher": (Rule(OPEN | {Status.REIMBURSED}, "funds.add_voucher", None,
+                     imported_only=True),
+                Rule(OPEN, "funds.add_voucher", None)),
     "decision": (Rule(EDITABLE | {Status.SUBMITTED}, "funds.add_collectivedecision", None),),
 }
 
@@ -130,7 +136,8 @@ def check(action: str, expenditure: Expenditure, user, *, excluded=None) -> Rule
     """The rule that lets ``user`` take ``action`` now; PermissionDenied when no rule of
     the user's permissions and township applies, SpendingError (with the reason) when
     the state or the four-eyes rule refuses. ``excluded``: excluded_approvers, if known."""
-    rule = next((r for r in TRANSITIONS[action] if user.has_perm(r.permission)), None)
+    rule = next((r for r in TRANSITIONS[action] if user.has_perm(r.permission)
+                 and (not r.imported_only or expenditure.ledger_import_id)), None)
     if rule is None or not may_act_for(user, expenditure.township_id):
         raise PermissionDenied
     if expenditure.status not in rule.sources:

@@ -95,8 +95,8 @@ def _township_in_scope(request, code: str) -> Township:
 def _expenditure_in_scope(request, pk: int) -> Expenditure:
     expenditure = get_object_or_404(
         Expenditure.objects.select_related("township", "category", "decision", "created_by",
-                                           "submitted_by", "approved_by", "reimbursed_by"),
-        pk=pk)
+                                           "submitted_by", "approved_by", "reimbursed_by",
+                                           "ledger_import__imported_by"), pk=pk)
     if not may_act_for(request.user, expenditure.township):
         raise Http404
     return expenditure

@@ -14,7 +14,9 @@ townships; BENCH_SIZES overrides), in a fresh database filled by synthetic.py:
 4. applying the reclassification: the real service against the same rule applied with
    one ORM save per township;
 5. the comparison of two allocation plans (scale, ladder) against the allocation page
-   (BENCH_ONLY=plans measures only this).
+   (BENCH_ONLY=plans measures only this);
+6. the preview of a 2,000-row ledger import, CSV and XLSX, against the 2 s target
+   (BENCH_ONLY=ledger measures only this).
 
 Times are the median of BENCH_REPEAT (3) runs, except django-tables2's export and, at
 40,000, the one-save-per-township baseline, which run once. The two pages take turns
@@ -45,7 +47,7 @@ DATABASES = os.environ.get("BENCH_DATABASES", "sqlite,postgresql").split(",")
 SECONDS = float(os.environ.get("BENCH_SECONDS", "4"))
 PORT = int(os.environ.get("BENCH_PORT", "8093"))
 REPEAT = int(os.environ.get("BENCH_REPEAT", "3"))  # timed runs of which the median counts
-ONLY = os.environ.get("BENCH_ONLY", "")  # "plans": only the planner's row
+ONLY = os.environ.get("BENCH_ONLY", "")  # "plans" / "ledger": only that row
 
 
 def _env(database_url: str) -> dict:
@@ -125,6 +127,9 @@ def measure():
     session.create()
     cookie = f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
 
+    if ONLY == "ledger":
+        print(json.dumps(_ledger_import(user)))
+        return
     results = _plans(cookie, user)
     if ONLY == "plans":
         print(json.dumps(results))
@@ -142,6 +147,50 @@ def measure():
     results += _documents(user)
     results += _reclassification(user)
     print(json.dumps(results))
+
+
+def _ledger_import(user):
+    """6. The preview of a township's 2,000-row ledger (issue 23) on its page, as CSV and
+    as XLSX, against the issue's target of 2 s (BENCH_ONLY=ledger measures only this)."""
+    import csv
+    import io
+    import statistics
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.test import Client
+    from openpyxl import Workbook
+
+    from townships.models import Township
+
+    township = Township.objects.in_service(2020).order_by("code").first()
+    header = ["日期", "凭证号", "摘要", "收款单位", "开支类别", "支出", "余额", "报账日期"]
+    rows = [[f"2020-{1 + i % 12:02d}-{1 + i % 28:02d}", f"记-{i}", f"党员活动支出{i}",
+             f"收款单位{i % 50}", "教育培训", "12.50", "", "2020-12-31"] for i in range(2000)]
+    text = io.StringIO()
+    csv.writer(text).writerows([["某镇党建经费台账"], header, *rows])
+    workbook = Workbook()
+    workbook.active.append(["某镇党建经费台账"])
+    workbook.active.append(header)
+    for row in rows:
+        workbook.active.append([*row[:5], 12.5, None, row[7]])
+    xlsx = io.BytesIO()
+    workbook.save(xlsx)
+    client = Client()
+    client.force_login(user)
+    url = f"/ledger/{township.code}/2020/import/"
+    results = []
+    for kind, data in (("CSV", text.getvalue().encode()), ("XLSX", xlsx.getvalue())):
+        times = []
+        for _ in range(REPEAT):
+            began = time.perf_counter()
+            response = client.post(url, {"file": SimpleUploadedFile(f"台账.{kind}", data)})
+            times.append(time.perf_counter() - began)
+            assert response.status_code == 200, (kind, response.status_code)
+            assert "记-1999" in response.content.decode()
+        median = statistics.median(times)
+        results.append((f"ledger import: preview of 2,000 rows, {kind} (s)", f"{median:.2f}",
+                        "2.00 (target)", f"{median / 2:.2f}×"))
+    return results
 
 
 def _plans(cookie, user):

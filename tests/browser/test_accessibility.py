@@ -60,6 +60,7 @@ NOT_PAGES = {
     "allocation-export-xlsx": "a download",
     "ledger-export-csv": "a download",
     "ledger-export-xlsx": "a download",
+    "ledger-import-template": "a download (the ledger import's XLSX template)",
     "execution-export-csv": "a download",
     "payments-export-csv": "a download",
     "payments-export-xlsx": "a download",
