@@ -298,10 +298,10 @@ def test_admin_pages_answer_each_role_as_expected(world, template):
 #: services add the township, the state and the four eyes). Paying is finance's step;
 #: an administrator holds every permission and is bound by the same four eyes.
 ROLE_STEPS = {
-    "clerk_a": {"edit", "submit", "void", "voucher", "decision"},
+    "clerk_a": {"edit", "submit", "withdraw", "void", "voucher", "decision"},
     "finance": {"reimburse"},
     "staff": {"approve", "return", "reject", "void"},
-    "admin": {"edit", "submit", "approve", "return", "reject", "reimburse", "void",
+    "admin": {"edit", "submit", "withdraw", "approve", "return", "reject", "reimburse", "void",
               "voucher", "decision"},
 }
 

@@ -15,6 +15,26 @@ from townships.models import Township
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 VOUCHER_ACCEPT = ".pdf,.png,.jpg,.jpeg"
+#: A phone offers its camera for images; the server still checks every file's bytes.
+VOUCHER_ACCEPT_CAMERA = "image/*,application/pdf," + VOUCHER_ACCEPT
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one field (Django's documented pattern): a list of uploads."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": VOUCHER_ACCEPT_CAMERA}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        if isinstance(data, list | tuple):
+            return [super(MultipleFileField, self).clean(item, initial) for item in data]
+        cleaned = super().clean(data, initial)
+        return [cleaned] if cleaned else []
 
 
 class ExpenditureForm(forms.ModelForm):
@@ -41,6 +61,21 @@ class ExpenditureForm(forms.ModelForm):
         return date
 
 
+class NewExpenditureForm(ExpenditureForm):
+    """A new expenditure, with its vouchers already (a phone offers its camera)."""
+
+    voucher_kind = forms.ChoiceField(label=_("Kind of the files"),
+                                     choices=Voucher.Kind.choices,
+                                     initial=Voucher.Kind.INVOICE, required=False)
+    vouchers = MultipleFileField(
+        label=_("Vouchers (PDF, PNG or JPEG; several at once)"), required=False,
+        help_text=_("Optional: the invoice, photos or the sign-in sheet may also follow "
+                    "later."))
+
+    def clean_voucher_kind(self):
+        return self.cleaned_data.get("voucher_kind") or Voucher.Kind.INVOICE
+
+
 class NoteForm(forms.Form):
     note = forms.CharField(label=_("Reason"), max_length=2000,
                            widget=forms.Textarea(attrs={"rows": 2}))
@@ -65,8 +100,7 @@ class ReimburseForm(forms.Form):
 
 class VoucherForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=Voucher.Kind.choices)
-    file = forms.FileField(label=_("File (PDF, PNG or JPEG)"),
-                           widget=forms.ClearableFileInput(attrs={"accept": VOUCHER_ACCEPT}))
+    file = MultipleFileField(label=_("Files (PDF, PNG or JPEG; several at once)"))
 
 
 class DecisionForm(forms.Form):

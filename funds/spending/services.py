@@ -88,6 +88,9 @@ OPEN = EDITABLE | {Status.SUBMITTED, Status.APPROVED}
 TRANSITIONS: dict[str, tuple[Rule, ...]] = {
     "edit": (Rule(EDITABLE, "funds.change_expenditure", None),),
     "submit": (Rule(EDITABLE, "funds.submit_expenditure", Status.SUBMITTED),),
+    # 撤回: the submitter's side takes back what no approver has decided yet
+    "withdraw": (Rule(frozenset({Status.SUBMITTED}), "funds.submit_expenditure",
+                      Status.DRAFT),),
     "approve": (Rule(frozenset({Status.SUBMITTED}), "funds.approve_expenditure",
                      Status.APPROVED, four_eyes=True),),
     "return": (Rule(frozenset({Status.SUBMITTED, Status.APPROVED}),
@@ -282,11 +285,17 @@ def _decision_covers(expenditure: Expenditure) -> bool:
 @transaction.atomic
 def expenditure_create(*, township: Township, date, amount: Decimal,
                        category: SpendingCategory, purpose: str, payee: str,
-                       acting_user) -> Expenditure:
+                       acting_user, uploads=(), voucher_kind: str = Voucher.Kind.INVOICE
+                       ) -> Expenditure:
+    """Record a draft; ``uploads`` are its vouchers (of ``voucher_kind``), attached in the
+    same transaction: a refused file records neither the expenditure nor any file."""
     require_permission(acting_user, "funds.add_expenditure", township)
     _check_category(category)
     _fund_year(date.year)
     _check_in_service(township, date.year)
+    uploads = list(uploads)
+    for upload in uploads:
+        check_upload(upload)
     expenditure = Expenditure(
         township=township, year=date.year, date=date, amount=_check_amount(amount),
         category=category, purpose=purpose, payee=payee, created_by=acting_user,
@@ -296,6 +305,9 @@ def expenditure_create(*, township: Township, date, amount: Decimal,
         expenditure=expenditure, from_status="", to_status=Status.DRAFT,
         amount=expenditure.amount, actor=acting_user, note=stored_text(lambda: _("Created")),
     )
+    if uploads:
+        vouchers_add(expenditure=expenditure, kind=voucher_kind, uploads=uploads,
+                     acting_user=acting_user)
     return expenditure
 
 
@@ -411,6 +423,18 @@ def expenditure_submit(*, expenditure: Expenditure, acting_user) -> list[str]:
         warnings.append(_large_needs_decision(fund_year))
     expenditure.save()
     return warnings
+
+
+@transaction.atomic
+def expenditure_withdraw(*, expenditure: Expenditure, acting_user) -> Expenditure:
+    """撤回: a submission no approver has decided yet goes back to the drafts, to be
+    changed and submitted again; recorded in the history."""
+    expenditure = _locked(expenditure)
+    check("withdraw", expenditure, acting_user)
+    _move(expenditure, Status.DRAFT, acting_user=acting_user,
+          note=stored_text(lambda: _("Withdrawn before a decision")))
+    expenditure.save(update_fields=["status"])
+    return expenditure
 
 
 @transaction.atomic
@@ -625,20 +649,34 @@ def _stored_name(extension: str) -> str:
 
 
 @transaction.atomic
-def voucher_add(*, expenditure: Expenditure, kind: str, upload, acting_user) -> Voucher:
+def vouchers_add(*, expenditure: Expenditure, kind: str, uploads, acting_user
+                 ) -> list[Voucher]:
+    """Attach several files of one kind at once, all or nothing: every file is checked
+    before the first is stored, and a refusal names the file."""
     expenditure = _locked(expenditure)
     check("voucher", expenditure, acting_user)
-    extension = check_upload(upload)
-    original_name = _display_name(upload.name, extension)
-    upload.name = _stored_name(extension)
-    voucher = Voucher.objects.create(
-        expenditure=expenditure, kind=kind, file=upload, original_name=original_name,
-        size=upload.size, uploaded_by=acting_user,
-    )
-    _record(expenditure, expenditure.status, acting_user=acting_user,
-            note=stored_text(lambda: _("Voucher added: %(kind)s “%(name)s”")
-                             % {"kind": voucher.get_kind_display(), "name": original_name}))
-    return voucher
+    uploads = list(uploads)
+    if not uploads:
+        raise SpendingError(_("Choose at least one file."))
+    extensions = [check_upload(upload) for upload in uploads]
+    vouchers = []
+    for upload, extension in zip(uploads, extensions, strict=True):
+        original_name = _display_name(upload.name, extension)
+        upload.name = _stored_name(extension)
+        voucher = Voucher.objects.create(
+            expenditure=expenditure, kind=kind, file=upload, original_name=original_name,
+            size=upload.size, uploaded_by=acting_user,
+        )
+        _record(expenditure, expenditure.status, acting_user=acting_user,
+                note=stored_text(lambda v=voucher: _("Voucher added: %(kind)s “%(name)s”")
+                                 % {"kind": v.get_kind_display(), "name": v.original_name}))
+        vouchers.append(voucher)
+    return vouchers
+
+
+def voucher_add(*, expenditure: Expenditure, kind: str, upload, acting_user) -> Voucher:
+    return vouchers_add(expenditure=expenditure, kind=kind, uploads=[upload],
+                        acting_user=acting_user)[0]
 
 
 @transaction.atomic

@@ -58,6 +58,7 @@ from funds.spending.forms import (
     FindingCloseForm,
     FindingForm,
     InspectionForm,
+    NewExpenditureForm,
     NoteForm,
     ReimburseForm,
     VoucherForm,
@@ -207,11 +208,14 @@ def ledger_export_xlsx(request, code: str, year: int):
 def expenditure_create(request, code: str, year: int):
     township = _township_in_scope(request, code)
     fund_year = fund_year_or_404(year)
-    form = ExpenditureForm(_posted(request))
+    form = NewExpenditureForm(_posted(request), request.FILES or None)
     if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        uploads, kind = data.pop("vouchers"), data.pop("voucher_kind")
         try:
             expenditure = spending.expenditure_create(
-                township=township, acting_user=request.user, **form.cleaned_data)
+                township=township, acting_user=request.user, uploads=uploads,
+                voucher_kind=kind, **data)
         except spending.SpendingError as exc:
             form.add_error(None, str(exc))
         else:
@@ -320,6 +324,8 @@ def expenditure_edit(request, pk: int):
 ACTIONS = {
     # name: (service, form class or None, success message)
     "submit": (spending.expenditure_submit, None, _("Submitted for approval.")),
+    "withdraw": (spending.expenditure_withdraw, None,
+                 _("Withdrawn: it is a draft again; change it and submit it when ready.")),
     "approve": (spending.expenditure_approve, ApproveForm, _("Approved.")),
     "return": (spending.expenditure_return, NoteForm, _("Returned to the township for "
                                                         "changes.")),
@@ -386,9 +392,10 @@ def voucher_upload(request, pk: int):
     expenditure = _expenditure_in_scope(request, pk)
     return _post_on_expenditure(
         request, pk, VoucherForm(request.POST, request.FILES),
-        lambda kind, file: spending.voucher_add(expenditure=expenditure, kind=kind,
-                                                upload=file, acting_user=request.user),
-        lambda voucher: _("“%(name)s” was attached.") % {"name": voucher}, slot="voucher")
+        lambda kind, file: spending.vouchers_add(expenditure=expenditure, kind=kind,
+                                                 uploads=file, acting_user=request.user),
+        lambda vouchers: _("Attached: %(names)s.") % {
+            "names": "、".join(f"“{v.original_name}”" for v in vouchers)}, slot="voucher")
 
 
 def _send_file(field, filename, *, inline=False):

@@ -364,6 +364,7 @@ def _in_status(status, township, clerk, staff, creator, finance):
 
 _ACTIONS = {
     "submit": lambda e, u: spending.expenditure_submit(expenditure=e, acting_user=u),
+    "withdraw": lambda e, u: spending.expenditure_withdraw(expenditure=e, acting_user=u),
     "approve": lambda e, u: spending.expenditure_approve(expenditure=e, acting_user=u),
     "return": lambda e, u: spending.expenditure_return(expenditure=e, acting_user=u,
                                                        note="改"),
@@ -387,7 +388,8 @@ def _offered(client, user, expenditure) -> set[str]:
         return set()
     page = response.content.decode()
     urls = {name: reverse("expenditure-action", args=[expenditure.pk, name])
-            for name in ("submit", "approve", "return", "reject", "reimburse", "void")}
+            for name in ("submit", "withdraw", "approve", "return", "reject", "reimburse",
+                         "void")}
     urls |= {"edit": reverse("expenditure-edit", args=[expenditure.pk]),
              "voucher": reverse("voucher-upload", args=[expenditure.pk]),
              "decision": reverse("decision-create", args=[expenditure.pk])}
