@@ -49,6 +49,12 @@ def full_database(settings, tmp_path):
 
     notifications_mark_read(user=admin, until=timezone.now())
     AccountUnit.objects.create(user=admin, unit="市委组织部")
+    # a township's existing ledger brought in (issue 23)
+    from funds.spending.ledger_import import ledger_import_confirm
+
+    ledger = "日期,凭证号,摘要,收款单位,支出\n2020-03-05,记-301,党员培训教材,新华书店,1234.50\n"
+    ledger_import_confirm(township=Township.objects.get(name="青花镇"), year=2020,
+                          data=ledger.encode(), filename="青花镇台账.csv", acting_user=admin)
     # the admin site's own history of a change, as the admin writes it
     LogEntry.objects.log_actions(
         user_id=admin.pk, queryset=[FundYear.objects.get(year=2020)], action_flag=CHANGE,
