@@ -56,6 +56,7 @@ urlpatterns = [
     path("expenditures/", spending.expenditure_search, name="expenditure-search"),
     path("expenditures/<int:pk>/", spending.expenditure_detail, name="expenditure-detail"),
     path("expenditures/<int:pk>/edit/", spending.expenditure_edit, name="expenditure-edit"),
+    path("expenditures/<int:pk>/print/", spending.expenditure_print, name="expenditure-print"),
     path("expenditures/<int:pk>/vouchers/", spending.voucher_upload, name="voucher-upload"),
     path("expenditures/<int:pk>/decision/", spending.decision_create, name="decision-create"),
     path("expenditures/<int:pk>/<slug:action>/", spending.expenditure_action,

@@ -84,6 +84,7 @@ EXPECTED = {
     "ledger-import-template": ((L, L), (200, 200), (200, 200), (403, 403), (200, 200),
                                (200, 200)),
     "expenditure-detail": OWN_TOWNSHIP,
+    "expenditure-print": OWN_TOWNSHIP,
     "expenditure-edit": ((L, L), (200, 400), (404, 404), (403, 403), (403, 403), (200, 400)),
     "voucher-upload": OWN_FORM_POST,
     "decision-create": OWN_FORM_POST,
@@ -229,6 +230,7 @@ def world(demo, settings, tmp_path):
     pks = {
         "plan-detail": plan.pk, "plan-adopt": plan.pk,
         "expenditure-detail": expenditure.pk, "expenditure-edit": expenditure.pk,
+        "expenditure-print": expenditure.pk,
         "voucher-upload": expenditure.pk, "decision-create": expenditure.pk,
         "expenditure-action": expenditure.pk, "voucher-download": voucher.pk,
         "decision-minutes": decision.pk, "inspection-detail": inspection.pk,

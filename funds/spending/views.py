@@ -6,6 +6,7 @@ township's ledger, expenditure or voucher gets 404, as if it did not exist.
 
 import datetime
 import os
+from collections import Counter
 
 from django.conf import settings
 from django.contrib import messages
@@ -81,6 +82,7 @@ from funds.spending.tables import (
 from townships.accounts import display_name
 from townships.models import YEAR_MAX, YEAR_MIN, Township
 from townships.roles import may_act_for, own_township_id, sees_all_townships
+from wanyuan.money import amount_in_capitals
 from wanyuan.views import print_context
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -227,6 +229,26 @@ def expenditure_create(request, code: str, year: int):
     return render(request, "funds/expenditure_form.html", {
         "township": township, "fund_year": fund_year, "form": form,
     }, status=400 if form.errors else 200)
+
+
+@permission_required("funds.view_expenditure", raise_exception=True)
+def expenditure_print(request, pk: int):
+    """The 报账审批单 of one expenditure (A4): what it is, the amount in figures and in
+    capitals, the decision it rests on, who did what when, and the boxes to sign."""
+    expenditure = _expenditure_in_scope(request, pk)
+    transitions = list(expenditure.transitions.all())
+    approval = next((t for t in reversed(transitions)
+                     if t.to_status == Expenditure.Status.APPROVED), None)
+    kinds = Counter(expenditure.vouchers.values_list("kind", flat=True))
+    return render(request, "funds/expenditure_print.html",
+                  print_context(request, printing=True) | {
+                      "expenditure": expenditure, "township": expenditure.township,
+                      "transitions": transitions, "approval": approval,
+                      "capitals": amount_in_capitals(expenditure.amount),
+                      "vouchers": [(label, kinds[value]) for value, label in
+                                   Voucher.Kind.choices if kinds[value]],
+                      "back_url": reverse("expenditure-detail", args=[pk]),
+                  })
 
 
 @permission_required("funds.view_expenditure", raise_exception=True)

@@ -128,3 +128,53 @@ def test_a_new_expenditure_with_a_bad_file_is_not_recorded(client, taiping, cler
     assert response.status_code == 400
     assert "发票.exe" in response.content.decode()
     assert not Expenditure.objects.filter(purpose="主题党日").exists()
+
+
+# --- The printable 报账审批单 -------------------------------------------------------------
+
+
+def test_the_approval_form_prints_what_a_secretary_signs(client, taiping, clerk_user,
+                                                         staff_user, finance_user):
+    expenditure = _submitted(taiping, clerk_user)
+    spending.voucher_add(expenditure=expenditure, kind="invoice",
+                         upload=SimpleUploadedFile("发票.pdf", DEMO_PDF), acting_user=clerk_user)
+    spending.expenditure_approve(expenditure=Expenditure.objects.get(pk=expenditure.pk),
+                                 acting_user=staff_user, opinion="同意，按标准报销")
+    login(client, clerk_user)
+    response = client.get(reverse("expenditure-print", args=[expenditure.pk]))
+    assert response.status_code == 200
+    page = response.content.decode()
+    for text in ("报账审批单", "太平镇", "党员培训", "党校", "教育培训", "1,200.00",
+                 "壹仟贰佰元整", "同意，按标准报销", "经办人", "审核人", "审批人", "财政",
+                 staff_user.username, "发票"):
+        assert text in page, text
+    assert 'class="site-header' not in page  # the print layout, not the page's
+
+
+def test_the_approval_form_is_scoped_like_the_expenditure(client, taiping, clerk_user,
+                                                          other_clerk_user):
+    expenditure = _submitted(taiping, clerk_user)
+    login(client, other_clerk_user)
+    assert client.get(reverse("expenditure-print", args=[expenditure.pk])).status_code == 404
+
+
+def test_the_approval_forms_queries_do_not_grow_with_its_history(
+        client, taiping, clerk_user, staff_user, django_assert_max_num_queries):
+    expenditure = _submitted(taiping, clerk_user)
+    login(client, clerk_user)
+    url = reverse("expenditure-print", args=[expenditure.pk])
+    client.get(url)
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as few:
+        client.get(url)
+    for _ in range(5):
+        spending.voucher_add(expenditure=Expenditure.objects.get(pk=expenditure.pk),
+                             kind="photo", upload=SimpleUploadedFile("照片.png", PNG),
+                             acting_user=clerk_user)
+    spending.expenditure_return(expenditure=Expenditure.objects.get(pk=expenditure.pk),
+                                acting_user=staff_user, note="补签到表")
+    with CaptureQueriesContext(connection) as many:
+        client.get(url)
+    assert len(many) == len(few)
