@@ -12,3 +12,10 @@ class FundsConfig(AppConfig):
         from funds import signals
 
         signals.connect()
+        # A merger does not end a unit with spending after its end (townships never
+        # imports funds: funds registers the check).
+        from funds.spending.selectors import spending_from_year
+        from townships.reference import MERGER_KEEPS
+
+        if spending_from_year not in MERGER_KEEPS:
+            MERGER_KEEPS.append(spending_from_year)
