@@ -66,4 +66,4 @@ class AdoptForm(forms.Form):
                     "beyond the fund available."))
     confirmed = forms.BooleanField(
         label=_("I confirm adopting this plan although it exceeds the fund available "
-                "less the reserve"), required=False)
+                "or leaves townships below zero, as shown above"), required=False)

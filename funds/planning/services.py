@@ -9,9 +9,16 @@ from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from funds.budget.overdraw import (
+    Overdrawn,
+    OverdrawRefused,
+    overdraw_confirm,
+    overdrawn_by_settings,
+)
 from funds.models import MONEY_MAX, FundYear, PlanLine, PlanScenario
 from funds.planning import rules
 from funds.planning.selectors import parameters_of, plan_input_get, spent_in_year
+from funds.signals import noted
 from townships.audit import acting, stored_text
 from townships.models import AuditEvent
 from townships.roles import require_permission
@@ -111,6 +118,13 @@ def over_fund(scenario: PlanScenario) -> Decimal:
     return max(-scenario.difference, Decimal("0.00"))
 
 
+def overdrawn_by_adoption(fund_year: FundYear, scenario: PlanScenario) -> list[Overdrawn]:
+    """The townships that adopting the scenario leaves below zero (the one rule)."""
+    return overdrawn_by_settings(
+        fund_year, {f: getattr(scenario, f) for f in ADOPTED_FIELDS},
+        adopted_scenario_id=scenario.pk)
+
+
 def scenario_adopt(*, scenario: PlanScenario, acting_user, reason: str = "",
                    confirmed: bool = False) -> FundYear:
     """Make a scenario the year's allocation: its standards, floor mode and reserve
@@ -141,6 +155,11 @@ def scenario_adopt(*, scenario: PlanScenario, acting_user, reason: str = "",
                 "This plan exceeds the fund available less the reserve by %(amount)s "
                 "(10k yuan): confirm and give a reason to adopt it all the same.")
                 % {"amount": format_wan(beyond)})
+        try:
+            note = overdraw_confirm(overdrawn_by_adoption(fund_year, scenario),
+                                    reason=reason, confirmed=confirmed)
+        except OverdrawRefused as exc:
+            raise PlanningError(str(exc)) from exc
         old = _settings(fund_year)
         fund_year.standard_first = scenario.standard_first
         fund_year.standard_second = scenario.standard_second
@@ -148,13 +167,14 @@ def scenario_adopt(*, scenario: PlanScenario, acting_user, reason: str = "",
         fund_year.floor_mode = scenario.floor_mode
         fund_year.reserve = scenario.reserve
         fund_year.adopted_scenario = scenario
-        with acting(acting_user):  # the settings' own audit names the same user
+        with acting(acting_user), noted(note):  # the settings' own audit: the same user
             fund_year.save()
         new = _settings(fund_year)
         details = {"scenario": scenario.pk, "name": scenario.name, "old": old, "new": new,
                    "reason": reason, "spent": spent}
         if beyond:
             details.update(over_fund=f"{beyond:.2f}", confirmed=True)
+        details.update(note)
         AuditEvent.objects.create(
             action=AuditEvent.Action.PLAN_ADOPTED, year=fund_year.year, actor=acting_user,
             summary=stored_text(_summary_adopted, scenario, reason), details=details)

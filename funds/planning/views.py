@@ -83,6 +83,8 @@ def plan_detail(request, year: int, pk: int):
         else None,
         "spent": spent_in_year(year),
         "over_fund": services.over_fund(scenario),
+        "overdrawn": [] if fund_year.adopted_scenario_id == scenario.pk
+        else services.overdrawn_by_adoption(fund_year, scenario),
     })
 
 

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from funds.budget.overdraw import OverdrawRefused
 from funds.budget.selectors import adopted_total, allocation_of
 from funds.budget.views import fund_year_or_404
 from funds.models import SPENT_STATUSES, Expenditure, FundYear
@@ -244,8 +245,10 @@ def fund_year_settings(request, year: int):
                 try:
                     services.fund_year_settings_update(
                         year=year, values=values, version=request.POST.get("version", ""),
-                        acting_user=request.user)
-                except (services.StaleSettings, ValidationError) as exc:
+                        acting_user=request.user,
+                        reason=request.POST.get("overdraw_reason", "")[:1000],
+                        confirmed=bool(request.POST.get("overdraw_confirmed")))
+                except (services.StaleSettings, ValidationError, OverdrawRefused) as exc:
                     confirm_error = " ".join(getattr(exc, "messages", [str(exc)]))
                 else:
                     messages.success(request, _("The settings of %(year)s are saved; the "
@@ -264,5 +267,6 @@ def fund_year_settings(request, year: int):
         "previewed": previewed,
         "version": services.settings_version(fund_year),
         "confirm_error": confirm_error,
+        "overdraw_reason": request.POST.get("overdraw_reason", ""),
         "spent": Expenditure.objects.filter(year=year, status__in=SPENT_STATUSES).exists(),
     })
