@@ -19,3 +19,10 @@ class FundsConfig(AppConfig):
 
         if spending_from_year not in MERGER_KEEPS:
             MERGER_KEEPS.append(spending_from_year)
+        # No change of categories leaves a township below zero unconfirmed (the one rule
+        # of every door into a year's numbers, funds.budget.overdraw).
+        from funds.budget.overdraw import category_change_check
+        from townships.services import CATEGORY_CHANGE_CHECKS
+
+        if category_change_check not in CATEGORY_CHANGE_CHECKS:
+            CATEGORY_CHANGE_CHECKS.append(category_change_check)

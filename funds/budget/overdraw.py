@@ -107,3 +107,41 @@ def overdraw_confirm(overdrawn: list[Overdrawn], *, reason: str = "",
                            "allocation": f"{o.allocation:.2f}", "spent": f"{o.spent:.2f}",
                            "remaining": f"{o.remaining:.2f}"} for o in overdrawn],
             "overdraw_reason": reason, "overdraw_confirmed": True}
+
+
+def category_change_check(*, year: int, categories: dict[int, int], reason: str = "",
+                          confirmed: bool = False) -> dict:
+    """The rule for a change of categories (a township's page, the admin, an import):
+    registered with townships.services.CATEGORY_CHANGE_CHECKS. Refuses (ValidationError)
+    a change that leaves townships below zero unless confirmed with a reason; returns
+    what the change's record keeps, with ``text`` for the category history."""
+    from django.core.exceptions import ValidationError
+
+    from funds.models import PlanLine
+    from townships.audit import stored_text
+
+    fund_year = FundYear.objects.filter(year=year).first()
+    if fund_year is None or not categories:
+        return {}
+    current = dict(allocation_list(fund_year).filter(pk__in=categories)
+                   .values_list("pk", "total_amount"))
+    lines = {}
+    if fund_year.adopted_scenario_id is not None:
+        lines = {pk: (category, total) for pk, category, total in PlanLine.objects.filter(
+            scenario=fund_year.adopted_scenario_id, township_id__in=categories)
+            .values_list("township_id", "category", "total")}
+    proposed = {}
+    for pk, category in categories.items():
+        line_category, line_total = lines.get(pk, (None, None))
+        proposed[pk] = (to_yuan(line_total) if line_total is not None
+                        and line_category == category else fund_year.allocation_for(category))
+    overdrawn = overdrawn_list(year, proposed, current)
+    try:
+        note = overdraw_confirm(overdrawn, reason=reason, confirmed=confirmed)
+    except OverdrawRefused as exc:
+        raise ValidationError(str(exc)) from exc
+    if note:
+        note["text"] = stored_text(lambda: _("(leaves townships below zero, confirmed: "
+                                             "%(townships)s)") % {
+            "townships": _("; ").join(o.text() for o in overdrawn)})
+    return note

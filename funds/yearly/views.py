@@ -103,7 +103,7 @@ def township_category_change(request, code: str):
             township_services.township_category_set(
                 township=township, year=form.cleaned_data["year"],
                 category=form.cleaned_data["category"], reason=form.cleaned_data["reason"],
-                acting_user=request.user,
+                acting_user=request.user, confirmed=form.cleaned_data["overdraw_confirmed"],
             )
         except ValidationError as exc:
             form.add_error(None, exc)
@@ -130,6 +130,8 @@ def _handle_upload(request, *, form_class, parse, write, template, context, done
             problems = [str(p) for p in exc.problems]
         except township_services.ReclassificationError as exc:
             problems = [str(exc)]
+        except ValidationError as exc:  # a change the one rule refuses (funds.budget.overdraw)
+            problems = exc.messages
         else:
             message, url = done(count)
             messages.success(request, message)
@@ -160,7 +162,7 @@ def categories_import(request, year: int):
         parse=lambda data, name: imports.parse_categories(data, name, year=year),
         write=lambda rows, name, data: township_services.categories_import(
             year=year, rows=rows, acting_user=request.user, source_name=name,
-            reason=data.get("reason", "")),
+            reason=data.get("reason", ""), confirmed=data.get("overdraw_confirmed", False)),
         template="funds/categories_import.html",
         context={"fund_year": fund_year_or_404(year)},
         done=lambda n: (_("%(n)s categories of %(year)s changed.") % {"n": n, "year": year},

@@ -124,3 +124,86 @@ def test_adopting_a_plan_that_leaves_a_township_below_zero_needs_a_confirmation(
     event = AuditEvent.objects.get(action=AuditEvent.Action.PLAN_ADOPTED)
     assert event.details["overdrawn"][0]["name"] == "太平镇"
     assert event.details["overdraw_reason"] == "市委批准"
+
+
+def _category(township, year=2020):
+    from townships.models import TownshipCategory
+
+    return TownshipCategory.objects.get(township=township, year=year).category
+
+
+def test_a_category_edit_on_the_township_page_needs_the_confirmation(client, admin_user, spent):
+    """太平镇 from category 1 to 3: 12万 + 3万 against 19万 spent."""
+    from django.urls import reverse
+
+    from townships.models import CategoryChange
+
+    client.force_login(admin_user)
+    url = reverse("township-category-change", args=[spent.code])
+    data = {"year": "2020", "category": "3", "reason": "考核降类"}
+    response = client.post(url, data)
+    assert response.status_code == 400
+    assert "太平镇" in response.text and "低于零" in response.text
+    assert _category(spent) == 1
+    response = client.post(url, dict(data, overdraw_confirmed="on"))
+    assert response.status_code == 302
+    assert _category(spent) == 3
+    change = CategoryChange.objects.filter(township=spent).latest("id")
+    assert "考核降类" in change.reason and "-4.00" in change.reason
+
+
+def test_a_category_edit_in_the_admin_needs_the_confirmation(client, admin_user, spent):
+    from townships.models import TownshipCategory
+
+    record = TownshipCategory.objects.get(township=spent, year=2020)
+    url = f"/admin/townships/townshipcategory/{record.pk}/change/"
+    client.force_login(admin_user)
+    data = admin_form_data(client.get(url))
+    data.update(category="3", reason="考核降类")
+    response = client.post(url, data)
+    assert response.status_code == 200 and "太平镇" in response.text
+    assert _category(spent) == 1
+    data["overdraw_confirmed"] = "on"
+    assert client.post(url, data).status_code == 302
+    assert _category(spent) == 3
+
+
+def test_a_category_import_needs_the_confirmation_and_a_reason_and_audits_them(
+        admin_user, spent):
+    from django.core.exceptions import ValidationError
+
+    from townships import services as township_services
+    from townships.services import CategoryRow
+
+    rows = [CategoryRow(township=spent, category=3)]
+
+    def run(**kwargs):
+        return township_services.categories_import(
+            year=2020, rows=rows, acting_user=admin_user, source_name="c.csv", **kwargs)
+
+    with pytest.raises(ValidationError, match="太平镇"):
+        run()
+    with pytest.raises(ValidationError, match="太平镇"):
+        run(confirmed=True)  # no reason
+    assert _category(spent) == 1
+    assert run(confirmed=True, reason="考核降类") == 1
+    event = AuditEvent.objects.filter(action=AuditEvent.Action.CATEGORIES_IMPORTED).latest("id")
+    assert event.details["overdraw_reason"] == "考核降类"
+    assert event.details["overdrawn"][0]["remaining"] == "-40000.00"
+
+
+def test_the_category_import_page_names_the_townships(client, admin_user, spent):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    client.force_login(admin_user)
+    url = reverse("categories-import", args=[2020])
+    csv = "乡镇,类别\n太平镇,三类\n".encode()
+    response = client.post(url, {"file": SimpleUploadedFile("c.csv", csv)})
+    assert response.status_code == 400
+    assert "太平镇" in response.text and "低于零" in response.text
+    assert _category(spent) == 1
+    response = client.post(url, {"file": SimpleUploadedFile("c.csv", csv),
+                                 "reason": "考核降类", "overdraw_confirmed": "on"})
+    assert response.status_code == 302
+    assert _category(spent) == 3
