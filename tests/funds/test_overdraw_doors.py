@@ -207,3 +207,21 @@ def test_the_category_import_page_names_the_townships(client, admin_user, spent)
                                  "reason": "考核降类", "overdraw_confirmed": "on"})
     assert response.status_code == 302
     assert _category(spent) == 3
+
+
+def test_the_settings_preview_does_not_grow_its_queries_with_the_townships(
+        client, admin_user, spent):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.funds.test_views import _add_townships
+
+    client.force_login(admin_user)
+    data = typed(standard_first="15")
+    client.post(URL, data)
+    with CaptureQueriesContext(connection) as small:
+        assert "太平镇" in client.post(URL, data).text
+    _add_townships(448)
+    with CaptureQueriesContext(connection) as large:
+        assert "太平镇" in client.post(URL, data).text
+    assert len(large) == len(small) <= 20

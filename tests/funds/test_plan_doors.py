@@ -102,3 +102,20 @@ def test_the_page_asks_to_confirm_a_plan_beyond_the_fund(client, demo, admin_use
     response = client.post(adopt, {"reason": "市委批准", "confirmed": "on"})
     assert response.status_code == 302
     assert FundYear.objects.get(year=2020).adopted_scenario == scenario
+
+
+def test_the_command_adopts_a_plan_beyond_the_fund_only_with_confirm_and_reason(
+        demo, admin_user):
+    """Keeping the demo's 17/15/12万 standards pays 772万 out of a 669万 fund."""
+    import io
+
+    from django.core.management import CommandError, call_command
+
+    args = ["plan_allocation", "--year", "2020", "--method", "keep", "--adopt",
+            "--user", admin_user.username]
+    with pytest.raises(CommandError, match="103.00"):
+        call_command(*args, "--reason", "市委批准", stdout=io.StringIO())
+    assert FundYear.objects.get(year=2020).adopted_scenario is None
+    call_command(*args, "--reason", "市委批准", "--confirm", stdout=io.StringIO())
+    event = AuditEvent.objects.get(action=AuditEvent.Action.PLAN_ADOPTED)
+    assert event.details["over_fund"] == "1030000.00"
