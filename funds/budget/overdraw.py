@@ -14,6 +14,7 @@ import copy
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.db import connection
 from django.utils.translation import gettext as _
 
 from funds.budget.selectors import allocation_list, cents_sum
@@ -45,11 +46,20 @@ def overdrawn_list(year: int, proposed: dict[int, Decimal],
     """The townships of ``proposed`` (township id → new allocation in yuan) whose remaining
     budget of ``year`` would be below zero, where the change lowers their allocation
     (``current``: the allocations now; without it, every township below zero counts).
-    One query for the spending, one for the townships' names."""
+    One query for the spending, one for the townships' names.
+
+    Inside a transaction (a write), the lowered townships' rows are locked first, in
+    ascending order, with the lock every spending write takes first (``FOR NO KEY
+    UPDATE``, funds.spending.services._lock_township): an approval in progress ends
+    before the spending is read, and one that starts meanwhile waits for this change and
+    then reads the lowered allocation."""
     lowered = {pk: to_yuan(amount) for pk, amount in proposed.items()
                if current is None or to_yuan(amount) < to_yuan(current.get(pk))}
     if not lowered:
         return []
+    if connection.in_atomic_block:
+        list(Township.objects.select_for_update(no_key=True).filter(pk__in=lowered)
+             .order_by("pk").values_list("pk", flat=True))
     spent = dict(Expenditure.objects.filter(year=year, township_id__in=lowered,
                                             status__in=SPENT_STATUSES)
                  .order_by().values("township_id").annotate(cents=cents_sum())
