@@ -48,7 +48,9 @@ class FundYearAdminForm(forms.ModelForm):
         self.overdraw_note = {}
         if self.instance.pk is None or self.errors:
             return cleaned
-        stored = FundYear.objects.get(pk=self.instance.pk)
+        # the fund year's row first, then the townships' (overdrawn_list): the order of
+        # the settings page and of a plan's adoption
+        stored = FundYear.objects.select_for_update().get(pk=self.instance.pk)
         values = {name: cleaned[name] for name in self.changed_data
                   if name in cleaned and hasattr(stored, name)
                   and not name.startswith("overdraw_")}

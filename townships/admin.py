@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib import admin
+from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from townships import services
@@ -62,6 +63,8 @@ class TownshipCategoryForm(forms.ModelForm):
         year = cleaned.get("year") or self.instance.year
         if township is not None and year and cleaned.get("category") and \
                 "category" in self.changed_data and cleaned.get("reason"):
+            if transaction.get_connection().in_atomic_block:
+                services.year_lock(year - 1)  # the service's lock order: year, then rows
             services.category_change_check(
                 year=year, categories={township.pk: cleaned["category"]},
                 reason=cleaned["reason"], confirmed=cleaned.get("overdraw_confirmed", False))
