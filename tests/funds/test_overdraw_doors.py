@@ -225,3 +225,16 @@ def test_the_settings_preview_does_not_grow_its_queries_with_the_townships(
     with CaptureQueriesContext(connection) as large:
         assert "太平镇" in client.post(URL, data).text
     assert len(large) == len(small) <= 20
+
+
+def test_the_import_command_needs_confirm_and_reason(admin_user, spent, tmp_path):
+    from django.core.management import CommandError, call_command
+
+    path = tmp_path / "c.csv"
+    path.write_text("乡镇,类别\n太平镇,三类\n", encoding="utf-8")
+    args = ["import_categories", str(path), "--year", "2020", "--user", admin_user.username]
+    with pytest.raises(CommandError, match="太平镇"):
+        call_command(*args, "--reason", "考核降类")
+    assert _category(spent) == 1
+    call_command(*args, "--reason", "考核降类", "--confirm")
+    assert _category(spent) == 3
