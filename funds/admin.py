@@ -1,9 +1,11 @@
+from django import forms
 from django.contrib import admin, messages
 from django.template.defaultfilters import filesizeformat
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from funds.budget.overdraw import OverdrawRefused, overdraw_confirm, overdrawn_by_settings
 from funds.models import (
     CollectiveDecision,
     DocumentSettings,
@@ -16,14 +18,55 @@ from funds.models import (
     SpendingCategory,
     Voucher,
 )
+from funds.signals import noted
 from funds.yearly import services
 from townships.admin import ReadOnlyAdmin
 from townships.audit import ActingAdmin, acting
 from townships.services import ReclassificationError
 
 
+class FundYearAdminForm(forms.ModelForm):
+    """The admin's fund year under the one rule of every door into a year's numbers
+    (funds.budget.overdraw): a change that leaves a township below zero needs the tick
+    and a reason, both recorded in the audit event."""
+
+    overdraw_confirmed = forms.BooleanField(
+        label=gettext_lazy("I confirm saving although townships go below zero"),
+        required=False)
+    overdraw_reason = forms.CharField(label=gettext_lazy("Reason"), required=False,
+                                      max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
+
+    class Meta:
+        model = FundYear
+        fields = ["year", "is_illustrative", "notes", "floor_amount", "special_fund",
+                  "standard_first", "standard_second", "standard_third", "floor_mode",
+                  "reserve", "promote_count", "demote_count", "large_spending_threshold",
+                  "overspend_policy", "approver_may_pay"]
+
+    def clean(self):
+        cleaned = super().clean()
+        self.overdraw_note = {}
+        if self.instance.pk is None or self.errors:
+            return cleaned
+        # the fund year's row first, then the townships' (overdrawn_list): the order of
+        # the settings page and of a plan's adoption
+        stored = FundYear.objects.select_for_update().get(pk=self.instance.pk)
+        values = {name: cleaned[name] for name in self.changed_data
+                  if name in cleaned and hasattr(stored, name)
+                  and not name.startswith("overdraw_")}
+        try:
+            self.overdraw_note = overdraw_confirm(
+                overdrawn_by_settings(stored, values),
+                reason=cleaned.get("overdraw_reason", ""),
+                confirmed=cleaned.get("overdraw_confirmed", False))
+        except OverdrawRefused as exc:
+            raise forms.ValidationError(str(exc)) from exc
+        return cleaned
+
+
 @admin.register(FundYear)
 class FundYearAdmin(ActingAdmin, admin.ModelAdmin):
+    form = FundYearAdminForm
     list_display = ("year", "floor_amount", "special_fund", "standard_first", "standard_second",
                     "standard_third", "floor_mode", "reserve", "promote_count", "demote_count",
                     "is_illustrative")
@@ -38,7 +81,13 @@ class FundYearAdmin(ActingAdmin, admin.ModelAdmin):
         (gettext_lazy("Reclassification"), {"fields": ("promote_count", "demote_count")}),
         (gettext_lazy("Spending"), {"fields": ("large_spending_threshold",
                                                "overspend_policy", "approver_may_pay")}),
+        (gettext_lazy("A change that leaves townships below zero"), {"fields": (
+            "overdraw_confirmed", "overdraw_reason")}),
     )
+
+    def save_model(self, request, obj, form, change):
+        with noted(getattr(form, "overdraw_note", {})):
+            super().save_model(request, obj, form, change)
 
     def has_delete_permission(self, request, obj=None):
         return False

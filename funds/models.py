@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from townships.models import YEAR_MAX, YEAR_MIN, Category, RecordsActor, RecordsActorQuerySet
 from wanyuan.money import to_yuan
 
+MONEY_MAX = Decimal("999999999999.99")  # the largest amount max_digits=14 holds
 MONEY = {"max_digits": 14, "decimal_places": 2, "validators": [MinValueValidator(Decimal("0"))]}
 
 

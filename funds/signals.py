@@ -13,6 +13,8 @@ fund years that way.
 
 from __future__ import annotations
 
+import contextvars
+from contextlib import contextmanager
 from decimal import Decimal
 
 from django.db import models, transaction
@@ -148,8 +150,24 @@ def _summary(model, instance, created: bool, details: dict) -> str:
                       "name": getattr(instance, "name", None), "values": text, "changes": text}
 
 
+_noted: contextvars.ContextVar = contextvars.ContextVar("audit_noted", default=None)
+
+
+@contextmanager
+def noted(details: dict):
+    """Add ``details`` to the audit events the saves inside the block write (a reason
+    and the townships a confirmed change leaves below zero, say)."""
+    token = _noted.set(details or None)
+    try:
+        yield
+    finally:
+        _noted.reset(token)
+
+
 def _record(model, instance, *, created: bool, details: dict):
     """One audit event of a fund year or a spending category created or changed."""
+    if _noted.get():
+        details = {**details, **_noted.get()}
     actions = {
         FundYear: (AuditEvent.Action.FUND_YEAR_CREATED, AuditEvent.Action.FUND_YEAR_CHANGED),
         SpendingCategory: (AuditEvent.Action.SPENDING_CATEGORY_CREATED,
@@ -157,11 +175,15 @@ def _record(model, instance, *, created: bool, details: dict):
         DocumentSettings: (AuditEvent.Action.DOCUMENT_SETTINGS_CHANGED,
                            AuditEvent.Action.DOCUMENT_SETTINGS_CHANGED),
     }[model]
+    summary = stored_text(_summary, model, instance, created, details)
+    if details.get("overdraw_reason"):
+        summary += stored_text(lambda: _(" (leaves %(n)s townships below zero, confirmed: "
+                                         "%(reason)s)") % {
+            "n": len(details.get("overdrawn", [])), "reason": details["overdraw_reason"]})
     AuditEvent.objects.create(
         action=actions[0] if created else actions[1],
         year=instance.year if model is FundYear else None,
-        summary=stored_text(_summary, model, instance, created, details),
-        actor=current_actor(), details=details)
+        summary=summary, actor=current_actor(), details=details)
 
 
 def connect():

@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib import admin
+from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from townships import services
@@ -46,10 +47,28 @@ class TownshipCategoryForm(forms.ModelForm):
         help_text=_("Required; kept in the change history for good."),
         error_messages={"required": _("A reason is required to change a category.")},
     )
+    overdraw_confirmed = forms.BooleanField(
+        label=_("I confirm the change although it leaves the township's remaining budget "
+                "below zero"), required=False)
 
     class Meta:
         model = TownshipCategory
-        fields = ("township", "year", "category", "reason")
+        fields = ("township", "year", "category", "reason", "overdraw_confirmed")
+
+    def clean(self):
+        """The checks of the service (the one rule that no change leaves a township
+        below zero unconfirmed) as a form error, not a failed save."""
+        cleaned = super().clean()
+        township = cleaned.get("township") or getattr(self.instance, "township", None)
+        year = cleaned.get("year") or self.instance.year
+        if township is not None and year and cleaned.get("category") and \
+                "category" in self.changed_data and cleaned.get("reason"):
+            if transaction.get_connection().in_atomic_block:
+                services.year_lock(year - 1)  # the service's lock order: year, then rows
+            services.category_change_check(
+                year=year, categories={township.pk: cleaned["category"]},
+                reason=cleaned["reason"], confirmed=cleaned.get("overdraw_confirmed", False))
+        return cleaned
 
     def clean_reason(self):
         reason = self.cleaned_data["reason"].strip()
@@ -83,6 +102,7 @@ class TownshipCategoryAdmin(admin.ModelAdmin):
             township=obj.township, year=obj.year, category=obj.category,
             reason=form.cleaned_data["reason"], acting_user=request.user,
             source=CategorySource.MANUAL,
+            confirmed=form.cleaned_data.get("overdraw_confirmed", False),
         )
         obj.pk = saved.pk
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 import csv
 import io
 import re
-from dataclasses import dataclass
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.contrib.auth.models import User
@@ -13,8 +15,15 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from townships.audit import stored_text
-from townships.models import TOWNSHIP_CODE_PATTERN, AuditEvent, Township, TownshipKind
+from townships.models import (
+    TOWNSHIP_CODE_PATTERN,
+    AuditEvent,
+    Township,
+    TownshipCategory,
+    TownshipKind,
+)
 from townships.roles import require_permission
+from townships.services import year_lock
 
 CODE_RE = re.compile(TOWNSHIP_CODE_PATTERN)
 
@@ -99,16 +108,48 @@ class MergerPlan:
     first_year: int
     opened: list[dict]
     ended: list[Township]
+    #: the units it may not end, each with why: (township, ["2021年有支出（3 笔）", …])
+    kept: list[tuple[Township, list[str]]] = field(default_factory=list)
+
+    def problems(self) -> list[str]:
+        """The refusal, one line per unit that has money in a year after its end."""
+        return [_("%(name)s (%(code)s) cannot end after %(year)s: %(reasons)s") % {
+            "name": t.name, "code": t.code, "year": self.first_year - 1,
+            "reasons": _("; ").join(reasons)} for t, reasons in self.kept]
+
+
+#: What other apps record of units from a year on, which a merger may not end: each a
+#: function (township ids, first year) → {township id: [reason, …]}. The funds app
+#: registers its spending here (townships never imports funds).
+MERGER_KEEPS: list[Callable[[list[int], int], dict[int, list[str]]]] = []
+
+
+def merger_keeps(townships: list[Township], first_year: int) -> list[tuple[Township, list[str]]]:
+    """The units of ``townships`` that have an allocation (a category) or, by the
+    registered checks, money in ``first_year`` or later, with the reasons."""
+    ids = [t.pk for t in townships]
+    reasons: dict[int, list[str]] = defaultdict(list)
+    for township_id, year in (TownshipCategory.objects
+                              .filter(township_id__in=ids, year__gte=first_year)
+                              .order_by("township_id", "year")
+                              .values_list("township_id", "year")):
+        reasons[township_id].append(
+            _("an allocation in %(year)s (its category)") % {"year": year})
+    for check in MERGER_KEEPS:
+        for township_id, found in check(ids, first_year).items():
+            reasons[township_id].extend(found)
+    return [(t, reasons[t.pk]) for t in townships if reasons.get(t.pk)]
 
 
 def merger_plan(*, rows: list[dict], first_year: int) -> MergerPlan:
     codes = {row["code"] for row in rows}
     existing = set(Township.objects.filter(code__in=codes).values_list("code", flat=True))
+    ended = [t for t in Township.objects.in_service(first_year - 1).order_by("code")
+             if t.code not in codes and t.last_year is None]
     return MergerPlan(
         first_year=first_year,
         opened=[row for row in rows if row["code"] not in existing],
-        ended=[t for t in Township.objects.in_service(first_year - 1).order_by("code")
-               if t.code not in codes and t.last_year is None],
+        ended=ended, kept=merger_keeps(ended, first_year),
     )
 
 
@@ -119,11 +160,20 @@ def merger_apply(*, rows: list[dict], source_name: str, first_year: int, acting_
 
     Units missing from the new list end in ``first_year - 1``; units new in it start in
     ``first_year``; ``mapping`` (abolished code → code of the unit it went into) records
-    known mergers. Running it again changes nothing.
+    known mergers. Running it again changes nothing. A unit with an allocation or
+    non-voided spending in ``first_year`` or later is not ended: the merger is refused.
+
+    It takes the year lock of ``first_year - 1`` and ``first_year`` (the lock that the
+    reclassifications writing ``first_year``'s and later categories, and the category
+    edits of ``first_year``, take), so that none of them writes money for a unit it is
+    ending while it checks.
     """
     for permission in ("townships.add_township", "townships.change_township"):
         require_permission(acting_user, permission)  # it opens units and ends others
+    year_lock(first_year - 1, first_year)
     plan = merger_plan(rows=rows, first_year=first_year)
+    if plan.kept:
+        raise ReferenceDataError("\n".join(plan.problems()))
     for row in plan.opened:
         Township.objects.create(first_year=first_year, **row)
     for township in plan.ended:

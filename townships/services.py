@@ -6,7 +6,7 @@ records in the same transaction, whether called from a page, the admin or a comm
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -70,6 +70,25 @@ def year_lock(*years: int) -> None:
 
 
 
+#: Checks of a change of a year's categories registered by other apps (townships never
+#: imports funds; funds registers the one rule that no change leaves a township's
+#: remaining budget below zero unconfirmed). Each is called as
+#: ``check(year=, categories={township id: new category}, reason=, confirmed=)`` inside
+#: the change's transaction, after the year lock; it raises ValidationError to refuse
+#: and returns what the change's record keeps (a dict, empty when there is nothing).
+CATEGORY_CHANGE_CHECKS: list[Callable[..., dict]] = []
+
+
+def category_change_check(*, year: int, categories: dict[int, int], reason: str = "",
+                          confirmed: bool = False) -> dict:
+    """Run the registered checks of a change of categories; what they ask to record."""
+    note: dict = {}
+    for check in CATEGORY_CHANGE_CHECKS:
+        note.update(check(year=year, categories=categories, reason=(reason or "").strip(),
+                          confirmed=confirmed))
+    return note
+
+
 def township_category_set(
     *,
     township: Township,
@@ -78,8 +97,12 @@ def township_category_set(
     reason: str,
     acting_user: User,
     source: str = CategorySource.MANUAL,
+    confirmed: bool = False,
+    checked: bool = False,
 ) -> TownshipCategory:
-    """Set one township's category for a year and record the change."""
+    """Set one township's category for a year and record the change. A change that
+    leaves the township's remaining budget below zero needs ``confirmed`` (and the
+    reason); ``checked``: the caller (an import) ran the checks for all its rows."""
     require_permission(acting_user, "townships.change_townshipcategory")
     reason = (reason or "").strip()
     if source == CategorySource.MANUAL and not reason:
@@ -104,6 +127,11 @@ def township_category_set(
             current = TownshipCategory(township=township, year=year)
         elif old == category:
             return current
+        if not checked:
+            note = category_change_check(year=year, categories={township.pk: category},
+                                         reason=reason, confirmed=confirmed)
+            if note.get("text"):
+                reason = f"{reason} {note['text']}"
         current.category = category
         current.source = source
         current.reason = reason
@@ -124,9 +152,11 @@ class CategoryRow:
 
 
 def categories_import(
-    *, year: int, rows: Sequence[CategoryRow], acting_user: User, source_name: str, reason: str = ""
+    *, year: int, rows: Sequence[CategoryRow], acting_user: User, source_name: str,
+    reason: str = "", confirmed: bool = False,
 ) -> int:
-    """Set many categories of one year at once; all or nothing. Returns how many changed."""
+    """Set many categories of one year at once; all or nothing. Returns how many changed.
+    An import that leaves townships below zero needs ``confirmed`` and a ``reason``."""
     require_permission(acting_user, "townships.change_townshipcategory")
     note = reason.strip() or stored_text(
         lambda: _("Imported from %(file)s") % {"file": source_name}
@@ -138,12 +168,17 @@ def categories_import(
             TownshipCategory.objects.filter(year=year, township__in=[r.township for r in rows])
             .values_list("township_id", "category")
         )
+        changes = {r.township.pk: r.category for r in rows
+                   if existing.get(r.township.pk) != r.category}
+        checked = category_change_check(year=year, categories=changes, reason=reason,
+                                        confirmed=confirmed)
         for row in rows:
-            if existing.get(row.township.pk) == row.category:
+            if row.township.pk not in changes:
                 continue
             township_category_set(
-                township=row.township, year=year, category=row.category, reason=note,
-                acting_user=acting_user, source=CategorySource.IMPORT,
+                township=row.township, year=year, category=row.category,
+                reason=f"{note} {checked['text']}" if checked.get("text") else note,
+                acting_user=acting_user, source=CategorySource.IMPORT, checked=True,
             )
             changed += 1
         AuditEvent.objects.create(
@@ -152,7 +187,8 @@ def categories_import(
                 lambda: _("%(rows)s rows from %(file)s, %(changed)s categories changed")
                 % {"rows": len(rows), "file": source_name, "changed": changed}
             ),
-            details={"file": source_name, "rows": len(rows), "changed": changed},
+            details={"file": source_name, "rows": len(rows), "changed": changed,
+                     **{k: v for k, v in checked.items() if k != "text"}},
         )
     return changed
 

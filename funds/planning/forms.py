@@ -1,20 +1,26 @@
 """Forms of the planner: a new scenario, an adoption."""
 
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from funds.models import PlanScenario
+from funds.models import MONEY_MAX, PlanScenario
 
 WAN = Decimal(10000)
+# The largest amount a money column (max_digits=14, two decimals) holds, in 万元.
+MAX_WAN = (MONEY_MAX / WAN).quantize(Decimal("0.0001"), rounding=ROUND_DOWN)
 
 
 class WanField(forms.DecimalField):
-    """An amount typed in 万元 (up to four decimals: exact to the yuan), cleaned to yuan."""
+    """An amount typed in 万元 (up to four decimals: exact to the yuan), cleaned to yuan;
+    never more than a money column holds (a form error, not a database overflow)."""
 
     def __init__(self, **kwargs):
-        super().__init__(min_value=Decimal(0), max_digits=14, decimal_places=4, **kwargs)
+        super().__init__(min_value=Decimal(0), max_value=MAX_WAN, max_digits=14,
+                         decimal_places=4, error_messages={"max_value": _(
+                             "An amount cannot exceed %(limit_value)s (10k yuan).")},
+                         **kwargs)
 
     def clean(self, value):
         wan = super().clean(value)
@@ -56,4 +62,8 @@ class AdoptForm(forms.Form):
     reason = forms.CharField(
         label=_("Reason"), required=False, max_length=1000,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_("Required once money has been spent against the year."))
+        help_text=_("Required once money has been spent against the year, and for a plan "
+                    "beyond the fund available."))
+    confirmed = forms.BooleanField(
+        label=_("I confirm adopting this plan although it exceeds the fund available "
+                "or leaves townships below zero, as shown above"), required=False)

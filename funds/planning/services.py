@@ -9,12 +9,20 @@ from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from funds.models import FundYear, PlanLine, PlanScenario
+from funds.budget.overdraw import (
+    Overdrawn,
+    OverdrawRefused,
+    overdraw_confirm,
+    overdrawn_by_settings,
+)
+from funds.models import MONEY_MAX, FundYear, PlanLine, PlanScenario
 from funds.planning import rules
 from funds.planning.selectors import parameters_of, plan_input_get, spent_in_year
+from funds.signals import noted
 from townships.audit import acting, stored_text
 from townships.models import AuditEvent
 from townships.roles import require_permission
+from wanyuan.money import format_wan
 
 ADOPTED_FIELDS = ("standard_first", "standard_second", "standard_third", "floor_mode",
                   "reserve")
@@ -35,9 +43,24 @@ def scenario_compute(*, fund_year: FundYear, method: str, reserve=None, gap=None
     parameters = parameters_of(fund_year, reserve=reserve, gap=gap,
                                rounding_unit=rounding_unit, standards=standards)
     try:
-        return rules.plan(method, parameters, plan_input.townships)
+        plan = rules.plan(method, parameters, plan_input.townships)
     except rules.PlanError as exc:
         raise PlanningError(str(exc)) from exc
+    _check_fits(plan)
+    return plan
+
+
+def _check_fits(plan: rules.Plan) -> None:
+    """Every amount of the plan fits its money column (max_digits=14): a plan the
+    database cannot hold is refused here with a reason, never a numeric overflow."""
+    p = plan.parameters
+    amounts = [p.reserve, p.gap, p.floor, plan.total, plan.fund_covered, plan.difference,
+               *plan.standards.values(),
+               *(v for line in plan.lines for v in (line.standard, line.floor, line.total))]
+    if any(abs(Decimal(v)) > MONEY_MAX for v in amounts if v is not None):
+        raise PlanningError(_("The amounts are too large: an amount of a plan, its "
+                              "total included, cannot exceed %(limit)s (10k yuan).")
+                            % {"limit": format_wan(MONEY_MAX)})
 
 
 def scenario_create(*, fund_year: FundYear, name: str, method: str, acting_user,
@@ -89,11 +112,26 @@ def _settings(fund_year: FundYear) -> dict:
     return _json(values)
 
 
-def scenario_adopt(*, scenario: PlanScenario, acting_user, reason: str = "") -> FundYear:
+def over_fund(scenario: PlanScenario) -> Decimal:
+    """How much more than the fund available less the reserve the plan pays out of the
+    fund (0 when it fits): the one definition the page and the adoption read."""
+    return max(-scenario.difference, Decimal("0.00"))
+
+
+def overdrawn_by_adoption(fund_year: FundYear, scenario: PlanScenario) -> list[Overdrawn]:
+    """The townships that adopting the scenario leaves below zero (the one rule)."""
+    return overdrawn_by_settings(
+        fund_year, {f: getattr(scenario, f) for f in ADOPTED_FIELDS},
+        adopted_scenario_id=scenario.pk)
+
+
+def scenario_adopt(*, scenario: PlanScenario, acting_user, reason: str = "",
+                   confirmed: bool = False) -> FundYear:
     """Make a scenario the year's allocation: its standards, floor mode and reserve
     become the year's settings and its lines the townships' amounts. One transaction on
     the locked fund year, so that two adoptions serialise and the second sees the first;
-    once money has been spent against the year, only with a reason."""
+    once money has been spent against the year, only with a reason; a plan beyond the
+    fund available less the reserve only with an explicit confirmation and a reason."""
     require_permission(acting_user, "funds.adopt_allocation_plan")
     reason = reason.strip()
     with transaction.atomic():
@@ -111,6 +149,17 @@ def scenario_adopt(*, scenario: PlanScenario, acting_user, reason: str = "") -> 
         if spent and not reason:
             raise PlanningError(_("Money has been spent against %(year)s: give a reason to "
                                   "adopt a plan all the same.") % {"year": fund_year.year})
+        beyond = over_fund(scenario)
+        if beyond and not (confirmed and reason):
+            raise PlanningError(_(
+                "This plan exceeds the fund available less the reserve by %(amount)s "
+                "(10k yuan): confirm and give a reason to adopt it all the same.")
+                % {"amount": format_wan(beyond)})
+        try:
+            note = overdraw_confirm(overdrawn_by_adoption(fund_year, scenario),
+                                    reason=reason, confirmed=confirmed)
+        except OverdrawRefused as exc:
+            raise PlanningError(str(exc)) from exc
         old = _settings(fund_year)
         fund_year.standard_first = scenario.standard_first
         fund_year.standard_second = scenario.standard_second
@@ -118,14 +167,17 @@ def scenario_adopt(*, scenario: PlanScenario, acting_user, reason: str = "") -> 
         fund_year.floor_mode = scenario.floor_mode
         fund_year.reserve = scenario.reserve
         fund_year.adopted_scenario = scenario
-        with acting(acting_user):  # the settings' own audit names the same user
+        with acting(acting_user), noted(note):  # the settings' own audit: the same user
             fund_year.save()
         new = _settings(fund_year)
+        details = {"scenario": scenario.pk, "name": scenario.name, "old": old, "new": new,
+                   "reason": reason, "spent": spent}
+        if beyond:
+            details.update(over_fund=f"{beyond:.2f}", confirmed=True)
+        details.update(note)
         AuditEvent.objects.create(
             action=AuditEvent.Action.PLAN_ADOPTED, year=fund_year.year, actor=acting_user,
-            summary=stored_text(_summary_adopted, scenario, reason),
-            details={"scenario": scenario.pk, "name": scenario.name, "old": old, "new": new,
-                     "reason": reason, "spent": spent})
+            summary=stored_text(_summary_adopted, scenario, reason), details=details)
     return fund_year
 
 

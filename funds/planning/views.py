@@ -82,6 +82,9 @@ def plan_detail(request, year: int, pk: int):
         "adopt_form": AdoptForm() if request.user.has_perm("funds.adopt_allocation_plan")
         else None,
         "spent": spent_in_year(year),
+        "over_fund": services.over_fund(scenario),
+        "overdrawn": [] if fund_year.adopted_scenario_id == scenario.pk
+        else services.overdrawn_by_adoption(fund_year, scenario),
     })
 
 
@@ -95,7 +98,8 @@ def plan_adopt(request, year: int, pk: int):
         return HttpResponseBadRequest()
     try:
         services.scenario_adopt(scenario=scenario, acting_user=request.user,
-                                reason=form.cleaned_data["reason"])
+                                reason=form.cleaned_data["reason"],
+                                confirmed=form.cleaned_data["confirmed"])
     except PlanningError as exc:
         messages.error(request, str(exc))
         return redirect("plan-detail", year, pk)

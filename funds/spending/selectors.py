@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from django.db.models import Count, Exists, Max, OuterRef, Q, Subquery
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from funds.budget.selectors import TownshipBudget, adopted_total, allocation_of, cents_sum
 from funds.models import (
@@ -227,3 +228,20 @@ def finding_year_list(*, year: int, township=None):
         queryset = queryset.filter(township=township)
     return queryset.select_related("township", "inspection").order_by(
         "township__code", "deadline", "id")
+
+
+def spending_from_year(township_ids: list[int], first_year: int) -> dict[int, list[str]]:
+    """Each township's non-voided spending in ``first_year`` or later, as reasons per
+    year ("2021年有支出（3 笔）"): what keeps a merger from ending it (registered with
+    townships.reference.MERGER_KEEPS)."""
+    found: dict[int, list[str]] = {}
+    rows = (Expenditure.objects
+            .filter(township_id__in=township_ids, year__gte=first_year)
+            .exclude(status=Status.VOIDED)
+            .values("township_id", "year").annotate(n=Count("id"))
+            .order_by("township_id", "year"))
+    for row in rows:
+        found.setdefault(row["township_id"], []).append(
+            _("spending in %(year)s (%(count)s items)") % {"year": row["year"],
+                                                            "count": row["n"]})
+    return found

@@ -19,6 +19,9 @@ class CategoryChangeForm(forms.Form):
         label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}), max_length=1000,
         error_messages={"required": _("A reason is required to change a category.")},
     )
+    overdraw_confirmed = forms.BooleanField(
+        label=_("I confirm the change although it leaves the township's remaining budget "
+                "below zero"), required=False)
 
     def __init__(self, *args, years=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -40,7 +43,12 @@ class UploadForm(forms.Form):
 
 class CategoryUploadForm(UploadForm):
     reason = forms.CharField(label=_("Reason"), required=False, max_length=1000,
-                             help_text=_("Optional; the file name is recorded in any case."))
+                             help_text=_("Optional; the file name is recorded in any case. "
+                                         "Required for an import that leaves townships "
+                                         "below zero."))
+    overdraw_confirmed = forms.BooleanField(
+        label=_("I confirm the import although it leaves townships' remaining budgets "
+                "below zero"), required=False)
 
 
 class RevertForm(forms.Form):

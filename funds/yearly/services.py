@@ -5,14 +5,16 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from funds.budget.overdraw import Overdrawn, overdraw_confirm, overdrawn_by_settings
 from funds.budget.selectors import BudgetCheck, budget_check_from_counts, year_category_counts
 from funds.models import FundYear
+from funds.signals import noted
 from townships import services as township_services
 from townships.audit import acting
 from townships.models import Reclassification
@@ -150,6 +152,8 @@ class SettingsPreview:
     changes: list[SettingChange]
     budget_before: BudgetCheck
     budget_after: BudgetCheck
+    #: the townships the change leaves below zero (funds.budget.overdraw, the one rule)
+    overdrawn: list[Overdrawn] = field(default_factory=list)
 
     @property
     def needs_confirmation(self) -> bool:
@@ -179,7 +183,9 @@ def fund_year_settings_preview(*, fund_year: FundYear, values: dict,
     counts = year_category_counts(fund_year.year)
     return SettingsPreview(changes=changes,
                            budget_before=budget_check_from_counts(fund_year, counts),
-                           budget_after=budget_check_from_counts(after, counts))
+                           budget_after=budget_check_from_counts(after, counts),
+                           overdrawn=overdrawn_by_settings(fund_year, values) if changes
+                           else [])
 
 
 class StaleSettings(Exception):
@@ -187,9 +193,12 @@ class StaleSettings(Exception):
 
 
 def fund_year_settings_update(*, year: int, values: dict, version: str,
-                              acting_user) -> FundYear:
+                              acting_user, reason: str = "", confirmed: bool = False
+                              ) -> FundYear:
     """Save a year's settings as previewed: audited with old and new values (the
-    FundYear signals), refused if someone changed them since ``version`` was read."""
+    FundYear signals), refused if someone changed them since ``version`` was read, and
+    refused when they leave a township's remaining budget below zero unless
+    ``confirmed`` with a ``reason`` (recorded in the audit event with the townships)."""
     require_permission(acting_user, "funds.change_fundyear")
     with transaction.atomic():
         fund_year = FundYear.objects.select_for_update().get(year=year)
@@ -197,9 +206,11 @@ def fund_year_settings_update(*, year: int, values: dict, version: str,
             raise StaleSettings(_("The settings of %(year)s were changed by someone else "
                                   "after your preview; look at the new values and try again.")
                                 % {"year": year})
+        note = overdraw_confirm(overdrawn_by_settings(fund_year, values), reason=reason,
+                                confirmed=confirmed)
         for name, value in values.items():
             setattr(fund_year, name, value)
         fund_year.full_clean()
-        with acting(acting_user):
+        with acting(acting_user), noted(note):
             fund_year.save()
         return fund_year

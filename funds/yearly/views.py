@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from funds.budget.overdraw import OverdrawRefused
 from funds.budget.selectors import adopted_total, allocation_of
 from funds.budget.views import fund_year_or_404
 from funds.models import SPENT_STATUSES, Expenditure, FundYear
@@ -102,7 +103,7 @@ def township_category_change(request, code: str):
             township_services.township_category_set(
                 township=township, year=form.cleaned_data["year"],
                 category=form.cleaned_data["category"], reason=form.cleaned_data["reason"],
-                acting_user=request.user,
+                acting_user=request.user, confirmed=form.cleaned_data["overdraw_confirmed"],
             )
         except ValidationError as exc:
             form.add_error(None, exc)
@@ -129,6 +130,8 @@ def _handle_upload(request, *, form_class, parse, write, template, context, done
             problems = [str(p) for p in exc.problems]
         except township_services.ReclassificationError as exc:
             problems = [str(exc)]
+        except ValidationError as exc:  # a change the one rule refuses (funds.budget.overdraw)
+            problems = exc.messages
         else:
             message, url = done(count)
             messages.success(request, message)
@@ -159,7 +162,7 @@ def categories_import(request, year: int):
         parse=lambda data, name: imports.parse_categories(data, name, year=year),
         write=lambda rows, name, data: township_services.categories_import(
             year=year, rows=rows, acting_user=request.user, source_name=name,
-            reason=data.get("reason", "")),
+            reason=data.get("reason", ""), confirmed=data.get("overdraw_confirmed", False)),
         template="funds/categories_import.html",
         context={"fund_year": fund_year_or_404(year)},
         done=lambda n: (_("%(n)s categories of %(year)s changed.") % {"n": n, "year": year},
@@ -244,8 +247,10 @@ def fund_year_settings(request, year: int):
                 try:
                     services.fund_year_settings_update(
                         year=year, values=values, version=request.POST.get("version", ""),
-                        acting_user=request.user)
-                except (services.StaleSettings, ValidationError) as exc:
+                        acting_user=request.user,
+                        reason=request.POST.get("overdraw_reason", "")[:1000],
+                        confirmed=bool(request.POST.get("overdraw_confirmed")))
+                except (services.StaleSettings, ValidationError, OverdrawRefused) as exc:
                     confirm_error = " ".join(getattr(exc, "messages", [str(exc)]))
                 else:
                     messages.success(request, _("The settings of %(year)s are saved; the "
@@ -264,5 +269,6 @@ def fund_year_settings(request, year: int):
         "previewed": previewed,
         "version": services.settings_version(fund_year),
         "confirm_error": confirm_error,
+        "overdraw_reason": request.POST.get("overdraw_reason", ""),
         "spent": Expenditure.objects.filter(year=year, status__in=SPENT_STATUSES).exists(),
     })

@@ -95,8 +95,9 @@ def test_whole_year_counts_after_the_merger(demo, admin_user):
 
     from funds.yearly import services
 
-    services.reclassification_apply(year=2020, acting_user=admin_user)
+    # the merger first: once 2021 has categories, it may not end their units (issue 23)
     call_command("apply_merger", "--user", admin_user.username)
+    services.reclassification_apply(year=2020, acting_user=admin_user)
     for year in (2020, 2021):
         assert year_category_counts(year) == _counts_by_join(year)
     assert sum(year_category_counts(2021).values()) == 31

@@ -39,11 +39,14 @@ class Command(BaseCommand):
         parser.add_argument("--save", action="store_true", help="keep it as a scenario")
         parser.add_argument("--adopt", action="store_true", help="keep it and adopt it")
         parser.add_argument("--reason", default="",
-                            help="why, when money has already been spent in the year")
+                            help="why, when money has already been spent in the year or "
+                                 "the plan exceeds the fund")
+        parser.add_argument("--confirm", action="store_true",
+                            help="adopt a plan beyond the fund available (with --reason)")
         add_user_argument(parser, required=False)  # required to save or adopt
 
     def handle(self, *args, year, method, gap, reserve, unit, name, save, adopt, reason,
-               user, **options):
+               confirm, user, **options):
         fund_year = FundYear.objects.filter(year=year).first()
         if fund_year is None:
             raise CommandError(f"there is no fund year {year}")
@@ -64,7 +67,7 @@ class Command(BaseCommand):
                 self.stdout.write(f"saved: scenario {scenario.pk}")
                 if adopt:
                     services.scenario_adopt(scenario=scenario, acting_user=actor,
-                                            reason=reason)
+                                            reason=reason, confirmed=confirm)
                     self.stdout.write(f"adopted for {year}")
             except PlanningError as exc:
                 raise CommandError(str(exc)) from exc

@@ -4,7 +4,7 @@ reports them."""
 from contextlib import contextmanager
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import CommandError
 
 from townships.imports import ImportFileError
@@ -40,3 +40,5 @@ def command_errors(username: str | None):
         raise CommandError("\n".join(str(p) for p in exc.problems)) from exc
     except (OSError, ReclassificationError, ReferenceDataError) as exc:
         raise CommandError(str(exc)) from exc
+    except ValidationError as exc:  # a change a rule refuses, e.g. below zero unconfirmed
+        raise CommandError(" ".join(exc.messages)) from exc
