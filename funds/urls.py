@@ -59,6 +59,8 @@ urlpatterns = [
     path("expenditures/<int:pk>/print/", spending.expenditure_print, name="expenditure-print"),
     path("expenditures/<int:pk>/vouchers/", spending.voucher_upload, name="voucher-upload"),
     path("expenditures/<int:pk>/decision/", spending.decision_create, name="decision-create"),
+    path("expenditures/<int:pk>/decision/correct/", spending.decision_update,
+         name="decision-update"),
     path("expenditures/<int:pk>/<slug:action>/", spending.expenditure_action,
          name="expenditure-action"),
     path("vouchers/<int:pk>/", spending.voucher_download, name="voucher-download"),

@@ -88,6 +88,7 @@ EXPECTED = {
     "expenditure-edit": ((L, L), (200, 400), (404, 404), (403, 403), (403, 403), (200, 400)),
     "voucher-upload": OWN_FORM_POST,
     "decision-create": OWN_FORM_POST,
+    "decision-update": OWN_FORM_POST,
     "expenditure-action": OWN_POST_ONLY,  # "submit": the clerk's and the administrator's
     "voucher-download": OWN_TOWNSHIP,
     "decision-minutes": OWN_TOWNSHIP,
@@ -232,6 +233,7 @@ def world(demo, settings, tmp_path):
         "expenditure-detail": expenditure.pk, "expenditure-edit": expenditure.pk,
         "expenditure-print": expenditure.pk,
         "voucher-upload": expenditure.pk, "decision-create": expenditure.pk,
+        "decision-update": expenditure.pk,
         "expenditure-action": expenditure.pk, "voucher-download": voucher.pk,
         "decision-minutes": decision.pk, "inspection-detail": inspection.pk,
         "finding-close": finding.pk,

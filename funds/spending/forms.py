@@ -123,6 +123,20 @@ class DecisionForm(forms.Form):
         return data
 
 
+class DecisionCorrectForm(DecisionForm):
+    """A recorded decision corrected, or its minutes attached later: the minutes already
+    attached count."""
+
+    def __init__(self, *args, has_minutes: bool = False, **kwargs):
+        self.has_minutes = has_minutes
+        super().__init__(*args, **kwargs)
+
+    def clean(self):
+        if self.has_minutes:
+            return forms.Form.clean(self)
+        return super().clean()
+
+
 class InspectionForm(forms.Form):
     date = forms.DateField(label=_("Date"), widget=DATE_INPUT)
     inspectors = forms.CharField(label=_("Inspectors"), max_length=200)

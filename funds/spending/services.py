@@ -727,6 +727,86 @@ def decision_record(*, expenditure: Expenditure, meeting_type: str, meeting_date
     return decision
 
 
+#: The facts of a decision a correction may change, with their labels in the history.
+DECISION_FIELDS = {
+    "meeting_type": gettext_lazy("meeting type"), "meeting_date": gettext_lazy("meeting date"),
+    "attendance": gettext_lazy("attendance"),
+    "minutes_reference": gettext_lazy("minutes reference"),
+}
+
+
+def _decision_shown(decision: CollectiveDecision, field: str) -> str:
+    if field == "meeting_type":
+        return decision.get_meeting_type_display()
+    value = getattr(decision, field)
+    return value.isoformat() if isinstance(value, datetime.date) else str(value)
+
+
+@transaction.atomic
+def decision_update(*, decision: CollectiveDecision, meeting_type: str, meeting_date,
+                    attendance: str, minutes_reference: str = "", minutes_file=None,
+                    acting_user) -> CollectiveDecision:
+    """Correct a recorded collective decision, or attach its minutes later.
+
+    Attaching the minutes adds evidence and changes nothing an approval relied on. A
+    correction of the meeting's facts is free until an approval relies on the decision;
+    after that it voids those approvals (the expenditures go back to the approver, each
+    history saying what changed). A decision behind a recorded payment is not corrected:
+    the payment relied on it."""
+    require_permission(acting_user, "funds.add_collectivedecision", decision.township)
+    _lock_township(decision.township_id)
+    decision = CollectiveDecision.objects.select_for_update().get(pk=decision.pk)
+    expenditures = list(Expenditure.objects.select_for_update(of=("self",)).filter(
+        decision=decision).order_by("pk"))
+    if meeting_date > timezone.localdate():
+        raise SpendingError(_("The meeting date cannot be in the future."))
+    minutes_reference = minutes_reference.strip()
+    if not minutes_reference and not minutes_file and not decision.minutes_file:
+        raise SpendingError(_("Give the minutes reference or attach the minutes."))
+    before = {field: _decision_shown(decision, field) for field in DECISION_FIELDS}
+    decision.meeting_type, decision.meeting_date = meeting_type, meeting_date
+    decision.attendance, decision.minutes_reference = attendance.strip(), minutes_reference
+    changes = {field: [before[field], _decision_shown(decision, field)]
+               for field in DECISION_FIELDS if before[field] != _decision_shown(decision, field)}
+    if changes and any(e.status == Status.REIMBURSED for e in expenditures):
+        raise SpendingError(_("A payment was recorded on this decision: it cannot be "
+                              "corrected any more; record the correction in the minutes."))
+    original_name = ""
+    if minutes_file:
+        extension = check_upload(minutes_file)
+        original_name = _display_name(minutes_file.name, extension)
+        minutes_file.name = _stored_name(extension)
+        decision.minutes_file = minutes_file
+    if not changes and not minutes_file:
+        return decision
+    decision.save()
+
+    def note(voided: bool) -> str:
+        parts = ["; ".join(_("%(field)s %(old)s → %(new)s")
+                           % {"field": DECISION_FIELDS[f], "old": old, "new": new}
+                           for f, (old, new) in changes.items())] if changes else []
+        if original_name:
+            parts.append(_("minutes attached: “%(name)s”") % {"name": original_name})
+        if voided:
+            parts.append(_("the approval is void: it needs a new approval"))
+        return _("Collective decision corrected") + ": " + "; ".join(parts)
+
+    for expenditure in expenditures:
+        voided = bool(changes) and expenditure.status == Status.APPROVED
+        recorded = {"decision": ["; ".join(old for old, _new in changes.values()),
+                                 "; ".join(new for _old, new in changes.values())]
+                    } if changes else {}
+        if voided:
+            _move(expenditure, Status.SUBMITTED, acting_user=acting_user, changes=recorded,
+                  note=stored_text(note, True))
+            expenditure.approved_by, expenditure.approved_values = None, None
+            expenditure.save(update_fields=["status", "approved_by", "approved_values"])
+        else:
+            _record(expenditure, expenditure.status, acting_user=acting_user,
+                    changes=recorded, note=stored_text(note, False))
+    return decision
+
+
 # --- Inspections ----------------------------------------------------------------------
 
 

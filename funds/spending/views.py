@@ -54,6 +54,7 @@ from funds.spending.filters import ExpenditureFilter
 from funds.spending.forms import (
     ApproveForm,
     BatchApproveForm,
+    DecisionCorrectForm,
     DecisionForm,
     ExpenditureForm,
     FindingCloseForm,
@@ -306,6 +307,15 @@ def expenditure_detail(request, pk: int, *, posted=None, status=200):
         "voucher_form": VoucherForm(),
         "decision_form": DecisionForm(),
     }
+    decision = expenditure.decision
+    if (decision is not None and user.has_perm("funds.add_collectivedecision")
+            and may_act_for(user, expenditure.township_id)
+            and expenditure.status in spending.OPEN):
+        context["decision_correct_form"] = DecisionCorrectForm(
+            auto_id="correct_%s", has_minutes=bool(decision.minutes_file), initial={
+                "meeting_type": decision.meeting_type, "meeting_date": decision.meeting_date,
+                "attendance": decision.attendance,
+                "minutes_reference": decision.minutes_reference})
     if posted is not None:
         slot, form = posted
         if slot in context["note_forms"]:
@@ -460,6 +470,22 @@ def decision_create(request, pk: int):
         lambda **data: spending.decision_record(expenditure=expenditure,
                                                 acting_user=request.user, **data),
         _("The collective decision was recorded."), slot="decision")
+
+
+@require_POST
+@permission_required("funds.add_collectivedecision", raise_exception=True)
+def decision_update(request, pk: int):
+    expenditure = _expenditure_in_scope(request, pk)
+    decision = expenditure.decision
+    if decision is None:
+        raise Http404
+    return _post_on_expenditure(
+        request, pk, DecisionCorrectForm(request.POST, request.FILES,
+                                         has_minutes=bool(decision.minutes_file),
+                                         auto_id="correct_%s"),
+        lambda **data: spending.decision_update(decision=decision, acting_user=request.user,
+                                                **data),
+        _("The collective decision was corrected."), slot="decision_correct")
 
 
 # --- Staff: the approval queue and the year's execution -----------------------------------

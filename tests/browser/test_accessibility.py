@@ -43,6 +43,7 @@ NOT_PAGES = {
     "reclassification-revert": "POST only",
     "voucher-upload": "POST only",
     "decision-create": "POST only",
+    "decision-update": "POST only",
     "expenditure-action": "POST only (submit, approve, return, ...)",
     "finding-close": "POST only",
     "approval-batch": "POST only (the queue's batch approval; its result page is checked "

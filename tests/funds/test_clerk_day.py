@@ -178,3 +178,101 @@ def test_the_approval_forms_queries_do_not_grow_with_its_history(
     with CaptureQueriesContext(connection) as many:
         client.get(url)
     assert len(many) == len(few)
+
+
+# --- Correcting a collective decision ----------------------------------------------------
+
+MEETING = datetime.date(2020, 4, 20)
+
+
+def _large_with_decision(township, clerk):
+    expenditure = spending.expenditure_create(
+        township=township, date=datetime.date(2020, 5, 1), amount=Decimal("38000.00"),
+        category=SpendingCategory.objects.get(name="阵地建设"), purpose="党群服务中心改造",
+        payee="建筑公司", acting_user=clerk)
+    decision = spending.decision_record(
+        expenditure=expenditure, meeting_type="party_committee", meeting_date=MEETING,
+        attendance="应到9人，实到8人", minutes_reference="纪〔2020〕1号", acting_user=clerk)
+    return Expenditure.objects.get(pk=expenditure.pk), decision
+
+
+def _correct(decision, clerk, **changes):
+    values = {"meeting_type": decision.meeting_type, "meeting_date": decision.meeting_date,
+              "attendance": decision.attendance,
+              "minutes_reference": decision.minutes_reference} | changes
+    return spending.decision_update(decision=decision, acting_user=clerk, **values)
+
+
+def test_a_decision_is_corrected_before_an_approval_relies_on_it(taiping, clerk_user):
+    expenditure, decision = _large_with_decision(taiping, clerk_user)
+    _correct(decision, clerk_user, attendance="应到9人，实到9人")
+    decision.refresh_from_db()
+    assert decision.attendance == "应到9人，实到9人"
+    step = expenditure.transitions.last()
+    assert "应到9人，实到8人" in step.note and "应到9人，实到9人" in step.note
+    assert Expenditure.objects.get(pk=expenditure.pk).status == S.DRAFT
+
+
+def test_minutes_attached_later_leave_the_approval_standing(taiping, clerk_user, staff_user):
+    expenditure, decision = _large_with_decision(taiping, clerk_user)
+    spending.expenditure_submit(expenditure=expenditure, acting_user=clerk_user)
+    spending.expenditure_approve(expenditure=Expenditure.objects.get(pk=expenditure.pk),
+                                 acting_user=staff_user)
+    _correct(decision, clerk_user, minutes_file=SimpleUploadedFile("纪要.pdf", DEMO_PDF))
+    decision.refresh_from_db()
+    assert decision.minutes_file
+    expenditure.refresh_from_db()
+    assert (expenditure.status, expenditure.approved_by) == (S.APPROVED, staff_user)
+    assert "纪要.pdf" in expenditure.transitions.last().note
+
+
+def test_a_correction_after_the_approval_voids_it(taiping, clerk_user, staff_user):
+    expenditure, decision = _large_with_decision(taiping, clerk_user)
+    spending.expenditure_submit(expenditure=expenditure, acting_user=clerk_user)
+    spending.expenditure_approve(expenditure=Expenditure.objects.get(pk=expenditure.pk),
+                                 acting_user=staff_user)
+    _correct(decision, clerk_user, meeting_date=datetime.date(2020, 4, 22))
+    expenditure.refresh_from_db()
+    assert (expenditure.status, expenditure.approved_by, expenditure.approved_values) == (
+        S.SUBMITTED, None, None)
+    step = expenditure.transitions.last()
+    assert (step.from_status, step.to_status) == (S.APPROVED, S.SUBMITTED)
+    assert "2020-04-20" in step.note and "2020-04-22" in step.note
+    # looked at again, approved again on the corrected decision
+    spending.expenditure_approve(expenditure=expenditure, acting_user=staff_user)
+    assert Expenditure.objects.get(pk=expenditure.pk).status == S.APPROVED
+
+
+def test_a_decision_behind_a_payment_is_not_corrected(taiping, clerk_user, staff_user,
+                                                      finance_user):
+    expenditure, decision = _large_with_decision(taiping, clerk_user)
+    spending.voucher_add(expenditure=expenditure, kind="invoice",
+                         upload=SimpleUploadedFile("发票.pdf", DEMO_PDF), acting_user=clerk_user)
+    spending.expenditure_submit(expenditure=Expenditure.objects.get(pk=expenditure.pk),
+                                acting_user=clerk_user)
+    spending.expenditure_approve(expenditure=Expenditure.objects.get(pk=expenditure.pk),
+                                 acting_user=staff_user)
+    spending.expenditure_reimburse(expenditure=Expenditure.objects.get(pk=expenditure.pk),
+                                   acting_user=finance_user, reimbursed_on=datetime.date.today(),
+                                   accounting_voucher="记-9")
+    with pytest.raises(spending.SpendingError):
+        _correct(decision, clerk_user, meeting_date=datetime.date(2020, 4, 22))
+    decision.refresh_from_db()
+    assert decision.meeting_date == MEETING
+
+
+def test_the_page_offers_the_correction_to_the_township_only(
+        client, taiping, clerk_user, other_clerk_user):
+    expenditure, decision = _large_with_decision(taiping, clerk_user)
+    url = reverse("decision-update", args=[expenditure.pk])
+    login(client, clerk_user)
+    page = client.get(reverse("expenditure-detail", args=[expenditure.pk])).content.decode()
+    assert f'"{url}"' in page
+    response = client.post(url, {"meeting_type": "party_committee",
+                                 "meeting_date": "2020-04-21", "attendance": "应到9人，实到9人",
+                                 "minutes_reference": "纪〔2020〕1号"}, follow=True)
+    assert response.status_code == 200
+    decision.refresh_from_db()
+    assert decision.meeting_date == datetime.date(2020, 4, 21)
+    login(client, other_clerk_user)
+    assert client.post(url, {"meeting_type": "party_committee"}).status_code == 404
