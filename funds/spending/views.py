@@ -241,11 +241,15 @@ def expenditure_print(request, pk: int):
     approval = next((t for t in reversed(transitions)
                      if t.to_status == Expenditure.Status.APPROVED), None)
     kinds = Counter(expenditure.vouchers.values_list("kind", flat=True))
+    fund_year = FundYear.objects.filter(year=expenditure.year).first()
     return render(request, "funds/expenditure_print.html",
                   print_context(request, printing=True) | {
                       "expenditure": expenditure, "township": expenditure.township,
                       "transitions": transitions, "approval": approval,
                       "capitals": amount_in_capitals(expenditure.amount),
+                      "fund_year": fund_year, "large": bool(
+                          fund_year
+                          and expenditure.amount >= fund_year.large_spending_threshold),
                       "vouchers": [(label, kinds[value]) for value, label in
                                    Voucher.Kind.choices if kinds[value]],
                       "back_url": reverse("expenditure-detail", args=[pk]),

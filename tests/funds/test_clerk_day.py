@@ -148,6 +148,7 @@ def test_the_approval_form_prints_what_a_secretary_signs(client, taiping, clerk_
                  "壹仟贰佰元整", "同意，按标准报销", "经办人", "审核人", "审批人", "财政",
                  staff_user.username, "发票"):
         assert text in page, text
+    assert "无需：低于大额支出标准" in page  # 1,200 元 needs no collective decision
     assert 'class="site-header' not in page  # the print layout, not the page's
 
 
