@@ -109,14 +109,18 @@ def township_category_set(
         raise ValidationError({"reason": _("A reason is required to change a category.")})
     if category not in Category.values:
         raise ValidationError({"category": _("Unknown category.")})
-    if not township.in_service(year):
-        raise ValidationError(
-            _("%(township)s is not in service in %(year)s.") % {"township": township, "year": year}
-        )
     with transaction.atomic():
         # year-1's reclassification writes this year's categories; its apply or revert
         # and this edit do not interleave (an edit after the apply is allowed, audited).
         year_lock(year - 1)
+        # A merger ends units under the locks of its own first years, not of this one:
+        # the township's row, which the merger updates, is where the two meet. Read
+        # under it, the unit's life span is the one the merger committed.
+        township = Township.objects.select_for_update(no_key=True).get(pk=township.pk)
+        if not township.in_service(year):
+            raise ValidationError(
+                _("%(township)s is not in service in %(year)s.")
+                % {"township": township, "year": year})
         now = timezone.now()
         current = (
             TownshipCategory.objects.select_for_update()

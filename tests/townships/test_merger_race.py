@@ -59,3 +59,28 @@ def test_a_reclassification_during_a_merger_sees_the_ended_units(demo, admin_use
     assert isinstance(merged, dict), merged
     assert merged["ended"] == 25
     assert _categories_after_the_end() == []
+
+
+def test_a_category_edit_years_after_a_merger_sees_the_ended_unit(demo, admin_user):
+    """The edit of a year the merger's year locks do not cover still waits for the
+    merger on the township's row, and then sees that the unit has ended."""
+    from django.core.exceptions import ValidationError
+
+    from townships.models import Category
+    from townships.services import township_category_set
+
+    lishu = Township.objects.get(name="梨树乡")
+
+    def merge():
+        return merger_apply(rows=read_township_list(MERGER_LIST),
+                            source_name=MERGER_LIST.name, first_year=2021,
+                            acting_user=admin_user)
+
+    def edit():
+        return township_category_set(township=lishu, year=2023, category=Category.SECOND,
+                                     reason="调整", acting_user=admin_user)
+
+    merged, edited = _race(merge, edit)
+    assert isinstance(merged, dict), merged
+    assert isinstance(edited, ValidationError), edited
+    assert _categories_after_the_end() == []
