@@ -1,5 +1,5 @@
 from funds.models import Expenditure, FundYear
-from townships.views import YEAR_SESSION_KEY
+from wanyuan.years import remembered_year
 
 
 def fund_years(request):
@@ -9,8 +9,8 @@ def fund_years(request):
         A callable, so that templates which never ask pay no query, and a user who has
         chosen a year (kept in the session) pays none either.
         """
-        year = request.session.get(YEAR_SESSION_KEY) if hasattr(request, "session") else None
-        if isinstance(year, int):
+        year = remembered_year(request)
+        if year is not None:
             return year
         return FundYear.objects.order_by("-year").values_list("year", flat=True).first()
 

@@ -14,8 +14,6 @@ FORBIDDEN = {
     "townships": {"funds", "demo"},
     "funds": {"demo"},
 }
-#: inside funds, the money's reads and writes import no other subpackage (its pages may)
-BUDGET_CORE = ["selectors.py", "tables.py", "exports.py", "filters.py", "charts.py"]
 
 
 def _imports(path: Path) -> set[str]:
@@ -39,34 +37,100 @@ def test_imports_run_one_way(package):
     assert offending == []
 
 
-@pytest.mark.parametrize("module", BUDGET_CORE)
-def test_the_budget_core_imports_no_other_subpackage(module):
-    names = _imports(ROOT / "funds" / "budget" / module)
-    assert sorted(n for n in names if n.startswith(("funds.yearly", "funds.spending",
-                                                    "funds.planning"))) == []
+#: The layers of funds, lowest first. A module imports its own subpackage and the layers
+#: below its own, never a layer above it nor a sibling of its own layer.
+FUNDS_LAYERS = [
+    {"funds.models", "funds.templatetags", "funds.migrations"},
+    {"funds.signals", "funds.scope"},
+    {"funds.budget"},
+    {"funds.spending", "funds.yearly", "funds.planning"},
+    {"funds.documents"},
+    # the top: the app's wiring, its routes and the pages composed from every subpackage
+    {"funds.views", "funds.urls", "funds.context_processors", "funds.admin",
+     "funds.management", "funds.apps"},
+]
+TOP = len(FUNDS_LAYERS) - 1
 
 
-def test_the_budget_never_imports_the_planner():
-    """The planner uses the budget's one definition of the allocation, not the reverse."""
-    offending = [f"{path.name}: {name}" for path in sorted((ROOT / "funds" / "budget").glob("*.py"))
-                 for name in _imports(path) if name.startswith("funds.planning")]
+def _unit(module: str) -> str:
+    """The layer unit a dotted module name belongs to: ``funds.budget.views`` → ``funds.budget``."""
+    parts = module.split(".")
+    return ".".join(parts[:2])
+
+
+def _rank(unit: str) -> int:
+    return next(i for i, layer in enumerate(FUNDS_LAYERS) if unit in layer)
+
+
+def _module_name(path: Path) -> str:
+    return ".".join(path.relative_to(ROOT).with_suffix("").parts)
+
+
+def _app_modules():
+    for package in ("wanyuan", "townships", "funds", "demo"):
+        for path in sorted((ROOT / package).rglob("*.py")):
+            if "migrations" not in path.parts:
+                yield path
+
+
+def test_every_funds_module_has_a_layer():
+    units = {_unit(_module_name(path)) for path in (ROOT / "funds").rglob("*.py")}
+    units.discard("funds.__init__")
+    assert sorted(u for u in units if not any(u in layer for layer in FUNDS_LAYERS)) == []
+
+
+def test_no_funds_module_imports_a_layer_above_its_own_or_a_sibling():
+    offending = []
+    for path in sorted((ROOT / "funds").rglob("*.py")):
+        unit = _unit(_module_name(path))
+        if unit == "funds.__init__":
+            continue
+        for name in _imports(path):
+            if not name.startswith("funds.") or _unit(name) == unit:
+                continue
+            if _rank(_unit(name)) > _rank(unit) or _rank(_unit(name)) == _rank(unit) < TOP:
+                offending.append(f"{path.relative_to(ROOT)}: {name}")
     assert offending == []
 
 
-def test_funds_is_its_three_subpackages():
+def test_only_url_confs_import_a_views_module():
+    """Helpers live outside views (funds.scope, wanyuan.years, wanyuan.printing); a view
+    module is imported by its URL conf and nothing else of ours."""
+    ours = ("wanyuan", "townships", "funds", "demo")
+    offending = []
+    for path in _app_modules():
+        if path.name == "urls.py":
+            continue
+        for name in _imports(path):
+            module = name if name.startswith(ours) else ""
+            if any(part == "views" or part.endswith("_views") for part in module.split(".")):
+                offending.append(f"{path.relative_to(ROOT)}: {name}")
+    assert offending == []
+
+
+def test_the_layer_rules_catch_an_upward_import(tmp_path):
+    """The rules above are not vacuous: a budget module importing the spending loop, and a
+    spending module importing a view, are what they report."""
+    assert _rank(_unit("funds.spending.selectors")) > _rank(_unit("funds.budget.views"))
+    assert _rank(_unit("funds.budget.tables")) < _rank(_unit("funds.views"))
+    module = tmp_path / "m.py"
+    module.write_text("from funds.spending.views import ledger\nimport funds.budget.views\n")
+    assert {"funds.spending.views", "funds.budget.views"} <= _imports(module)
+
+
+def test_funds_top_level_is_its_foundation_and_what_sits_above_the_subpackages():
     modules = {p.name for p in (ROOT / "funds").glob("*.py")}
     assert modules == {"__init__.py", "admin.py", "apps.py", "context_processors.py",
-                       "models.py", "signals.py", "urls.py"}
+                       "models.py", "scope.py", "signals.py", "urls.py", "views.py"}
     assert {p.name for p in (ROOT / "funds").iterdir() if (p / "__init__.py").exists()} == {
         "budget", "yearly", "spending", "planning", "documents", "management", "migrations",
         "templatetags"}
 
 
-def test_only_the_urls_and_the_command_import_the_documents():
-    """The documents read budget, spending and yearly; nothing reads the documents but
-    the routes and the ``documents`` command (docs/architecture.md)."""
-    allowed = {ROOT / "funds" / "urls.py",
-               ROOT / "funds" / "management" / "commands" / "documents.py"}
+def test_only_the_command_imports_the_documents():
+    """The documents read budget, spending and yearly; nothing outside them reads the
+    documents but the ``documents`` command (their routes are included by name)."""
+    allowed = {ROOT / "funds" / "management" / "commands" / "documents.py"}
     importers = sorted(
         str(path.relative_to(ROOT)) for package in ("funds", "townships", "wanyuan", "demo")
         for path in (ROOT / package).rglob("*.py")

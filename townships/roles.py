@@ -3,6 +3,8 @@
 Access is decided by permissions on the server; the groups only bundle them.
 """
 
+import functools
+
 from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
@@ -89,3 +91,16 @@ def require_permission(user, permission: str, township=None) -> None:
         raise PermissionDenied
     if township is not None and not may_act_for(user, township):
         raise PermissionDenied
+
+
+def all_townships_required(view):
+    """A page for those who see every township (county staff, finance, admins): anyone
+    else gets 403. The decorator of every county-wide page."""
+
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if not sees_all_townships(request.user):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapped

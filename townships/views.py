@@ -11,7 +11,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import OuterRef, Subquery
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
@@ -44,31 +43,7 @@ from townships.reference import (
 )
 from townships.roles import sees_all_townships
 from townships.tables import AuditEventTable, CategoryChangeTable, RankingTable, TownshipTable
-
-#: The session key under which the dashboard remembers the year a user chose.
-YEAR_SESSION_KEY = "fund_year"
-
-
-def remember_year(request, year: int) -> None:
-    if request.session.get(YEAR_SESSION_KEY) != year:  # an unchanged session is not written
-        request.session[YEAR_SESSION_KEY] = year
-
-
-def chosen_year(request, years) -> int | None:
-    """The one rule for the year a page shows: the one asked for (``?year=``, then
-    remembered), else the one chosen before, else the latest of ``years``. A year asked
-    for that is not one of ``years`` is a 404."""
-    years = set(years)
-    raw = request.GET.get("year")
-    if raw is not None:
-        if not raw.isdigit():
-            raise Http404(_("“%(value)s” is not a year.") % {"value": raw})
-        if int(raw) not in years:
-            raise Http404(_("There is no fund year %(year)s.") % {"year": raw})
-        remember_year(request, int(raw))
-        return int(raw)
-    remembered = request.session.get(YEAR_SESSION_KEY)
-    return remembered if remembered in years else max(years, default=None)
+from wanyuan.years import chosen_year, remember_year
 
 
 def _category_in(year, township_ref="pk"):

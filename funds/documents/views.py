@@ -11,25 +11,18 @@ from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
-from funds.budget.views import fund_year_or_404
 from funds.documents import figures, services
 from funds.documents.forms import NumberForm, TemplateUploadForm
 from funds.models import DocumentKind, DocumentSettings, DocumentTemplate
+from funds.scope import fund_year_or_404, township_in_scope
 from townships.models import Township
-from townships.roles import may_act_for, own_township_id
-
-
-def _township_in_scope(request, code: str) -> Township:
-    township = get_object_or_404(Township, code=code)
-    if not may_act_for(request.user, township):
-        raise Http404
-    return township
+from townships.roles import own_township_id
 
 
 def _sent(document: services.GeneratedDocument) -> HttpResponse:
@@ -102,7 +95,7 @@ def document_download(request, year: int, kind: str, fmt: str):
 
 @require_safe
 def township_document_download(request, year: int, code: str, kind: str, fmt: str):
-    township = _township_in_scope(request, code)
+    township = township_in_scope(request, code)
     if not request.user.has_perm("funds.generate_township_documents"):
         raise PermissionDenied
     if (kind, fmt) not in services.TOWNSHIP_DOCUMENTS:
@@ -129,7 +122,7 @@ def posting(request, year: int):
 @require_safe
 def township_posting(request, year: int, code: str):
     """公示, printable: one township (its clerk's)."""
-    township = _township_in_scope(request, code)
+    township = township_in_scope(request, code)
     if not request.user.has_perm("funds.generate_township_documents"):
         raise PermissionDenied
     return _posting_page(request, year, township)

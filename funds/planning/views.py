@@ -14,26 +14,21 @@ from django_tables2 import RequestConfig
 
 from funds.budget import charts
 from funds.budget.exports import xlsx_download
-from funds.budget.views import fund_year_or_404
 from funds.models import PlanScenario
 from funds.planning import services
 from funds.planning.forms import AdoptForm, ScenarioForm
 from funds.planning.selectors import comparison_get, scenario_list, spent_in_year
 from funds.planning.services import PlanningError
 from funds.planning.tables import PlanLineTable
+from funds.scope import fund_year_or_404
 from townships.models import Category
-from townships.roles import sees_all_townships
+from townships.roles import all_townships_required, sees_all_townships
 from wanyuan.money import format_wan
 
 
-def _require_all_townships(request):
-    if not sees_all_townships(request.user):
-        raise PermissionDenied
-
-
+@all_townships_required
 def plan_list(request, year: int):
     """The year's scenarios and the form of a new one (administrators)."""
-    _require_all_townships(request)
     fund_year = fund_year_or_404(year)
     may_create = request.user.has_perm("funds.add_planscenario")
     form = ScenarioForm(request.POST if request.method == "POST" else None)
@@ -67,8 +62,8 @@ def _scenario_or_404(year: int, pk: int) -> PlanScenario:
 
 
 @require_safe
+@all_townships_required
 def plan_detail(request, year: int, pk: int):
-    _require_all_townships(request)
     scenario = _scenario_or_404(year, pk)
     table = PlanLineTable(scenario.lines.select_related("township"))
     RequestConfig(request, paginate={"per_page": 100}).configure(table)
@@ -139,7 +134,8 @@ def _compared(request, year: int):
 def _comparison(request, year: int):
     """The fund year, the plans of ``?ids`` and their comparison: the page's and the
     export's; a 400 that says what to choose when the plans are not two to four of it."""
-    _require_all_townships(request)
+    if not sees_all_townships(request.user):
+        raise PermissionDenied
     fund_year = fund_year_or_404(year)
     scenarios = _compared(request, year)
     if scenarios is None:

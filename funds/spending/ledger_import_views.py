@@ -20,10 +20,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from funds.budget.exports import xlsx_download
-from funds.budget.views import fund_year_or_404
+from funds.scope import fund_year_or_404, township_in_scope
 from funds.spending import ledger_import
 from funds.spending.services import SpendingError
-from funds.spending.views import _township_in_scope
 from townships.imports import ImportFileError
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
@@ -60,7 +59,7 @@ def _render(request, township, fund_year, *, form, preview=None, problems=(), st
 
 @permission_required("funds.add_ledgerimport", raise_exception=True)
 def ledger_import_page(request, code: str, year: int):
-    township = _township_in_scope(request, code)
+    township = township_in_scope(request, code)
     fund_year = fund_year_or_404(year)
     if request.method == "POST" and "sha256" in request.POST:
         return _confirm(request, township, fund_year)

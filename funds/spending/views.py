@@ -40,7 +40,6 @@ from funds.budget.selectors import (
     township_budget_get,
     with_spending,
 )
-from funds.budget.views import chosen_fund_year, fund_year_or_404
 from funds.models import (
     CollectiveDecision,
     Expenditure,
@@ -49,6 +48,7 @@ from funds.models import (
     Inspection,
     Voucher,
 )
+from funds.scope import chosen_fund_year, fund_year_or_404, township_in_scope
 from funds.spending import services as spending
 from funds.spending.filters import ExpenditureFilter
 from funds.spending.forms import (
@@ -82,18 +82,11 @@ from funds.spending.tables import (
 )
 from townships.accounts import display_name
 from townships.models import YEAR_MAX, YEAR_MIN, Township
-from townships.roles import may_act_for, own_township_id, sees_all_townships
+from townships.roles import all_townships_required, may_act_for, own_township_id, sees_all_townships
 from wanyuan.money import amount_in_capitals
-from wanyuan.views import print_context
+from wanyuan.printing import print_context
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _township_in_scope(request, code: str) -> Township:
-    township = get_object_or_404(Township, code=code)
-    if not may_act_for(request.user, township):
-        raise Http404
-    return township
 
 
 def _expenditure_in_scope(request, pk: int) -> Expenditure:
@@ -161,7 +154,7 @@ def _ledger(township, fund_year):
 
 @permission_required("funds.view_expenditure", raise_exception=True)
 def ledger(request, code: str, year: int, printing: bool = False):
-    township = _township_in_scope(request, code)
+    township = township_in_scope(request, code)
     fund_year = fund_year_or_404(year)
     lines, budget = _ledger(township, fund_year)
     return render(request, "funds/ledger.html", print_context(request, printing=printing) | {
@@ -177,7 +170,7 @@ def ledger(request, code: str, year: int, printing: bool = False):
 
 
 def _ledger_export(request, code, year):
-    township = _township_in_scope(request, code)
+    township = township_in_scope(request, code)
     fund_year = fund_year_or_404(year)
     lines, budget = _ledger(township, fund_year)
     return township, ledger_rows(lines, budget)
@@ -209,7 +202,7 @@ def ledger_export_xlsx(request, code: str, year: int):
 
 @permission_required("funds.add_expenditure", raise_exception=True)
 def expenditure_create(request, code: str, year: int):
-    township = _township_in_scope(request, code)
+    township = township_in_scope(request, code)
     fund_year = fund_year_or_404(year)
     form = NewExpenditureForm(_posted(request), request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -535,9 +528,8 @@ def approval_batch(request):
     return render(request, "funds/approval_batch.html", {"results": results})
 
 
+@all_townships_required
 def execution(request, year: int, printing: bool = False):
-    if not sees_all_townships(request.user):
-        raise PermissionDenied
     fund_year = fund_year_or_404(year)
     filterset, rows = allocation_filtered(request.GET, fund_year)
     totals = execution_total_get(fund_year, rows)
@@ -624,9 +616,8 @@ def payments_export_xlsx(request, year: int, month: int):
 # --- Inspections ------------------------------------------------------------------------
 
 
+@all_townships_required
 def inspection_list(request, printing: bool = False):
-    if not sees_all_townships(request.user):
-        raise PermissionDenied
     queryset = Inspection.objects.prefetch_related("townships").annotate(
         findings_count=Count("findings", distinct=True),
         open_findings=Count("findings", filter=Q(findings__closed_at__isnull=True),
@@ -658,9 +649,8 @@ def inspection_create(request):
                   status=400 if form.errors else 200)
 
 
+@all_townships_required
 def inspection_detail(request, pk: int):
-    if not sees_all_townships(request.user):
-        raise PermissionDenied
     inspection = get_object_or_404(Inspection, pk=pk)
     form = None
     if request.user.has_perm("funds.add_finding"):

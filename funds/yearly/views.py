@@ -17,8 +17,8 @@ from django.views.decorators.http import require_POST
 
 from funds.budget.overdraw import OverdrawRefused
 from funds.budget.selectors import adopted_total, allocation_of
-from funds.budget.views import fund_year_or_404
 from funds.models import SPENT_STATUSES, Expenditure, FundYear
+from funds.scope import fund_year_or_404
 from funds.yearly import services
 from funds.yearly.forms import (
     CategoryChangeForm,

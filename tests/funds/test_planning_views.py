@@ -154,5 +154,5 @@ def test_the_allocation_page_with_an_adopted_plan_runs_the_pinned_queries(
     login(client, staff_user)
     url = reverse("allocation-list", args=[2020])
     client.get(url)
-    with django_assert_num_queries(10):  # as without a plan (test_views)
+    with django_assert_num_queries(11):  # as without a plan (test_views)
         client.get(url)

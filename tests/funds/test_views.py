@@ -259,11 +259,10 @@ def test_allocation_page_query_count_is_pinned(client, demo, staff_user,
     login(client, staff_user)
     url = reverse("allocation-list", args=[2020])
     client.get(url)  # the first visit stores the chosen year in the session
-    # session, user, permissions ×2, the fund years, the counts per category, the
+    # session, user, permissions ×2, the fund year, the counts per category, the
     # spending sums, the rows, the paginator's count, the navigation's count of what
-    # waits for approval; the benchmark's superuser needs no permission queries: 8, two
-    # more than the admin changelist (docs/performance.md)
-    with django_assert_num_queries(10):
+    # waits for approval and its list of years (the context processor's, the one list)
+    with django_assert_num_queries(11):
         client.get(url)
 
 

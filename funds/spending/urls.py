@@ -1,0 +1,57 @@
+"""The spending loop: ledgers, expenditures, approvals, payments, execution, inspections."""
+
+from django.urls import path
+
+from funds.spending import ledger_import_views as ledger_import
+from funds.spending import views as spending
+from townships import converters  # noqa: F401 - registers <township_code:…>
+
+urlpatterns = [
+    path("my/", spending.clerk_home, name="clerk-home"),
+    path("ledger/<township_code:code>/<int:year>/", spending.ledger, name="ledger"),
+    path("ledger/<township_code:code>/<int:year>/print/", spending.ledger, {"printing": True},
+         name="ledger-print"),
+    path("ledger/<township_code:code>/<int:year>/export.csv", spending.ledger_export_csv,
+         name="ledger-export-csv"),
+    path("ledger/<township_code:code>/<int:year>/export.xlsx", spending.ledger_export_xlsx,
+         name="ledger-export-xlsx"),
+    path("ledger/<township_code:code>/<int:year>/new/", spending.expenditure_create,
+         name="expenditure-create"),
+    path("ledger/<township_code:code>/<int:year>/import/", ledger_import.ledger_import_page,
+         name="ledger-import"),
+    path("ledger/import-template.xlsx", ledger_import.ledger_import_template,
+         name="ledger-import-template"),
+    path("expenditures/", spending.expenditure_search, name="expenditure-search"),
+    path("expenditures/<int:pk>/", spending.expenditure_detail, name="expenditure-detail"),
+    path("expenditures/<int:pk>/edit/", spending.expenditure_edit, name="expenditure-edit"),
+    path("expenditures/<int:pk>/print/", spending.expenditure_print, name="expenditure-print"),
+    path("expenditures/<int:pk>/vouchers/", spending.voucher_upload, name="voucher-upload"),
+    path("expenditures/<int:pk>/decision/", spending.decision_create, name="decision-create"),
+    path("expenditures/<int:pk>/decision/correct/", spending.decision_update,
+         name="decision-update"),
+    path("expenditures/<int:pk>/<slug:action>/", spending.expenditure_action,
+         name="expenditure-action"),
+    path("vouchers/<int:pk>/", spending.voucher_download, name="voucher-download"),
+    path("decisions/<int:pk>/minutes/", spending.decision_minutes, name="decision-minutes"),
+    path("approvals/", spending.approval_queue, name="approval-queue"),
+    path("approvals/batch/", spending.approval_batch, name="approval-batch"),
+    path("payments/<int:year>/<int:month>/", spending.payments, name="payments"),
+    path("payments/<int:year>/<int:month>/export.csv", spending.payments_export_csv,
+         name="payments-export-csv"),
+    path("payments/<int:year>/<int:month>/export.xlsx", spending.payments_export_xlsx,
+         name="payments-export-xlsx"),
+    path("notifications/read/", spending.notifications_read, name="notifications-read"),
+    path("execution/<int:year>/", spending.execution, name="execution"),
+    path("execution/<int:year>/print/", spending.execution, {"printing": True},
+         name="execution-print"),
+    path("execution/<int:year>/export.csv", spending.execution_export_csv,
+         name="execution-export-csv"),
+    path("execution/<int:year>/export.xlsx", spending.execution_export_xlsx,
+         name="execution-export-xlsx"),
+    path("inspections/", spending.inspection_list, name="inspection-list"),
+    path("inspections/print/", spending.inspection_list, {"printing": True},
+         name="inspection-print"),
+    path("inspections/new/", spending.inspection_create, name="inspection-create"),
+    path("inspections/<int:pk>/", spending.inspection_detail, name="inspection-detail"),
+    path("findings/<int:pk>/close/", spending.finding_close, name="finding-close"),
+]

@@ -1,0 +1,85 @@
+"""The overview: the page composed from every subpackage (the budget, the yearly cycle,
+the spending loop), and the year switcher. It sits above the subpackages, so that none of
+them imports another one above it (docs/architecture.md)."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from funds.budget import charts
+from funds.budget.selectors import budget_check_get, budget_check_list, execution_total_get
+from funds.models import Expenditure, Finding, FundYear
+from funds.scope import chosen_fund_year
+from funds.spending.selectors import notification_list
+from funds.yearly import services
+from funds.yearly.selectors import next_step_get, yearly_step_list
+from townships.roles import own_township_id, sees_all_townships
+from wanyuan.money import format_wan
+from wanyuan.years import remember_year
+
+#: Pages that take the year in their path, and may be switched to another year.
+YEAR_PAGES = {"allocation-list", "ranking-list", "reclassification"}
+
+
+def year_switch(request):
+    """Remember the chosen year and show the same page for it (the year switcher's target)."""
+    raw = request.GET.get("year", "")
+    page = request.GET.get("page", "overview")
+    if not raw.isdigit() or not FundYear.objects.filter(year=int(raw)).exists():
+        messages.error(request, _("Choose one of the fund years in the list."))
+        return redirect("overview")
+    year = int(raw)
+    remember_year(request, year)
+    if page in YEAR_PAGES:
+        return redirect(page, year)
+    return redirect("overview")
+
+
+def overview(request):
+    if not sees_all_townships(request.user):
+        if own_township_id(request.user) is None:
+            raise PermissionDenied
+        return redirect("clerk-home")
+    fund_year, years = chosen_fund_year(request)
+    context = {"fund_year": fund_year, "years": years}
+    if fund_year is not None:
+        check = budget_check_get(fund_year)
+        preview = services.reclassification_preview(fund_year=fund_year)
+        context.update(
+            history_charts=_history_charts(years),
+            rank_chart=charts.rank_against_category(
+                preview.result.decisions,
+                title=_("Rank against category in %(year)s, with the moves to %(next)s")
+                % {"year": fund_year.year, "next": fund_year.year + 1},
+                promote_count=fund_year.promote_count, demote_count=fund_year.demote_count,
+            ),
+            budget=check,
+            allocations_by_category=check.allocations_by_category(fund_year),
+            reclassification=preview.already_applied,
+            steps=(steps := yearly_step_list(fund_year)),
+            next_step=next_step_get(steps),
+            notifications=notification_list(request.user, sees_all=True),
+            execution=execution_total_get(fund_year, check=check),
+            open_findings=Finding.objects.filter(closed_at__isnull=True).count(),
+            overdue_findings=Finding.objects.filter(
+                closed_at__isnull=True, deadline__lt=timezone.localdate()).count(),
+            awaiting_approval=Expenditure.objects.filter(
+                status=Expenditure.Status.SUBMITTED).count(),
+        )
+    return render(request, "funds/overview.html", context)
+
+
+def _history_charts(years: list[FundYear]):
+    checks = budget_check_list(years)
+    bars_count = [charts.Bar(str(y), checks[y].counts) for y in checks]
+    bars_money = [charts.Bar(str(fy.year), checks[fy.year].allocations_by_category(fy))
+                  for fy in years]
+    count_title = _("Townships per category by year")
+    money_title = _("Allocation per category by year, floors included (10k yuan)")
+    return [
+        (count_title, charts.stacked_bars(bars_count, title=count_title, value_format=str)),
+        (money_title, charts.stacked_bars(bars_money, title=money_title,
+                                          value_format=format_wan)),
+    ]
