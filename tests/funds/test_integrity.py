@@ -126,30 +126,82 @@ def test_two_approvals_cannot_both_spend_the_last_money(
     assert len(errors) == 1 and "超出预算余额" in errors[0], errors
 
 
-def test_every_path_into_the_budget_takes_the_township_lock_first(
-        taiping, clerk_user, staff_user, finance_user, monkeypatch):
-    """The order of locks is the same on every path: township, then expenditure."""
+def _write_paths(township, clerk, staff, finance, admin):
+    """Every service that writes an expenditure or its decision, each as a call: a draft
+    edited, given a voucher, submitted, withdrawn, resubmitted, approved, returned, approved
+    again and paid; a large one decided, the decision corrected and rejected; a third voided."""
+    small = _new(township, clerk, "500.00")
+    large = _new(township, clerk, "20000.00")
+    spare = _new(township, clerk, "300.00")
+    pdf = SimpleUploadedFile("发票.pdf", DEMO_PDF)
+    return [
+        ("update", lambda: _update(small, clerk, amount=Decimal("600.00"))),
+        ("vouchers", lambda: spending.voucher_add(expenditure=small, kind="invoice",
+                                                  upload=pdf, acting_user=clerk)),
+        ("submit", lambda: spending.expenditure_submit(expenditure=small, acting_user=clerk)),
+        ("withdraw", lambda: spending.expenditure_withdraw(expenditure=small,
+                                                           acting_user=clerk)),
+        ("resubmit", lambda: spending.expenditure_submit(expenditure=small,
+                                                         acting_user=clerk)),
+        ("approve", lambda: spending.expenditure_approve(expenditure=small,
+                                                         acting_user=staff)),
+        ("return", lambda: spending.expenditure_return(expenditure=small, acting_user=staff,
+                                                       note="补充签到表")),
+        ("submit again", lambda: spending.expenditure_submit(expenditure=small,
+                                                             acting_user=clerk)),
+        ("approve batch", lambda: spending.expenditure_approve_batch(
+            expenditures=[small], acting_user=staff)),
+        ("reimburse", lambda: spending.expenditure_reimburse(
+            expenditure=small, acting_user=finance, reimbursed_on=timezone.localdate(),
+            accounting_voucher="记-001")),
+        ("decision", lambda: _decide(large, clerk)),
+        ("decision corrected", lambda: spending.decision_update(
+            decision=Expenditure.objects.get(pk=large.pk).decision,
+            meeting_type="party_committee", meeting_date=DAY, attendance="应到9人，实到9人",
+            minutes_reference="纪〔2020〕1号", acting_user=clerk)),
+        ("submit large", lambda: spending.expenditure_submit(expenditure=large,
+                                                             acting_user=clerk)),
+        ("reject", lambda: spending.expenditure_reject(expenditure=large, acting_user=staff,
+                                                       note="不符合规定")),
+        ("void", lambda: spending.expenditure_void(expenditure=spare, acting_user=admin,
+                                                   note="重复录入")),
+    ]
+
+
+def test_every_write_of_an_expenditure_takes_its_township_lock(
+        taiping, clerk_user, staff_user, finance_user, admin_user, monkeypatch):
+    """Each path, whichever database: the township lock is taken, once per expenditure."""
     from funds.spending import services as module
 
     taken = []
     real = module._lock_township
+    monkeypatch.setattr(module, "_lock_township",
+                        lambda township_id: (taken.append(township_id), real(township_id)))
+    for name, write in _write_paths(taiping, clerk_user, staff_user, finance_user, admin_user):
+        taken.clear()
+        write()
+        assert taken == [taiping.pk], name
 
-    def spy(township_id):
-        taken.append(township_id)
-        return real(township_id)
 
-    monkeypatch.setattr(module, "_lock_township", spy)
-    expenditure = _new(taiping, clerk_user, "500.00")
-    spending.voucher_add(expenditure=expenditure, kind="invoice",
-                         upload=SimpleUploadedFile("发票.pdf", DEMO_PDF), acting_user=clerk_user)
-    taken.clear()
-    _update(expenditure, clerk_user, amount=Decimal("600.00"))
-    spending.expenditure_submit(expenditure=expenditure, acting_user=clerk_user)
-    spending.expenditure_approve(expenditure=expenditure, acting_user=staff_user)
-    spending.expenditure_reimburse(expenditure=expenditure, acting_user=finance_user,
-                                   reimbursed_on=timezone.localdate(),
-                                   accounting_voucher="记-001")
-    assert taken == [taiping.pk] * 4
+@pytest.mark.skipif("connection.vendor != 'postgresql'",
+                    reason="row locks are SQL only on PostgreSQL (SQLite locks the file)")
+def test_every_path_locks_the_township_before_the_expenditure(
+        taiping, clerk_user, staff_user, finance_user, admin_user):
+    """The order of locks is the same on every path: the township's row first, then the
+    expenditure's (or the decision's), read off the SQL each service sends: two writes
+    that took them in opposite orders could deadlock."""
+    from django.test.utils import CaptureQueriesContext
+
+    for name, write in _write_paths(taiping, clerk_user, staff_user, finance_user, admin_user):
+        with CaptureQueriesContext(connection) as queries:
+            write()
+        locked = [q["sql"].split(" FROM ", 1)[1].split()[0].strip('"')
+                  for q in queries.captured_queries if " FOR " in q["sql"]
+                  and ("FOR UPDATE" in q["sql"] or "FOR NO KEY UPDATE" in q["sql"])]
+        assert locked, name
+        assert locked[0] == "townships_township", (name, locked)
+        assert "townships_township" not in locked[1:], (name, locked)
+        assert {"funds_expenditure", "funds_collectivedecision"} & set(locked), (name, locked)
 
 
 # --- 2. An approval covers exactly what was approved --------------------------------------
