@@ -19,8 +19,11 @@ from townships.roles import own_township_id, sees_all_townships
 from wanyuan.money import format_wan
 from wanyuan.years import remember_year
 
-#: Pages that take the year in their path, and may be switched to another year.
-YEAR_PAGES = {"allocation-list", "ranking-list", "reclassification"}
+#: Pages that show the year switcher and take the year in their path.
+YEAR_PAGES = {"allocation-list", "ranking-list", "reclassification", "execution",
+              "fund-year-settings"}
+#: Pages that show the switcher without a year in their path: they show the chosen one.
+CHOSEN_YEAR_PAGES = {"overview", "clerk-home"}
 
 
 def year_switch(request):
@@ -34,7 +37,7 @@ def year_switch(request):
     remember_year(request, year)
     if page in YEAR_PAGES:
         return redirect(page, year)
-    return redirect("overview")
+    return redirect(page if page in CHOSEN_YEAR_PAGES else "overview")
 
 
 def overview(request):

@@ -53,7 +53,6 @@ def documents(request, year: int):
                    else None)
     return render(request, "funds/documents.html", {
         "fund_year": fund_year,
-        "nav_years": [fund_year.year],
         "rows": rows,
         "county": county,
         "township": township,

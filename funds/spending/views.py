@@ -128,7 +128,7 @@ def clerk_home(request):
         return redirect("overview")
     township = Township.objects.get(pk=township_id)
     fund_year, years = chosen_fund_year(request)
-    context = {"township": township, "fund_year": fund_year, "nav_years": [fy.year for fy in years]}
+    context = {"township": township, "fund_year": fund_year}
     if fund_year is not None:
         context.update(
             budget=township_budget_get(township, fund_year),

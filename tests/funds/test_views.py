@@ -410,6 +410,25 @@ def test_year_switcher_refuses_a_year_that_does_not_exist(client, demo, staff_us
     assert "fund_year" not in client.session  # nothing chosen before, nothing chosen now
 
 
+@pytest.mark.parametrize("page", ["allocation-list", "ranking-list", "reclassification",
+                                  "execution", "fund-year-settings"])
+def test_year_switcher_shows_the_same_page_for_the_other_year(client, demo, admin_user, page):
+    """Every page that shows the switcher comes back as itself for the chosen year."""
+    services.reclassification_apply(year=2020, acting_user=admin_user)
+    login(client, admin_user)
+    page_html = client.get(reverse(page, args=[2020])).content.decode()
+    assert f'name="page" value="{page}"' in page_html  # the switcher is on the page
+    response = client.get(reverse("year-switch"), {"year": "2021", "page": page})
+    assert response["Location"] == reverse(page, args=[2021])
+
+
+def test_a_clerk_switching_the_year_stays_on_the_own_home(client, demo, clerk_user):
+    login(client, clerk_user)
+    response = client.get(reverse("year-switch"), {"year": "2020", "page": "clerk-home"})
+    assert response["Location"] == reverse("clerk-home")
+    assert client.session["fund_year"] == 2020
+
+
 def test_year_switcher_does_not_redirect_to_arbitrary_pages(client, demo, staff_user):
     login(client, staff_user)
     response = client.get(reverse("year-switch"), {"year": "2020", "page": "admin:index"})
