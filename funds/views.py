@@ -14,7 +14,7 @@ from funds.models import Expenditure, Finding, FundYear
 from funds.scope import chosen_fund_year
 from funds.spending.selectors import notification_list
 from funds.yearly import services
-from funds.yearly.selectors import next_step_get, yearly_step_list
+from funds.yearly.selectors import first_open_step, yearly_step_list
 from townships.roles import own_township_id, sees_all_townships
 from wanyuan.money import format_wan
 from wanyuan.years import remember_year
@@ -61,8 +61,8 @@ def overview(request):
             budget=check,
             allocations_by_category=check.allocations_by_category(fund_year),
             reclassification=preview.already_applied,
-            steps=(steps := yearly_step_list(fund_year)),
-            next_step=next_step_get(steps),
+            steps=(steps := yearly_step_list(fund_year=fund_year)),
+            next_step=first_open_step(steps),
             notifications=notification_list(request.user, sees_all=True),
             execution=execution_total_get(fund_year, check=check),
             open_findings=Finding.objects.filter(closed_at__isnull=True).count(),

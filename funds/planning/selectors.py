@@ -25,7 +25,7 @@ class PlanInput:
     from_preview: bool
 
 
-def plan_input_get(fund_year: FundYear) -> PlanInput:
+def plan_input_get(*, fund_year: FundYear) -> PlanInput:
     rows = list(Township.objects.in_service_with_year(fund_year.year).order_by("code")
                 .values_list("pk", "year_category__category"))
     if rows and all(category is None for _pk, category in rows):
@@ -40,7 +40,7 @@ def plan_input_get(fund_year: FundYear) -> PlanInput:
     return PlanInput(fund_year, rows, False)
 
 
-def parameters_of(fund_year: FundYear, **overrides) -> rules.Parameters:
+def plan_parameters_get(*, fund_year: FundYear, **overrides) -> rules.Parameters:
     """The rule's parameters from the year's settings, with what a scenario changes."""
     values = {
         "fund": fund_year.special_fund, "floor": fund_year.floor_amount,
@@ -52,12 +52,12 @@ def parameters_of(fund_year: FundYear, **overrides) -> rules.Parameters:
     return rules.Parameters(**values)
 
 
-def scenario_list(fund_year: FundYear):
+def scenario_list(*, fund_year: FundYear):
     return (PlanScenario.objects.filter(fund_year=fund_year)
             .select_related("created_by").order_by("id"))
 
 
-def spent_in_year(year: int) -> bool:
+def year_has_spending(*, year: int) -> bool:
     """Whether money has been approved or reimbursed against the year."""
     return Expenditure.objects.filter(year=year, status__in=SPENT_STATUSES).exists()
 
@@ -97,7 +97,7 @@ class Comparison:
         return totals
 
 
-def comparison_get(fund_year: FundYear, scenarios: list[PlanScenario]) -> Comparison:
+def comparison_get(*, fund_year: FundYear, scenarios: list[PlanScenario]) -> Comparison:
     """Two to four scenarios side by side, per township, with Y−1's allocation.
 
     Three queries whatever the number of townships: this year's allocation rows, the

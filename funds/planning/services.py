@@ -17,7 +17,7 @@ from funds.budget.overdraw import (
 )
 from funds.models import MONEY_MAX, FundYear, PlanLine, PlanScenario
 from funds.planning import rules
-from funds.planning.selectors import parameters_of, plan_input_get, spent_in_year
+from funds.planning.selectors import plan_input_get, plan_parameters_get, year_has_spending
 from funds.signals import noted
 from townships.audit import acting, stored_text
 from townships.models import AuditEvent
@@ -39,8 +39,8 @@ def _json(values: dict) -> dict:
 def scenario_compute(*, fund_year: FundYear, method: str, reserve=None, gap=None,
                      rounding_unit: int = 1, standards: dict | None = None) -> rules.Plan:
     """The plan of a year for a method, not saved (the command's dry run, the form)."""
-    plan_input = plan_input_get(fund_year)
-    parameters = parameters_of(fund_year, reserve=reserve, gap=gap,
+    plan_input = plan_input_get(fund_year=fund_year)
+    parameters = plan_parameters_get(fund_year=fund_year, reserve=reserve, gap=gap,
                                rounding_unit=rounding_unit, standards=standards)
     try:
         plan = rules.plan(method, parameters, plan_input.townships)
@@ -145,7 +145,7 @@ def scenario_adopt(*, scenario: PlanScenario, acting_user, reason: str = "",
                 fund_year.special_fund != scenario.special_fund:
             raise PlanningError(_("The year's fund or floor changed since this plan was "
                                   "computed: compute it again."))
-        spent = spent_in_year(fund_year.year)
+        spent = year_has_spending(year=fund_year.year)
         if spent and not reason:
             raise PlanningError(_("Money has been spent against %(year)s: give a reason to "
                                   "adopt a plan all the same.") % {"year": fund_year.year})
@@ -195,7 +195,7 @@ def scenario_revert(*, fund_year: FundYear, acting_user) -> FundYear:
         fund_year = FundYear.objects.select_for_update().get(pk=fund_year.pk)
         if fund_year.adopted_scenario_id is None:
             raise PlanningError(_("No plan is adopted for %(year)s.") % {"year": fund_year.year})
-        if spent_in_year(fund_year.year):
+        if year_has_spending(year=fund_year.year):
             raise PlanningError(_("Money has been spent against %(year)s: the adopted plan "
                                   "stays.") % {"year": fund_year.year})
         adoption = AuditEvent.objects.filter(

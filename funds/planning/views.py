@@ -17,7 +17,7 @@ from funds.budget.exports import xlsx_download
 from funds.models import PlanScenario
 from funds.planning import services
 from funds.planning.forms import AdoptForm, ScenarioForm
-from funds.planning.selectors import comparison_get, scenario_list, spent_in_year
+from funds.planning.selectors import comparison_get, scenario_list, year_has_spending
 from funds.planning.services import PlanningError
 from funds.planning.tables import PlanLineTable
 from funds.scope import fund_year_or_404
@@ -51,7 +51,7 @@ def plan_list(request, year: int):
                 return redirect("plan-detail", year, scenario.pk)
     return render(request, "funds/plan_list.html", {
         "fund_year": fund_year,
-        "scenarios": scenario_list(fund_year),
+        "scenarios": scenario_list(fund_year=fund_year),
         "form": form if may_create else None,
     }, status=400 if form.errors else 200)
 
@@ -76,7 +76,7 @@ def plan_detail(request, year: int, pk: int):
         "is_adopted": fund_year.adopted_scenario_id == scenario.pk,
         "adopt_form": AdoptForm() if request.user.has_perm("funds.adopt_allocation_plan")
         else None,
-        "spent": spent_in_year(year),
+        "spent": year_has_spending(year=year),
         "over_fund": services.over_fund(scenario),
         "overdrawn": [] if fund_year.adopted_scenario_id == scenario.pk
         else services.overdrawn_by_adoption(fund_year, scenario),
@@ -140,7 +140,7 @@ def _comparison(request, year: int):
     scenarios = _compared(request, year)
     if scenarios is None:
         raise BadRequest(_("Choose two to four plans of the year to compare."))
-    return fund_year, scenarios, comparison_get(fund_year, scenarios)
+    return fund_year, scenarios, comparison_get(fund_year=fund_year, scenarios=scenarios)
 
 
 @require_safe

@@ -22,7 +22,7 @@ class Step:
     permission: str = ""
 
 
-def yearly_step_list(fund_year: FundYear) -> list[Step]:
+def yearly_step_list(*, fund_year: FundYear) -> list[Step]:
     """The county's year in order (DOCUMENTS.md, "The year, as the county works it"),
     each step done or not from the records: the first step not done is the next one."""
     year, target = fund_year.year, fund_year.year + 1
@@ -54,5 +54,5 @@ def yearly_step_list(fund_year: FundYear) -> list[Step]:
     ]
 
 
-def next_step_get(steps: list[Step]) -> Step | None:
+def first_open_step(steps: list[Step]) -> Step | None:
     return next((step for step in steps if not step.done), None)

@@ -130,7 +130,7 @@ def test_the_service_refuses_without_the_permission(staff_user, demo):
 
 def test_the_overview_names_the_next_step_of_the_calendar(client, admin_user, staff_user,
                                                           fund_year, townships):
-    from funds.yearly.selectors import next_step_get, yearly_step_list
+    from funds.yearly.selectors import first_open_step, yearly_step_list
     from townships.models import AssessmentResult
 
     client.force_login(admin_user)
@@ -141,9 +141,9 @@ def test_the_overview_names_the_next_step_of_the_calendar(client, admin_user, st
     AssessmentResult.objects.bulk_create(
         AssessmentResult(township=t, year=2020, rank=i + 1)
         for i, t in enumerate(townships) if t.in_service(2020))
-    steps = yearly_step_list(fund_year)
+    steps = yearly_step_list(fund_year=fund_year)
     assert [s.done for s in steps] == [True, True, False, False, False, False]
-    assert next_step_get(steps).url == "/reclassification/2020/"
+    assert first_open_step(steps).url == "/reclassification/2020/"
 
     client.force_login(staff_user)  # staff see the calendar, not the administrator's links
     page = client.get("/?year=2020")

@@ -166,15 +166,15 @@ def test_two_adoptions_at_once_serialise_and_the_second_is_refused(demo, admin_u
     and finds the plan adopted; without it both adopt."""
     scenario = _scale(demo, admin_user)
     barrier = threading.Barrier(2)
-    real = services.spent_in_year
+    real = services.year_has_spending
 
-    def spent_then_wait(year):
-        spent = real(year)
+    def spent_then_wait(*, year):
+        spent = real(year=year)
         with contextlib.suppress(threading.BrokenBarrierError):
             barrier.wait(timeout=3)
         return spent
 
-    monkeypatch.setattr(services, "spent_in_year", spent_then_wait)
+    monkeypatch.setattr(services, "year_has_spending", spent_then_wait)
     errors = []
 
     def adopt():
@@ -227,11 +227,11 @@ def test_a_year_without_categories_is_planned_with_the_pending_reclassification(
     from funds.yearly.services import reclassification_preview
 
     next_year = FundYear.objects.create(year=2021, special_fund=669 * WAN)
-    plan_input = plan_input_get(next_year)
+    plan_input = plan_input_get(fund_year=next_year)
     assert plan_input.from_preview
     preview = reclassification_preview(fund_year=year).result
     expected = {d.key: d.new_category for d in preview.decisions}
     assert dict(plan_input.townships) == {
         pk: expected.get(pk) for pk in Township.objects.in_service(2021).values_list(
             "pk", flat=True)}
-    assert plan_input_get(year).from_preview is False
+    assert plan_input_get(fund_year=year).from_preview is False
