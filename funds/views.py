@@ -12,7 +12,7 @@ from funds.budget import charts
 from funds.budget.selectors import budget_check_get, budget_check_list, execution_total_get
 from funds.models import Expenditure, Finding, FundYear
 from funds.scope import chosen_fund_year
-from funds.spending.selectors import notification_list
+from funds.spending.selectors import notifications_get
 from funds.yearly import services
 from funds.yearly.selectors import first_open_step, yearly_step_list
 from townships.roles import own_township_id, sees_all_townships
@@ -63,7 +63,7 @@ def overview(request):
             reclassification=preview.already_applied,
             steps=(steps := yearly_step_list(fund_year=fund_year)),
             next_step=first_open_step(steps),
-            notifications=notification_list(request.user, sees_all=True),
+            notifications=notifications_get(user=request.user, sees_all=True),
             execution=execution_total_get(fund_year, check=check),
             open_findings=Finding.objects.filter(closed_at__isnull=True).count(),
             overdue_findings=Finding.objects.filter(

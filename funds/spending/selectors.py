@@ -142,7 +142,7 @@ class Notifications:
         return len(self.transitions) + len(self.findings_due)
 
 
-def notification_list(user, *, township_id=None, sees_all=False, limit=30) -> Notifications:
+def notifications_get(*, user, township_id=None, sees_all=False, limit=30) -> Notifications:
     """A user's in-app notifications in three queries: a clerk (``township_id``) hears of
     the own township's expenditures being returned, approved, rejected, reimbursed or
     voided; an approver of what was submitted; both of the findings due within a week."""

@@ -69,7 +69,7 @@ from funds.spending.selectors import (
     approval_queue_list,
     clerk_todo_get,
     expenditure_search_list,
-    notification_list,
+    notifications_get,
     payment_month_list,
     remaining_budget_list,
 )
@@ -133,7 +133,7 @@ def clerk_home(request):
         context.update(
             budget=township_budget_get(township, fund_year),
             todo=clerk_todo_get(township=township, year=fund_year.year),
-            notifications=notification_list(request.user, township_id=township_id),
+            notifications=notifications_get(user=request.user, township_id=township_id),
             can_add=request.user.has_perm("funds.add_expenditure")
             and township.in_service(fund_year.year),
         )
@@ -500,7 +500,7 @@ def _approval_queue_context(request):
         (row.record.township_id, row.record.year) for row in table.page.object_list)
     return {"table": table, "years": years, "year": year,
             "batch_form": BatchApproveForm(auto_id="batch_%s"),
-            "notifications": notification_list(request.user, sees_all=True)}
+            "notifications": notifications_get(user=request.user, sees_all=True)}
 
 
 @permission_required("funds.approve_expenditure", raise_exception=True)

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from funds.models import Finding, Inspection, NotificationsRead, SpendingCategory
 from funds.spending import services as spending
-from funds.spending.selectors import notification_list
+from funds.spending.selectors import notifications_get
 from tests.conftest import make_user
 from townships import roles
 from townships.models import Township
@@ -32,7 +32,7 @@ def taiping(demo):
 
 def news(user, **kwargs):
     return [(t.expenditure.purpose, t.to_status)
-            for t in notification_list(user, **kwargs).transitions]
+            for t in notifications_get(user=user, **kwargs).transitions]
 
 
 def test_a_clerk_hears_of_the_return_with_its_reason_and_not_of_others(
@@ -92,8 +92,8 @@ def test_findings_due_within_a_week_are_announced_to_both(taiping, clerk_user, s
     elsewhere = Township.objects.exclude(pk=taiping.pk).first()
     Finding.objects.create(inspection=inspection, township=elsewhere, description="别镇",
                            deadline=today + datetime.timedelta(days=2))
-    assert notification_list(clerk_user, township_id=taiping.pk).findings_due == [soon]
-    assert len(notification_list(staff_user, sees_all=True).findings_due) == 2
+    assert notifications_get(user=clerk_user, township_id=taiping.pk).findings_due == [soon]
+    assert len(notifications_get(user=staff_user, sees_all=True).findings_due) == 2
 
 
 def test_finance_hears_of_no_submissions(taiping, clerk_user, db):

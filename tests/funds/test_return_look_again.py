@@ -12,7 +12,7 @@ from django.urls import reverse
 from demo.data import DEMO_PDF
 from funds.models import Expenditure, SpendingCategory
 from funds.spending import services as spending
-from funds.spending.selectors import clerk_todo_get, notification_list
+from funds.spending.selectors import clerk_todo_get, notifications_get
 from tests.conftest import login
 from townships.models import Township
 
@@ -65,10 +65,10 @@ def test_the_approver_who_returned_it_hears_of_the_resubmission(
     spending.expenditure_return(expenditure=expenditure, acting_user=staff_user,
                                 note="请补充签到表")
     spending.expenditure_submit(expenditure=expenditure, acting_user=clerk_user)
-    news = notification_list(staff_user, sees_all=True).transitions
+    news = notifications_get(user=staff_user, sees_all=True).transitions
     assert [(t.to_status, t.after_your_return) for t in news] == [
         (S.SUBMITTED, True), (S.SUBMITTED, False)]
-    others = notification_list(admin_user, sees_all=True).transitions
+    others = notifications_get(user=admin_user, sees_all=True).transitions
     assert [t.after_your_return for t in others] == [False, False]
     login(client, staff_user)
     page = client.get(reverse("approval-queue")).content.decode()
@@ -128,7 +128,7 @@ def test_the_returner_is_who_returned_it_even_after_the_clerk_changed_it(
                            follow=True)
     text = response.content.decode()
     assert "staff1" in text and "退回人 clerk1" not in text
-    news = notification_list(staff_user)
+    news = notifications_get(user=staff_user)
     resubmitted = [t for t in news.transitions if t.expenditure_id == expenditure.pk
                    and t.to_status == S.SUBMITTED and t.from_status == S.RETURNED]
     assert resubmitted and resubmitted[0].after_your_return
