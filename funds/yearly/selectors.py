@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 from django.urls import reverse
@@ -20,11 +21,26 @@ class Step:
     detail: str = ""
     url: str = ""
     permission: str = ""
+    #: the earlier year whose calendar the step belongs to, when it is carried over
+    carried_from: int | None = None
 
 
 def yearly_step_list(*, fund_year: FundYear) -> list[Step]:
     """The county's year in order (DOCUMENTS.md, "The year, as the county works it"),
-    each step done or not from the records: the first step not done is the next one."""
+    each step done or not from the records: the first step not done is the next one.
+
+    A step of the year before that is still open comes first, marked as carried over:
+    applying the reclassification creates this year, and its plan and notice (the last
+    steps of the year before) are still to do (issue 25, item 9)."""
+    previous = FundYear.objects.filter(year=fund_year.year - 1).first()
+    carried = []
+    if previous is not None:
+        carried = [dataclasses.replace(step, carried_from=previous.year)
+                   for step in _steps_of(previous) if not step.done]
+    return carried + _steps_of(fund_year)
+
+
+def _steps_of(fund_year: FundYear) -> list[Step]:
     year, target = fund_year.year, fund_year.year + 1
     ranked = AssessmentResult.objects.filter(year=year).count()
     applied = Reclassification.objects.filter(year=year, reverted_at__isnull=True).first()

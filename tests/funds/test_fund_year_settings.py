@@ -149,3 +149,18 @@ def test_the_overview_names_the_next_step_of_the_calendar(client, admin_user, st
     page = client.get("/?year=2020")
     assert 'class="notice next-step"' not in page.text
     assert 'href="/reclassification/2020/"' not in page.text
+
+
+def test_the_calendar_keeps_the_last_years_steps_until_they_are_done(client, demo, admin_user):
+    """Applying the reclassification creates the next fund year; its plan and notice are
+    still to do, and the new year's page says so before its own year-end steps."""
+    from funds.yearly import services as yearly
+
+    yearly.reclassification_apply(year=2020, acting_user=admin_user)
+    client.force_login(admin_user)
+    page = client.get("/?year=2021")
+    labels = [step.label for step in page.context["steps"]]
+    assert labels[:2] == ["采用2021年度资金分配方案", "生成2021年度经费下达通知"]
+    assert page.context["next_step"].url == "/funds/2021/plans/"
+    assert "2020年度" in page.text.split('class="steps"')[1].split("</ol>")[0]  # carried, said so
+    assert all(not step.done for step in page.context["steps"][:2])
