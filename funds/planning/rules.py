@@ -241,9 +241,12 @@ def _rounded_lines(p: Parameters, townships, exact: dict[int, Fraction]) -> list
     base = {t: _floor_to(parts[t], unit) for t, _c in rows}
     total = sum(parts.values(), Fraction(0))
     units_left = int((_floor_to(total, unit) - sum(base.values(), Fraction(0))) / unit)
-    # Largest remainder first; a tie goes to the better category, then the lower id, so
-    # that no township of a worse category gets a unit a better one did not.
-    order = sorted(rows, key=lambda row: (-(parts[row[0]] - base[row[0]]), row[1], row[0]))
+    # Largest remainder first; a tie goes to the better category, so that no township of
+    # a worse category gets a unit a better one did not, then to the one given first (the
+    # townships come in code order: plan_input_get), never by database id.
+    position = {township: i for i, (township, _c) in enumerate(rows)}
+    order = sorted(rows, key=lambda row: (-(parts[row[0]] - base[row[0]]), row[1],
+                                          position[row[0]]))
     extra = {t for t, _c in order[:units_left]}
     lines = []
     for township, category in townships:

@@ -552,6 +552,18 @@ def test_the_command_refuses_a_user_without_the_permission(tmp_path, demo, clerk
     assert list(tmp_path.iterdir()) == []
 
 
+def test_the_command_refuses_a_folder_it_cannot_write_before_generating(
+        tmp_path, demo, admin_user):
+    from django.core.management.base import CommandError
+
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder")
+    with pytest.raises(CommandError, match="cannot write to the folder"):
+        call_command("documents", "--year", "2020", "--kind", "plan", "--out",
+                     str(blocked / "out"), "--user", admin_user.username)
+    assert not AuditEvent.objects.filter(action=AuditEvent.Action.DOCUMENT_GENERATED).exists()
+
+
 def test_the_county_words_are_settings_and_their_changes_are_audited(demo, admin_user):
     from townships.audit import acting
 

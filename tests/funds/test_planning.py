@@ -1,12 +1,16 @@
 """The planner's scenarios, adoption and revert (funds.planning.services) on the demo."""
 
 import contextlib
+import csv
 import datetime
 import io
+import os
+import re
 import threading
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.db import connection, connections  # noqa: F401 - connection: skipif
@@ -206,7 +210,8 @@ def test_the_command_prints_the_splits_and_adopts_as_the_named_user(year, admin_
     out = io.StringIO()
     call_command("plan_allocation", "--year", "2020", "--method", "scale", "--round", "100",
                  "--adopt", "--user", admin_user.username, stdout=out)
-    assert "14.73 万元 (147,300.00 yuan)" in out.getvalue()
+    assert "一类: 20 townships, standard as paid 20 × 147,300.00 (with the floor " \
+           "177,300.00)" in out.getvalue()
     year.refresh_from_db()
     assert year.adopted_scenario.rounding_unit == 100
     assert AuditEvent.objects.get(action=AuditEvent.Action.PLAN_ADOPTED).actor == admin_user
@@ -235,3 +240,49 @@ def test_a_year_without_categories_is_planned_with_the_pending_reclassification(
         pk: expected.get(pk) for pk in Township.objects.in_service(2021).values_list(
             "pk", flat=True)}
     assert plan_input_get(fund_year=year).from_preview is False
+
+
+def test_the_command_prints_each_townships_amount_and_the_categories_as_paid(year):
+    from django.core.management import call_command
+
+    out = io.StringIO()
+    call_command("plan_allocation", "--year", "2020", "--method", "scale", stdout=out)
+    text = out.getvalue()
+    plan = services.scenario_compute(fund_year=year, method="scale")
+    # every township with its amount, to the yuan
+    for township in Township.objects.in_service(2020):
+        line = next(line for line in plan.lines if line.township == township.pk)
+        assert re.search(rf"^{township.code}\s+{township.name}\s.*\s{line.total:,.2f}$", text,
+                         re.MULTILINE), township.name
+    # the categories as paid: nobody gets a standard only the arithmetic has
+    paid = {line.standard for line in plan.lines if line.category == 1}
+    assert paid == {Decimal("147319.00")} and "147,318.00" not in text
+    assert "一类: 20 townships, standard as paid 20 × 147,319.00" in text
+
+
+def test_the_command_writes_the_amounts_as_csv(year):
+    from django.core.management import call_command
+
+    out = io.StringIO()
+    call_command("plan_allocation", "--year", "2020", "--method", "scale", "--csv", stdout=out)
+    rows = list(csv.reader(io.StringIO(out.getvalue().lstrip("\ufeff"))))
+    assert rows[0][:3] == ["代码", "乡镇", "类别"]
+    plan = services.scenario_compute(fund_year=year, method="scale")
+    assert sum(Decimal(row[-1]) for row in rows[1:-1]) == plan.total
+    assert rows[-1][0] == "合计" and Decimal(rows[-1][-1]) == plan.total
+
+
+@pytest.mark.parametrize("value", ["-5", "abc", "NaN", "Infinity", "1e999999"])
+def test_the_command_refuses_a_bad_amount_with_a_message(year, value, capsys):
+    """Through the command line (as a user types it): a message and exit status 2, no
+    traceback."""
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "manage.py", "plan_allocation", "--year", "2020", "--method",
+         "ladder", "--gap", value], capture_output=True, text=True, cwd=settings.BASE_DIR,
+        env={**os.environ, "DEBUG": "1"}, check=False)
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    assert "--gap" in result.stderr and value in result.stderr

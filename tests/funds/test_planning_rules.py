@@ -273,3 +273,17 @@ def test_the_2020_nearest_splits_are_brute_forces():
     assert [s.counts for s in fit.nearest_under] == under
     assert [s.counts for s in fit.nearest_over] == over
     assert all(s.cost == 668 * WAN for s in fit.nearest_under)
+
+
+def test_a_tie_of_remainders_goes_by_the_order_given_not_by_id():
+    """The townships come in code order (plan_input_get); a unit left over after the
+    largest remainders goes to the first of equal ones in that order, whatever their ids
+    (after the 2020 merger the new units' ids do not follow their codes)."""
+    rows = townships_of((20, 16, 16))
+    third = [t for t, c in rows if c == 3]
+    # the same townships, the 三类 ones given in the reverse order of their ids
+    shuffled = [row for row in rows if row[1] != 3] + [(t, 3) for t in reversed(third)]
+    plan = rules.plan("scale", COUNTY_2020, shuffled)
+    assert [t for t in plan.recipients if t in third] == third[::-1][:4]  # ids 52, 51, 50, 49
+    plan_in_id_order = rules.plan("scale", COUNTY_2020, rows)
+    assert [t for t in plan_in_id_order.recipients if t in third] == third[:4]

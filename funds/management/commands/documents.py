@@ -27,7 +27,13 @@ class Command(BaseCommand):
 
     def handle(self, *args, year, kind, out, township, number, user, **options):
         folder = Path(out)
-        folder.mkdir(parents=True, exist_ok=True)
+        try:  # before generating: a generation is audited, an unwritten file must not be
+            folder.mkdir(parents=True, exist_ok=True)
+            probe = folder / ".write-test"
+            probe.touch()
+            probe.unlink()
+        except OSError as exc:
+            raise CommandError(f"cannot write to the folder {out}: {exc.strerror}") from exc
         unit = None
         if township:
             unit = Township.objects.filter(code=township).first()

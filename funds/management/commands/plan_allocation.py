@@ -1,8 +1,13 @@
+import argparse
+import csv
+from collections import Counter
 from decimal import Decimal, InvalidOperation
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import translation
+from django.utils.translation import gettext as _
 
-from funds.models import FundYear, PlanScenario
+from funds.models import MONEY_MAX, FundYear, PlanScenario
 from funds.planning import services
 from funds.planning.services import PlanningError
 from townships.management.commands._acting_user import (
@@ -10,18 +15,24 @@ from townships.management.commands._acting_user import (
     add_user_argument,
     command_errors,
 )
-from townships.models import Category
+from townships.models import Category, Township
 from wanyuan.money import format_wan, format_yuan
 
 
 def _yuan(text: str) -> Decimal:
+    """An amount in yuan as typed: a finite number from 0 up to the money columns' limit.
+    Anything else is argparse's error (the option named, exit status 2), not a traceback."""
     try:
         value = Decimal(text)
-    except InvalidOperation as exc:
-        raise CommandError(f"not an amount in yuan: {text!r}") from exc
+    except InvalidOperation:
+        value = None
+    if value is None or not value.is_finite():
+        raise argparse.ArgumentTypeError(f"not an amount in yuan: {text!r}")
     if value < 0:
-        raise CommandError(f"an amount cannot be negative: {text!r}")
-    return value
+        raise argparse.ArgumentTypeError(f"an amount cannot be negative: {text!r}")
+    if value > MONEY_MAX:
+        raise argparse.ArgumentTypeError(f"an amount cannot exceed {MONEY_MAX:.2f}: {text!r}")
+    return value.quantize(Decimal("0.01"))
 
 
 class Command(BaseCommand):
@@ -43,10 +54,13 @@ class Command(BaseCommand):
                                  "the plan exceeds the fund")
         parser.add_argument("--confirm", action="store_true",
                             help="adopt a plan beyond the fund available (with --reason)")
+        parser.add_argument("--csv", action="store_true", dest="as_csv",
+                            help="print each township's amounts as CSV (UTF-8 with BOM) "
+                                 "instead of the summary")
         add_user_argument(parser, required=False)  # required to save or adopt
 
     def handle(self, *args, year, method, gap, reserve, unit, name, save, adopt, reason,
-               confirm, user, **options):
+               confirm, user, as_csv, **options):
         fund_year = FundYear.objects.filter(year=year).first()
         if fund_year is None:
             raise CommandError(f"there is no fund year {year}")
@@ -55,7 +69,11 @@ class Command(BaseCommand):
                                              reserve=reserve, gap=gap, rounding_unit=unit)
         except PlanningError as exc:
             raise CommandError(str(exc)) from exc
-        self._print(plan)
+        rows = self._township_rows(plan)
+        if as_csv:
+            self._write_csv(rows, plan)
+        else:
+            self._print(plan, rows)
         if not (save or adopt):
             return
         with command_errors(user):
@@ -72,18 +90,49 @@ class Command(BaseCommand):
             except PlanningError as exc:
                 raise CommandError(str(exc)) from exc
 
-    def _print(self, plan):
+    @staticmethod
+    def _township_rows(plan):
+        """(code, name, category, standard, floor, total) per township, in code order
+        (the plan's lines are in code order: plan_input_get)."""
+        names = dict(Township.objects.filter(pk__in=[line.township for line in plan.lines])
+                     .values_list("pk", "code").order_by())
+        labels = dict(Township.objects.filter(pk__in=names).values_list("pk", "name"))
+        return [(names[line.township], labels[line.township],
+                 str(Category(line.category).label) if line.category else "",
+                 line.standard, line.floor, line.total) for line in plan.lines]
+
+    def _write_csv(self, rows, plan):
+        with translation.override("zh-hans"):
+            header = [_("Official code"), _("Township"), _("Category"), _("Standard (yuan)"),
+                      _("Floor (yuan)"), _("Total (yuan)")]
+            total_label = _("Total")
+        writer = csv.writer(self.stdout, lineterminator="\n")
+        self.stdout.write("\ufeff", ending="")
+        writer.writerow(header)
+        for code, name, category, standard, floor, total in rows:
+            writer.writerow([code, name, category, f"{standard:.2f}", f"{floor:.2f}",
+                             f"{total:.2f}"])
+        writer.writerow([total_label, "", "", f"{plan.standards_total:.2f}",
+                         f"{plan.floors_total:.2f}", f"{plan.total:.2f}"])
+
+    def _print(self, plan, rows):
         p = plan.parameters
         write = self.stdout.write
         write(f"method {plan.method}; floor {p.floor_mode} {format_wan(p.floor)} 万元; "
               f"rounding unit {p.rounding_unit} yuan")
         write(f"fund {format_wan(p.fund)} less reserve {format_wan(p.reserve)} = "
               f"available {format_wan(plan.available)} 万元")
+        # Each category as paid: the amounts its townships receive, and how many receive
+        # each (largest remainders give some one unit more than others).
         for category in Category.values:
-            write(f"{Category(category).label}: {plan.counts[category]} × "
-                  f"{format_wan(plan.standards[category])} 万元 "
-                  f"({format_yuan(plan.standards[category])} yuan); "
-                  f"all {format_yuan(plan.by_category()[category])} yuan")
+            paid = Counter((line.standard, line.total) for line in plan.lines
+                           if line.category == category)
+            amounts = ", ".join(f"{n} × {format_yuan(standard)} (with the floor "
+                                f"{format_yuan(total)})"
+                                for (standard, total), n in sorted(paid.items(), reverse=True))
+            write(f"{Category(category).label}: {plan.counts[category]} townships, standard as "
+                  f"paid {amounts or 'none'}; all {format_yuan(plan.by_category()[category])} "
+                  f"yuan")
         write(f"standards {format_yuan(plan.standards_total)}, floors "
               f"{format_yuan(plan.floors_total)}, total {format_yuan(plan.total)} yuan")
         write(f"paid out of the fund {format_yuan(plan.fund_covered)}; difference to the "
@@ -98,3 +147,8 @@ class Command(BaseCommand):
                 write(f"{label}: {text}")
         write(plan.formula_zh)
         write(plan.formula_en)
+        write("")
+        code_width = max((len(row[0]) for row in rows), default=4)
+        for code, name, category, standard, floor, total in rows:
+            write(f"{code:<{code_width}}  {name}\t{category}\t{format_yuan(standard)}\t"
+                  f"{format_yuan(floor)}\t{format_yuan(total)}")
