@@ -242,7 +242,7 @@ def demo_history_load() -> list[str]:
     for name, category in NEW_UNITS_2021.items():
         township_category_set(
             township=Township.objects.get(name=name), year=2021, category=category,
-            reason="合并改革后新设单位，首年类别由管理员确定（示例）", acting_user=admin)
+            reason="乡镇合并后新设，首年类别由市委组织部研究确定（示例）", acting_user=admin)
     done.append(f"first 2021 categories of the {len(NEW_UNITS_2021)} new units")
     done += _ranking_load(2021, admin)
     done += demo_spending_load()

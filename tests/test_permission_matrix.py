@@ -245,7 +245,13 @@ def _url(name, world):
     converters = PATTERNS[name].pattern.converters
     kwargs = {"year": 2020, "month": 6, "code": world["code"], "pk": world["pks"].get(name),
               "action": "submit", "kind": "posting", "fmt": "docx"}
-    return reverse(name, kwargs={k: v for k, v in kwargs.items() if k in converters})
+    return reverse(name, kwargs={k: v for k, v in kwargs.items() if k in converters}) + QUERY.get(
+        name, "")
+
+
+#: A document of 2020 is dated by the user (it is not dated today).
+QUERY = {"document-download": "?dated=2020-03-20",
+         "township-document-download": "?dated=2020-03-20"}
 
 
 def _status(response):

@@ -34,7 +34,7 @@ from funds.spending.selectors import (
     spending_by_category_list,
     spent_expenditure_list,
 )
-from townships.models import Category, CategoryChange, CategorySource
+from townships.models import Category, CategoryChange, CategorySource, Township
 from wanyuan.money import (
     amount_in_capitals,
     format_percent,
@@ -48,9 +48,11 @@ COMMON_FIELDS = {"county", "year", "previous_year", "next_year", "organs", "sign
                  "date_text", "illustrative", "scope"}
 FIELDS = {
     "plan": COMMON_FIELDS | {
+        "method_text", "paid_text", "money_text", "excess_source",
         "rule_text", "floor_wan", "standards_text", "counts_text", "counts_before_text",
         "standards_total_wan", "floors_total_wan", "grand_total_wan", "special_fund_wan",
-        "balance_text", "uncategorised", "changes", "changes_text", "rows", "total"},
+        "balance_text", "uncategorised", "changes", "changes_text", "merger_text", "rows",
+        "total"},
     "posting": COMMON_FIELDS | {"rows", "total", "townships", "posting_period",
                                 "objections_to"},
     "execution": COMMON_FIELDS | {"rows", "total", "by_category", "large",
@@ -105,6 +107,7 @@ def _allocation_rows(fund_year: FundYear, queryset) -> list[dict]:
     rows = queryset.order_by("code").values_list(
         "pk", "code", "name", "category", "floor_amount", "standard_amount", "total_amount")
     return [{"id": pk, "code": code, "name": name, "category": _category_label(category),
+             "category_value": category,
              "floor_amount": to_yuan(floor), "standard_amount": to_yuan(standard),
              "total_amount": to_yuan(total)}
             for pk, code, name, category, floor, standard, total in rows]
@@ -128,6 +131,30 @@ def _changes(year: int) -> list[dict]:
                      and c.source in (CategorySource.IMPORT, CategorySource.INITIAL))]
 
 
+def _merger_text(year: int, count_now: int, settings: DocumentSettings) -> str:
+    """The change of the units themselves from last year (a merger such as 2020's 52→31),
+    in the county's words: which units ended, which began, and that the county set the new
+    units' categories. Empty when the units did not change."""
+    units = list(Township.objects.filter(Q(last_year=year - 1) | Q(first_year=year))
+                 .order_by("code").values_list("name", "last_year"))
+    ended = [name for name, last in units if last == year - 1]
+    began = [name for name, last in units if last != year - 1]
+    before = Township.objects.in_service(year - 1).count() if units else 0
+    if not ended and not (began and before):
+        return ""
+    organ = (DocumentSettings.lines(settings.issuing_organs) or [settings.county_name])[0]
+    parts = []
+    if ended:
+        parts.append(f"撤并{'、'.join(ended)}{len(ended)}个乡镇")
+    if began:
+        parts.append(f"新设{'、'.join(began)}{len(began)}个乡镇")
+    text = (f"根据{year - 1}年乡镇行政区划调整，{'，'.join(parts)}，全市纳入分配的乡镇由"
+            f"{before}个调整为{count_now}个")
+    if began:
+        text += f"；新设乡镇{year}年的类别由{organ}研究确定"
+    return text + "。"
+
+
 def _rule_text(fund_year: FundYear) -> str:
     """How a township's amount is made, as the plan and the notice state it: the floor
     mode, and the adopted plan's formula (因素法) when the year has one."""
@@ -144,8 +171,94 @@ def _rule_text(fund_year: FundYear) -> str:
     return text
 
 
+def wan_exact(value: Decimal) -> str:
+    """万元 as the county writes an amount exact to the yuan: 170,000 → 17, 147,319 →
+    14.7319, 1,560,000 → 156 (no trailing zeros, never rounded)."""
+    text = f"{(to_yuan(value) / 10000).quantize(Decimal('0.000001')).normalize():f}"
+    return text
+
+
+def _method_text(fund_year: FundYear) -> str:
+    """How the amounts were made, in words, each figure once: the method (因素法 when
+    a scaled or laddered plan is adopted), the floor and where it is paid from."""
+    scenario = fund_year.adopted_scenario
+    floor = wan_exact(fund_year.floor_amount)
+    method = getattr(scenario, "method", None)
+    if method == "scale":
+        given = scenario.input_standards or {}
+        base = "、".join(f"{_category_label(int(c))}{wan_exact(Decimal(v))}万元"
+                         for c, v in sorted(given.items(), key=lambda i: int(i[0])))
+        text = (f"按因素法分配：以各类别补助标准（{base}）为基数，按同一比例调整，"
+                f"使专项经费全部分配到乡镇；")
+        standard = "调整后的补助标准"
+    elif method == "ladder":
+        text = (f"按因素法分配：相邻类别的补助标准相差{wan_exact(scenario.gap)}万元，"
+                f"据此确定各类别补助标准，使专项经费全部分配到乡镇；")
+        standard = "所在类别的补助标准"
+    else:
+        text = "按乡镇类别分配，"
+        standard = "所在类别的补助标准"
+    text += {
+        FloorMode.ELSEWHERE: f"每个乡镇的分配额为{standard}加保底资金{floor}万元，"
+                             f"保底资金由其他资金保障",
+        FloorMode.IN_FUND: f"每个乡镇的分配额为{standard}加保底资金{floor}万元，"
+                           f"均从专项经费中列支",
+        FloorMode.MINIMUM: f"每个乡镇的分配额为{standard}，低于保底资金{floor}万元的"
+                           f"补足到保底资金",
+    }[fund_year.floor_mode]
+    if method in ("scale", "ladder") and scenario.recipients:
+        text += f"；金额取整到{scenario.rounding_unit}元，尾差按最大余额法分配"
+    return text
+
+
+def _paid_text(rows: list[dict]) -> str:
+    """Each category as paid, per township, exact to the yuan: 一类20个，每个17.7319万元;
+    where the largest remainders give some one yuan more, both amounts with their counts."""
+    by_category: dict = defaultdict(lambda: defaultdict(int))
+    for row in rows:
+        if row["category_value"] is not None:
+            by_category[row["category_value"]][row["total_amount"]] += 1
+    parts = []
+    for category in Category.values:
+        amounts = by_category.get(category)
+        if not amounts:
+            continue
+        count = sum(amounts.values())
+        label = _category_label(category)
+        if len(amounts) == 1:
+            parts.append(f"{label}{count}个，每个{wan_exact(next(iter(amounts)))}万元")
+        else:
+            each = "、".join(f"{n}个各{wan_exact(amount)}万元"
+                             for amount, n in sorted(amounts.items(), reverse=True))
+            parts.append(f"{label}{count}个，其中{each}")
+    return "；".join(parts)
+
+
+def _money_text(check, fund_year: FundYear, excess_source: str) -> str:
+    """The money by source, each figure once: the total, what the special fund pays
+    (never more than the fund less the reserve), the floors from other funds, and an
+    excess over the fund with the source the user stated; then the fund itself only
+    where it says something more (a reserve, money left unallocated)."""
+    from_fund = min(check.fund_covered, check.fund_available)
+    text = f"分配总额{wan_exact(check.grand_total)}万元，其中专项经费{wan_exact(from_fund)}万元"
+    if fund_year.floor_mode == FloorMode.ELSEWHERE and check.floors_total:
+        text += f"，保底资金{wan_exact(check.floors_total)}万元由其他资金保障"
+    if check.shortfall:
+        text += f"，超出专项经费的{wan_exact(check.shortfall)}万元由{excess_source}解决"
+    text += "。"
+    fund_parts = []
+    if check.reserve:
+        fund_parts.append(f"预留{wan_exact(check.reserve)}万元")
+    if check.surplus:
+        fund_parts.append(f"尚未分配{wan_exact(check.surplus)}万元")
+    if fund_parts:
+        text += f"市级专项经费预算{wan_exact(check.special_fund)}万元，" + "，".join(
+            fund_parts) + "。"
+    return text
+
+
 def plan_figures(fund_year: FundYear, settings: DocumentSettings, *,
-                 today: datetime.date | None = None) -> dict:
+                 today: datetime.date | None = None, excess_source: str = "") -> dict:
     """资金分配方案: the basis, the changes from last year, every township, the totals."""
     today = today or timezone.localdate()
     check = budget_check_get(fund_year)
@@ -165,13 +278,17 @@ def plan_figures(fund_year: FundYear, settings: DocumentSettings, *,
         balance = f"{covered}与{fund}相等"
     up = sum(1 for c in changes if c["up"])
     down = sum(1 for c in changes if c["down"])
-    other = len(changes) - up - down
-    changes_text = (f"{len(changes)}个乡镇类别有调整（升类{up}个、降类{down}个"
-                    + (f"、新定类{other}个" if other else "") + "），"
-                    if changes else "本年度无乡镇类别调整，")
+    # the ranking moves categories up and down; a unit's first category (a merger's new
+    # unit) is the merger's, said in merger_text
+    changes_text = (f"{up + down}个乡镇类别有调整（升类{up}个、降类{down}个），"
+                    if up + down else "乡镇类别无升降调整，")
     standards = fund_year.standards
     context = {
         **_common(fund_year, settings, today=today),
+        "method_text": _method_text(fund_year),
+        "paid_text": _paid_text(rows),
+        "money_text": _money_text(check, fund_year, excess_source),
+        "excess_source": excess_source,
         "rule_text": _rule_text(fund_year),
         "floor_wan": format_wan(fund_year.floor_amount),
         "standards_text": "、".join(f"{_category_label(c)}乡镇每个{format_wan(v)}万元"
@@ -187,23 +304,26 @@ def plan_figures(fund_year: FundYear, settings: DocumentSettings, *,
         "changes": [{k: c[k] for k in ("name", "code", "old", "new", "reason")}
                     for c in changes],
         "changes_text": changes_text,
+        "merger_text": _merger_text(fund_year.year, check.township_count, settings),
+        # amounts in yuan, exact: the notice, the posting and the CSV say the same
         "rows": [{"code": r["code"], "name": r["name"], "category": r["category"],
-                  "floor": format_wan(r["floor_amount"]),
-                  "standard": format_wan(r["standard_amount"]),
-                  "total": format_wan(r["total_amount"])} for r in rows],
-        "total": {"count": check.township_count, "floor": format_wan(check.floors_total),
-                  "standard": format_wan(check.standards_total),
-                  "total": format_wan(check.grand_total)},
+                  "floor": format_yuan(r["floor_amount"]),
+                  "standard": format_yuan(r["standard_amount"]),
+                  "total": format_yuan(r["total_amount"])} for r in rows],
+        "total": {"count": check.township_count, "floor": format_yuan(check.floors_total),
+                  "standard": format_yuan(check.standards_total),
+                  "total": format_yuan(check.grand_total)},
     }
     return context, rows, check
 
 
 def notice_figures(fund_year: FundYear, settings: DocumentSettings, *, number: str,
-                   today: datetime.date | None = None) -> dict:
+                   today: datetime.date | None = None, excess_source: str = "") -> dict:
     """下达通知: the plan's figures, each township's amount in yuan and in 大写, and the
     county's words around them."""
     today = today or timezone.localdate()
-    context, rows, check = plan_figures(fund_year, settings, today=today)
+    context, rows, check = plan_figures(fund_year, settings, today=today,
+                                        excess_source=excess_source)
     for shown, row in zip(context["rows"], rows, strict=True):
         shown["total_yuan"] = format_yuan(row["total_amount"])
         shown["capitals"] = amount_in_capitals(row["total_amount"])
@@ -211,7 +331,7 @@ def notice_figures(fund_year: FundYear, settings: DocumentSettings, *, number: s
                             capitals=amount_in_capitals(check.grand_total))
     context.update(number=number, recipients=settings.recipients, copy_to=settings.copy_to,
                    printing_organ=settings.printing_organ, printed_text=date_text(today),
-                   large_threshold_wan=format_wan(fund_year.large_spending_threshold))
+                   large_threshold_wan=wan_exact(fund_year.large_spending_threshold))
     return context
 
 
@@ -252,10 +372,10 @@ def posting_figures(fund_year: FundYear, settings: DocumentSettings, *, township
         "posting_period": settings.posting_period,
         "objections_to": settings.objections_to,
         "rows": [{"code": r["code"], "name": r["name"], "category": r["category"],
-                  "total": format_wan(r["total_amount"])} for r in rows],
-        "total": {"count": check.township_count, "total": format_wan(check.grand_total)},
+                  "total": format_yuan(r["total_amount"])} for r in rows],
+        "total": {"count": check.township_count, "total": format_yuan(check.grand_total)},
         "townships": [{"name": r["name"], "code": r["code"], "category": r["category"],
-                       "total": format_wan(r["total_amount"]),
+                       "total": format_yuan(r["total_amount"]),
                        "spent": format_yuan(spent[r["id"]]), "expenditures": items[r["id"]]}
                       for r in rows],
     }
@@ -321,8 +441,10 @@ def _status(finding, today) -> str:
 
 def rectification_figures(fund_year: FundYear, settings: DocumentSettings, *, township=None,
                           today: datetime.date | None = None) -> tuple[dict, list]:
-    """整改台账 / 整改情况报告: the findings of the year's inspections and their totals."""
+    """整改台账 / 整改情况报告: the findings of the year's inspections and their totals,
+    each finding's status as the records stand now (``today`` is the document's date)."""
     today = today or timezone.localdate()
+    now = timezone.localdate()
     findings = list(finding_year_list(year=fund_year.year, township=township))
     involved = sum((to_yuan(f.amount_involved) for f in findings), Decimal("0.00"))
     restored = sum((to_yuan(f.amount_restored) for f in findings), Decimal("0.00"))
@@ -332,7 +454,7 @@ def rectification_figures(fund_year: FundYear, settings: DocumentSettings, *, to
                   scope=township.name if township is not None else ""),
         "findings": [{"township": f.township.name, "problem": f.description,
                       "involved": format_yuan(f.amount_involved),
-                      "deadline": f"{f.deadline:%Y-%m-%d}", "status": _status(f, today),
+                      "deadline": f"{f.deadline:%Y-%m-%d}", "status": _status(f, now),
                       "note": f.closure_note, "restored": format_yuan(f.amount_restored)}
                      for f in findings],
         "inspection_count": len({f.inspection_id for f in findings}) if township is not None
@@ -342,7 +464,7 @@ def rectification_figures(fund_year: FundYear, settings: DocumentSettings, *, to
         "involved_total": format_yuan(involved),
         "rectified": len(findings) - len(open_findings),
         "in_progress": len(open_findings),
-        "overdue": sum(1 for f in open_findings if f.deadline < today),
+        "overdue": sum(1 for f in open_findings if f.deadline < now),
         "restored_total": format_yuan(restored),
     }
     return context, findings

@@ -393,19 +393,19 @@ def _illustrative(b: Builder):
 
 
 def _basis(b: Builder, numbering: tuple[str, str, str]):
-    """The basis of the allocation: the rule, the floor, the standards, the fund and its
-    gap, never hidden; then how the categories changed from last year."""
+    """The basis of the allocation as a secretary writes it: the method in words, each
+    category as paid, the money by source (the special fund never more than it holds),
+    each figure once; then how the categories changed from last year."""
     b.p(f"{numbering[0]}分配依据", "一级标题")
-    b.p("{{ year }}年度专项经费按乡镇类别分配，{{ rule_text }}。"
-        "保底资金每个乡镇{{ floor_wan }}万元；补助标准为{{ standards_text }}。", "正文")
-    b.p("全市纳入分配的乡镇{{ total.count }}个，其中{{ counts_text }}。补助标准合计"
-        "{{ standards_total_wan }}万元，保底资金合计{{ floors_total_wan }}万元，"
-        "分配总额{{ grand_total_wan }}万元。市级专项经费预算{{ special_fund_wan }}万元，"
-        "{{ balance_text }}。", "正文")
+    b.p("{{ year }}年度经费{{ method_text }}。", "正文")
+    b.p("全市纳入分配的乡镇{{ total.count }}个：{{ paid_text }}。{{ money_text }}", "正文")
     b.tag("{%p if uncategorised %}")
     b.p("另有{{ uncategorised }}个乡镇尚未确定类别，暂不分配，确定类别后另行下达。", "正文")
     b.tag("{%p endif %}")
     b.p(f"{numbering[1]}类别调整情况", "一级标题")
+    b.tag("{%p if merger_text %}")
+    b.p("{{ merger_text }}", "正文")
+    b.tag("{%p endif %}")
     b.p("根据{{ previous_year }}年度基层党建综合考核排名，{{ changes_text }}各类别乡镇数量由"
         "{{ previous_year }}年的{{ counts_before_text }}调整为{{ year }}年的{{ counts_text }}。",
         "正文")
@@ -425,14 +425,14 @@ def build_plan(b: Builder):
             loop="c in changes", widths=[24, 28, 16, 16, 72], left=frozenset({4}))
     b.tag("{%p endif %}")
     b.p("三、分配结果", "一级标题")
-    b.p("各乡镇分配金额如下表（单位：万元）。", "正文")
+    b.p("各乡镇分配金额如下表（单位：元）。", "正文")
     b.table(["代码", "乡镇", "类别", "保底资金", "补助标准", "合计"],
             ["{{ r.code }}", "{{ r.name }}", "{{ r.category }}", "{{ r.floor }}",
              "{{ r.standard }}", "{{ r.total }}"],
             loop="r in rows",
             totals=["合计", "{{ total.count }}个乡镇", "", "{{ total.floor }}",
                     "{{ total.standard }}", "{{ total.total }}"],
-            widths=[30, 32, 18, 25, 25, 26])
+            widths=[26, 26, 14, 28, 30, 32])
     _signature(b)
 
 
@@ -444,9 +444,8 @@ def build_notice(b: Builder):
     b.p()
     b.p("{{ recipients }}：")
     b.p("为加强基层党组织建设，保障乡镇基层党建工作经费，根据乡镇类别和{{ previous_year }}年度"
-        "基层党建综合考核结果，经研究，现将{{ year }}年度乡镇基层党建工作专项经费"
-        "{{ grand_total_wan }}万元下达你们（各乡镇金额见附件1，类别调整情况见附件2），并就有关事项"
-        "通知如下。", "正文")
+        "基层党建综合考核结果，经研究，现将{{ year }}年度乡镇基层党建工作经费下达你们（各乡镇金额"
+        "见附件1，类别调整情况见附件2），并就有关事项通知如下。", "正文")
     _illustrative(b)
     _basis(b, ("一、", "二、", "三、"))
     b.p("三、使用和管理要求", "一级标题")
@@ -508,14 +507,14 @@ def build_posting(b: Builder):
         "类别、分配金额和经费使用情况予以公示。公示期：{{ posting_period }}。如有异议，请在公示期内"
         "向{{ objections_to }}反映。", "正文")
     b.p("一、类别和分配金额", "一级标题")
-    b.table(["代码", "乡镇", "类别", "分配金额（万元）"],
+    b.table(["代码", "乡镇", "类别", "分配金额（元）"],
             ["{{ r.code }}", "{{ r.name }}", "{{ r.category }}", "{{ r.total }}"],
             loop="r in rows",
             totals=["合计", "{{ total.count }}个乡镇", "", "{{ total.total }}"],
             widths=[36, 48, 28, 44])
     b.p("二、经费使用明细", "一级标题")
     b.tag("{%p for t in townships %}")
-    b.p("{{ t.name }}（{{ t.category }}，分配{{ t.total }}万元，已使用{{ t.spent }}元）",
+    b.p("{{ t.name }}（{{ t.category }}，分配{{ t.total }}元，已使用{{ t.spent }}元）",
         "二级标题")
     b.tag("{%p if t.expenditures %}")
     b.table(["日期", "用途", "收款方", "金额（元）", "集体研究"],

@@ -13,12 +13,13 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from funds.documents import figures, services
-from funds.documents.forms import NumberForm, TemplateUploadForm
+from funds.documents.forms import IssueForm, TemplateUploadForm
 from funds.models import DocumentKind, DocumentSettings, DocumentTemplate
 from funds.scope import fund_year_or_404, township_in_scope
 from townships.models import Township
@@ -56,8 +57,10 @@ def documents(request, year: int):
         "rows": rows,
         "county": county,
         "township": township,
-        "number_form": NumberForm(initial={"number": services.default_number(year)},
-                                  year=year),
+        "issue_form": IssueForm(request.GET or None, year=year, initial={
+            "number": services.default_number(year),
+            "dated": timezone.localdate() if year == timezone.localdate().year else None}),
+        "excess": services.excess_problem(fund_year, ""),
         "upload_form": upload_form,
         "templates": DocumentTemplate.objects.filter(active=True).select_related(
             "uploaded_by") if upload_form else [],
@@ -66,22 +69,28 @@ def documents(request, year: int):
 
 
 def _generate(request, *, year, kind, fmt, township=None):
+    """The document as a download; anything that stops it (no date chosen, a number in
+    use, money beyond the fund without its source) goes back to the documents page as a
+    message, the choices kept."""
     if (kind, fmt) not in services.DOCUMENTS:
         raise Http404
-    number = None
-    if kind == "notice" and "number" in request.GET:
-        form = NumberForm(request.GET, year=year)
-        if not form.is_valid():
-            return HttpResponse(" ".join(form.errors["number"]), status=400,
-                                content_type="text/plain; charset=utf-8")
-        number = form.cleaned_data["number"]
     fund_year_or_404(year)
+    back = f"{reverse('documents', args=[year])}?{request.GET.urlencode()}"
+    form = IssueForm(request.GET, year=year)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect(back)
     try:
-        document = services.document_generate(kind=kind, fmt=fmt, year=year,
-                                              township=township, number=number,
-                                              acting_user=request.user)
+        document = services.document_generate(
+            kind=kind, fmt=fmt, year=year, township=township,
+            number=form.cleaned_data["number"] if kind == "notice" else None,
+            dated=form.cleaned_data["dated"],
+            excess_source=form.cleaned_data["excess_source"], acting_user=request.user)
     except services.DocumentError as exc:
-        raise Http404(str(exc)) from exc
+        messages.error(request, str(exc))
+        return redirect(back)
     return _sent(document)
 
 

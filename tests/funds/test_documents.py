@@ -38,7 +38,18 @@ from wanyuan.money import amount_in_capitals, format_yuan
 ENGLISH_WORD = re.compile(r"[A-Za-z]{2,}")
 
 
+#: The 成文日期 the tests issue the demo year's documents under (a past year is not
+#: dated today), and the source they state for the demo's money beyond the fund.
+ISSUED = datetime.date(2020, 3, 20)
+EXCESS_SOURCE = "市级财政统筹资金"
+#: the same, as the documents page sends them with a download
+ISSUE_QUERY = {"dated": "2020-03-20", "excess_source": EXCESS_SOURCE}
+
+
 def generate(kind, fmt, user, **options):
+    options.setdefault("dated", ISSUED)
+    if kind in services.MONEY_DOCUMENTS:
+        options.setdefault("excess_source", EXCESS_SOURCE)
     return services.document_generate(kind=kind, fmt=fmt, year=2020, acting_user=user,
                                       **options)
 
@@ -190,11 +201,15 @@ def test_the_notice_amounts_equal_the_selector_and_the_csv_export_to_the_yuan(
     assert total[4] == amount_in_capitals(grand) == "玖佰贰拾捌万元整"
 
 
-def test_the_plan_lists_every_township_in_ten_thousands_with_the_gap(demo, admin_user):
+def test_the_plan_lists_every_township_in_yuan_and_states_the_money_by_source(
+        demo, admin_user):
     doc = read_docx(generate("plan", "docx", admin_user))
     text = "\n".join(visible_text(doc))
-    assert "补助标准合计772.00万元" in text and "专项经费预算669.00万元" in text
-    assert "资金缺口103.00万元" in text  # the shortfall is never hidden
+    # never more 专项经费 than the fund; the floors and the excess named with their source
+    assert ("分配总额928万元，其中专项经费669万元，保底资金156万元由其他资金保障，"
+            "超出专项经费的103万元由市级财政统筹资金解决。") in text
+    assert "一类20个，每个20万元；二类16个，每个18万元；三类16个，每个15万元" in text
+    assert len(re.findall(r"(?<![\d.])3万元", text)) == 1  # the floor stated once
     table = next(t for t in doc.tables if t.rows[0].cells[0].text == "代码")
     rows = table_rows(table)
     selector = {t.code: t for t in allocation_list(demo)}
@@ -203,10 +218,10 @@ def test_the_plan_lists_every_township_in_ten_thousands_with_the_gap(demo, admin
     for code, _name, category, floor, standard, total in rows[1:-1]:
         township = selector[code]
         assert category == labels[township.category]
-        assert Decimal(total) * 10000 == township.total_amount
-        assert Decimal(floor) * 10000 == township.floor_amount
-        assert Decimal(standard) * 10000 == township.standard_amount
-    assert rows[-1][3:] == ["156.00", "772.00", "928.00"]
+        assert Decimal(total.replace(",", "")) == township.total_amount
+        assert Decimal(floor.replace(",", "")) == township.floor_amount
+        assert Decimal(standard.replace(",", "")) == township.standard_amount
+    assert rows[-1][3:] == ["1,560,000.00", "7,720,000.00", "9,280,000.00"]
 
 
 def test_every_category_change_is_in_attachment_2_with_its_reason(changed, admin_user):
@@ -346,7 +361,8 @@ def test_each_generation_is_audited_with_template_version_and_figures_hash(demo,
     assert (event.actor, event.year) == (admin_user, 2020)
     assert event.details == {"kind": "plan", "format": "docx", "township": None,
                              "template_version": 0, "number": None,
-                             "figures_sha256": document.figures_sha256}
+                             "figures_sha256": document.figures_sha256,
+                             "dated": "2020-03-20", "excess_source": EXCESS_SOURCE}
     assert len(document.figures_sha256) == 64
     assert "资金分配方案" in event.summary
     # the same figures give the same hash; a changed allocation another
@@ -368,7 +384,7 @@ def test_finance_opens_and_downloads_the_documents_it_co_issues(client, demo, fi
     page = client.get("/documents/2020/")
     assert page.status_code == 200
     assert "/documents/2020/notice.docx" in page.content.decode()
-    response = client.get("/documents/2020/notice.docx")
+    response = client.get("/documents/2020/notice.docx", ISSUE_QUERY)
     assert response.status_code == 200 and response.content[:2] == b"PK"
     assert AuditEvent.objects.filter(action=AuditEvent.Action.DOCUMENT_GENERATED,
                                      actor=finance_user).count() == 1
@@ -380,7 +396,7 @@ def test_a_clerk_gets_the_own_townships_posting_and_ledger_and_404_for_another(
     login(client, clerk_user)
     own, other = "511781100", "511781101"  # 太平镇, 青花镇
     for kind in ("posting.docx", "rectification.xlsx"):
-        response = client.get(f"/documents/2020/{own}/{kind}")
+        response = client.get(f"/documents/2020/{own}/{kind}", ISSUE_QUERY)
         assert response.status_code == 200
         assert "太平镇" in response["Content-Disposition"] or "%E5%A4%AA" in \
             response["Content-Disposition"]
@@ -389,7 +405,8 @@ def test_a_clerk_gets_the_own_townships_posting_and_ledger_and_404_for_another(
     assert client.get("/documents/2020/posting.docx").status_code == 403
     assert client.get(f"/documents/2020/{own}/posting/").status_code == 200
     assert client.get(f"/documents/2020/{other}/posting/").status_code == 404
-    doc = Document(io.BytesIO(client.get(f"/documents/2020/{own}/posting.docx").content))
+    doc = Document(io.BytesIO(client.get(f"/documents/2020/{own}/posting.docx",
+                                         ISSUE_QUERY).content))
     amounts = table_rows(doc.tables[0])
     assert [r[1] for r in amounts[1:-1]] == ["太平镇"]
     page = client.get("/documents/2020/").content.decode()
@@ -401,19 +418,97 @@ def test_the_documents_page_lists_every_document_for_staff(client, demo, staff_u
     page = client.get("/documents/2020/").content.decode()
     for (kind, fmt), name in services.DOCUMENTS.items():
         assert name in page
-        assert f'href="/documents/2020/{kind}.{fmt}"' in page
-    assert "万组发〔2020〕1号" in page
+        # a download is a button of the issue form: it sends the date, number and source
+        assert f'form="issue-form" class="link" formaction="/documents/2020/{kind}.{fmt}"' \
+            in page
+    assert 'value="万组发〔2020〕1号"' in page
+    assert 'name="dated"' in page and 'name="excess_source"' in page  # 2020 exceeds the fund
     assert "模板" not in page  # uploading templates is the administrators'
 
 
-def test_the_notice_number_is_taken_from_the_page_and_checked(client, demo, staff_user):
+def test_the_notice_number_and_date_are_taken_from_the_page_and_checked(
+        client, demo, staff_user):
     login(client, staff_user)
-    response = client.get("/documents/2020/notice.docx", {"number": "万组发〔2020〕12号"})
+    query = {**ISSUE_QUERY, "number": "万组发〔2020〕12号", "dated": "2020-03-02"}
+    response = client.get("/documents/2020/notice.docx", query)
     assert response.status_code == 200
-    assert "万组发〔2020〕12号" in "\n".join(visible_text(Document(io.BytesIO(response.content))))
-    response = client.get("/documents/2020/notice.docx", {"number": "万组发〔2019〕12号"})
-    assert response.status_code == 400
+    text = "\n".join(visible_text(Document(io.BytesIO(response.content))))
+    assert "万组发〔2020〕12号" in text and "2020年3月2日" in text
+    assert "2026年" not in text
+    # a wrong number goes back to the page, the choices kept, the reason said
+    response = client.get("/documents/2020/notice.docx", {**query, "number": "万组发〔2019〕12号"},
+                          follow=True)
+    assert response.redirect_chain[0][0].startswith("/documents/2020/?")
     assert "年份不是 2020" in response.content.decode()
+    assert 'value="万组发〔2019〕12号"' in response.content.decode()
+
+
+def test_a_past_years_document_needs_its_date(client, demo, staff_user):
+    login(client, staff_user)
+    response = client.get("/documents/2020/posting.docx", follow=True)
+    assert response.redirect_chain  # not a download
+    assert "2020年的文件不以今天为成文日期" in response.content.decode()
+    with pytest.raises(services.DocumentError):
+        services.document_generate(kind="posting", fmt="docx", year=2020, acting_user=staff_user)
+    with pytest.raises(services.DocumentError):  # dated years away from its year
+        generate("posting", "docx", staff_user, dated=datetime.date(2026, 12, 5))
+
+
+def test_a_number_is_not_issued_twice_for_different_documents(demo, admin_user):
+    first = generate("notice", "docx", admin_user, number="万组发〔2020〕7号")
+    again = generate("notice", "docx", admin_user, number="万组发〔2020〕7号")  # the same again
+    assert again.figures_sha256 == first.figures_sha256
+    with pytest.raises(services.DocumentError, match="已用于"):
+        generate("notice", "docx", admin_user, number="万组发〔2020〕7号",
+                 dated=datetime.date(2020, 4, 1))
+    DocumentSettings.objects.update_or_create(pk=1, defaults={"next_number": 7})
+    assert services.default_number(2020) == "万组发〔2020〕8号"  # the used one is skipped
+
+
+def test_money_beyond_the_fund_stops_the_plan_and_the_notice_until_its_source_is_stated(
+        client, demo, staff_user, admin_user):
+    for kind in services.MONEY_DOCUMENTS:
+        with pytest.raises(services.DocumentError, match="采用与专项经费相符的分配方案"):
+            generate(kind, "docx", admin_user, excess_source="")
+    login(client, staff_user)
+    response = client.get("/documents/2020/notice.docx", {"dated": "2020-03-20"}, follow=True)
+    page = response.content.decode()
+    assert "拟下达金额超出专项经费可用额103.00万元" in page
+    assert not AuditEvent.objects.filter(action=AuditEvent.Action.DOCUMENT_GENERATED).exists()
+    # stated, it is issued, the source printed and recorded with the generation
+    document = generate("notice", "docx", admin_user)
+    assert f"由{EXCESS_SOURCE}解决" in "\n".join(visible_text(read_docx(document)))
+    event = AuditEvent.objects.get(action=AuditEvent.Action.DOCUMENT_GENERATED)
+    assert event.details["excess_source"] == EXCESS_SOURCE
+
+
+@pytest.mark.parametrize("kind", sorted(services.MONEY_DOCUMENTS))
+def test_no_document_issues_more_special_fund_than_the_fund_less_the_reserve(
+        demo, admin_user, kind):
+    """Every amount called 专项经费 in a money document is at most the fund less the
+    reserve, with or without an adopted plan, with or without a reserve."""
+    from funds.models import FundYear
+    from funds.planning import services as planning
+
+    fund_year = FundYear.objects.get(year=2020)
+    available = (fund_year.special_fund - fund_year.reserve) / 10000
+
+    def stated():
+        text = "\n".join(visible_text(read_docx(generate(kind, "docx", admin_user))))
+        return [Decimal(v) for v in re.findall(r"专项经费(\d+(?:\.\d+)?)万元", text)]
+
+    assert stated() and max(stated()) <= available
+    FundYear.objects.filter(pk=fund_year.pk).update(reserve=Decimal("90000.00"))
+    fund_year.refresh_from_db()
+    available = (fund_year.special_fund - fund_year.reserve) / 10000
+    assert max(stated()) <= available
+    scenario = planning.scenario_create(fund_year=fund_year, name="等比例", method="scale",
+                                        acting_user=admin_user)
+    planning.scenario_adopt(scenario=scenario, acting_user=admin_user)
+    text = "\n".join(visible_text(read_docx(generate(kind, "docx", admin_user,
+                                                     excess_source=""))))
+    assert "等比例" not in text and "scale" not in text  # no scenario name, no English
+    assert max(stated()) <= available
 
 
 @pytest.mark.parametrize("url", ["/documents/2020/", "/documents/2020/posting/"])
@@ -504,11 +599,11 @@ def test_the_sandbox_refuses_internals_when_rendering_too():
 def test_an_uploaded_template_is_used_and_reset_to_the_default(client, demo, admin_user):
     login(client, admin_user)
     response = _upload(client, "plan", _template_with("{{ county }}{{ year }}年合计"
-                                                      "{{ total.total }}万元"))
+                                                      "{{ total.total }}元"))
     assert any("第1版" in str(m) for m in response.context["messages"])
     document = generate("plan", "docx", admin_user)
     assert document.template_version == 1
-    assert visible_text(read_docx(document))[0] == "万源市2020年合计928.00万元"
+    assert visible_text(read_docx(document))[0] == "万源市2020年合计9,280,000.00元"
     assert AuditEvent.objects.filter(action=AuditEvent.Action.DOCUMENT_GENERATED).order_by(
         "id").last().details["template_version"] == 1
     _upload(client, "plan", _template_with("{{ year }}"))
@@ -533,7 +628,8 @@ def test_only_administrators_upload_templates(client, demo, staff_user):
 
 
 def test_the_command_writes_the_documents_as_the_user(tmp_path, demo, admin_user):
-    call_command("documents", "--year", "2020", "--kind", "execution", "--out", str(tmp_path),
+    call_command("documents", "--year", "2020", "--kind", "execution", "--date", "2021-01-10",
+                 "--out", str(tmp_path),
                  "--user", admin_user.username)
     names = sorted(p.name for p in tmp_path.iterdir())
     assert names == ["万源市2020年度执行情况报告.docx", "万源市2020年度执行情况表.xlsx"]
@@ -583,3 +679,28 @@ def test_the_county_words_are_settings_and_their_changes_are_audited(demo, admin
 
 def test_format_of_amounts_matches_the_yuan_helper():
     assert format_yuan(Decimal("1234.5")) == "1,234.50"
+
+
+def test_the_2021_notice_describes_the_merger_in_the_countys_words(db):
+    """After the 2020 merger (52 → 31): which units ended and began, that the county set
+    the new units' categories, and the ranking credited only with its moves."""
+    from django.contrib.auth import get_user_model
+
+    from demo.data import demo_accounts_create, demo_history_load, reference_load
+
+    reference_load()
+    demo_accounts_create("a-long-demo-password-1")
+    demo_history_load()
+    document = services.document_generate(
+        kind="notice", fmt="docx", year=2021, dated=datetime.date(2021, 3, 5),
+        acting_user=get_user_model().objects.get(username="admin"))
+    text = "\n".join(visible_text(read_docx(document)))
+    ended = Township.objects.filter(last_year=2020).count()
+    began = list(Township.objects.filter(first_year=2021).order_by("code")
+                 .values_list("name", flat=True))
+    assert "根据2020年乡镇行政区划调整，撤并" in text
+    assert f"{ended}个乡镇，新设{'、'.join(began)}{len(began)}个乡镇，全市纳入分配的乡镇由52个调整为31个" \
+        in text
+    assert "新设乡镇2021年的类别由中共万源市委组织部研究确定" in text
+    assert "管理员" not in text and "新定类" not in text
+    assert "2021年3月5日" in text

@@ -1,3 +1,5 @@
+import argparse
+import datetime
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
@@ -9,6 +11,13 @@ from townships.management.commands._acting_user import (
     command_errors,
 )
 from townships.models import Township
+
+
+def _date(text: str) -> datetime.date:
+    try:
+        return datetime.date.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from exc
 
 
 class Command(BaseCommand):
@@ -23,9 +32,15 @@ class Command(BaseCommand):
         parser.add_argument("--township", help="official code: that township's posting or "
                                                "rectification ledger only")
         parser.add_argument("--number", help="the notice's document number, e.g. 万组发〔2021〕3号")
+        parser.add_argument("--date", type=_date, dest="dated",
+                            help="成文日期, YYYY-MM-DD (needed for any year but the current)")
+        parser.add_argument("--excess-source", default="",
+                            help="where money beyond the special fund comes from, when the "
+                                 "amounts exceed it (stated in the plan and the notice)")
         add_user_argument(parser)
 
-    def handle(self, *args, year, kind, out, township, number, user, **options):
+    def handle(self, *args, year, kind, out, township, number, dated, excess_source, user,
+               **options):
         folder = Path(out)
         try:  # before generating: a generation is audited, an unwritten file must not be
             folder.mkdir(parents=True, exist_ok=True)
@@ -49,7 +64,7 @@ class Command(BaseCommand):
                 try:
                     document = services.document_generate(
                         kind=kind, fmt=fmt, year=year, township=unit, number=number,
-                        acting_user=actor)
+                        dated=dated, excess_source=excess_source, acting_user=actor)
                 except services.DocumentError as exc:
                     raise CommandError(str(exc)) from exc
             path = folder / document.filename
