@@ -29,6 +29,7 @@ from funds.budget.selectors import (
 )
 from funds.models import DocumentSettings, FloorMode, FundYear
 from funds.spending.selectors import (
+    finding_carried_list,
     finding_year_list,
     inspection_year_list,
     spending_by_category_list,
@@ -54,13 +55,14 @@ FIELDS = {
         "balance_text", "uncategorised", "changes", "changes_text", "merger_text", "rows",
         "total"},
     "posting": COMMON_FIELDS | {"rows", "total", "townships", "posting_period",
-                                "objections_to"},
+                                "objections_to", "period_text", "idle_text", "idle_count"},
     "execution": COMMON_FIELDS | {"rows", "total", "by_category", "large",
                                   "large_threshold", "low_rate", "below", "below_text",
-                                  "inspections"},
+                                  "below_rows", "source_text", "inspections"},
     "rectification": COMMON_FIELDS | {
         "findings", "inspection_count", "finding_count", "township_count", "involved_total",
-        "rectified", "in_progress", "overdue", "restored_total"},
+        "carried_count", "carried_open", "rectified", "in_progress", "overdue",
+        "restored_total"},
 }
 FIELDS["notice"] = FIELDS["plan"] | {"number", "recipients", "copy_to", "printing_organ",
                                      "printed_text", "large_threshold_wan"}
@@ -348,10 +350,33 @@ def _decision_text(decision) -> str:
     return text
 
 
+#: The periods a 公示 covers: a quarter, the first half, or the whole year.
+PERIODS = {
+    "q1": ((1, 1), (3, 31), "第一季度"), "q2": ((4, 1), (6, 30), "第二季度"),
+    "q3": ((7, 1), (9, 30), "第三季度"), "q4": ((10, 1), (12, 31), "第四季度"),
+    "h1": ((1, 1), (6, 30), "上半年"), "year": ((1, 1), (12, 31), "全年"),
+}
+
+
+def default_period(year: int, dated: datetime.date) -> str:
+    """The quarter the document is dated in, within its fund year (a 公示 dated after the
+    year covers its last quarter, one dated before it the first)."""
+    if dated.year < year:
+        return "q1"
+    if dated.year > year:
+        return "q4"
+    return f"q{(dated.month - 1) // 3 + 1}"
+
+
 def posting_figures(fund_year: FundYear, settings: DocumentSettings, *, township=None,
-                    today: datetime.date | None = None) -> dict:
-    """公示: each township's category and amount, and its itemised spending."""
+                    today: datetime.date | None = None, period: str | None = None) -> dict:
+    """公示: each township's category and amount, and its itemised spending of the period
+    (a quarter by default); the townships without spending in it in one line."""
     today = today or timezone.localdate()
+    period = period or default_period(fund_year.year, today)
+    (first_month, first_day), (last_month, last_day), period_name = PERIODS[period]
+    start = datetime.date(fund_year.year, first_month, first_day)
+    end = datetime.date(fund_year.year, last_month, last_day)
     queryset = allocation_list(fund_year)
     if township is not None:
         queryset = queryset.filter(pk=township.pk)
@@ -360,31 +385,40 @@ def posting_figures(fund_year: FundYear, settings: DocumentSettings, *, township
     items = defaultdict(list)
     spent = defaultdict(lambda: Decimal("0.00"))
     for e in spent_expenditure_list(year=fund_year.year, township=township):
-        items[e.township_id].append({
-            "date": f"{e.date:%Y-%m-%d}", "purpose": e.purpose, "payee": e.payee,
-            "category": e.category.name, "amount": format_yuan(e.amount),
-            "decision": _decision_text(e.decision) or (
-                IMPORTED_TEXT if e.ledger_import_id else "")})
         spent[e.township_id] += to_yuan(e.amount)
+        if start <= e.date <= end:
+            items[e.township_id].append({
+                "date": f"{e.date:%Y-%m-%d}", "purpose": e.purpose, "payee": e.payee,
+                "category": e.category.name, "amount": format_yuan(e.amount),
+                "decision": _decision_text(e.decision) or (
+                    IMPORTED_TEXT if e.ledger_import_id else "")})
+    idle = [r["name"] for r in rows if not items[r["id"]]]
+    period_text = (f"{fund_year.year}年{period_name}（{start.month}月{start.day}日至"
+                   f"{end.month}月{end.day}日）")
     return {
         **_common(fund_year, settings, today=today,
                   scope=township.name if township is not None else ""),
         "posting_period": settings.posting_period,
         "objections_to": settings.objections_to,
+        "period_text": period_text,
         "rows": [{"code": r["code"], "name": r["name"], "category": r["category"],
                   "total": format_yuan(r["total_amount"])} for r in rows],
         "total": {"count": check.township_count, "total": format_yuan(check.grand_total)},
+        # only the townships with spending in the period are itemised
         "townships": [{"name": r["name"], "code": r["code"], "category": r["category"],
                        "total": format_yuan(r["total_amount"]),
                        "spent": format_yuan(spent[r["id"]]), "expenditures": items[r["id"]]}
-                      for r in rows],
+                      for r in rows if items[r["id"]]],
+        "idle_text": "、".join(idle),
+        "idle_count": len(idle),
     }
 
 
 def execution_figures(fund_year: FundYear, settings: DocumentSettings, *,
                       today: datetime.date | None = None) -> tuple[dict, dict]:
-    """Execution report: per township allocation, approved, reimbursed and 支付率, by
-    spending category, large spending with its decision, the low rates, the inspections.
+    """Execution report: per township allocation, approved, reimbursed and 执行率, by
+    spending category, large spending with its decision, the low rates, the inspections;
+    the allocation by source (专项经费, floors from other funds).
 
     Returns the template's context and the same figures as numbers for the workbook.
     """
@@ -424,6 +458,10 @@ def execution_figures(fund_year: FundYear, settings: DocumentSettings, *,
         "low_rate": format_percent(low),
         "below": [{"name": name, "rate": format_percent(r)} for name, r in below],
         "below_text": "、".join(f"{name}（{format_percent(r)}）" for name, r in below),
+        "below_rows": [{"name": name, "category": category, **shown(b)}
+                       for _c, name, category, b in budgets
+                       if b.execution_rate is not None and b.execution_rate < low],
+        "source_text": _source_text(fund_year),
         "inspections": [{"date": f"{i.date:%Y-%m-%d}", "inspectors": i.inspectors,
                          "townships": i.township_count, "findings": i.findings_count,
                          "open": i.open_findings} for i in inspections],
@@ -431,6 +469,19 @@ def execution_figures(fund_year: FundYear, settings: DocumentSettings, *,
     numbers = {"budgets": budgets, "total": total, "by_category": by_category,
                "large": large, "inspections": inspections}
     return context, numbers
+
+
+def _source_text(fund_year: FundYear) -> str:
+    """Where the allocated money comes from, for the execution report: the floors paid
+    from other funds are not 专项经费."""
+    check = budget_check_get(fund_year)
+    from_fund = min(check.fund_covered, check.fund_available)
+    text = f"其中专项经费{format_yuan(from_fund)}元"
+    if fund_year.floor_mode == FloorMode.ELSEWHERE and check.floors_total:
+        text += f"，保底资金{format_yuan(check.floors_total)}元由其他资金保障"
+    if check.shortfall:
+        text += f"，超出专项经费{format_yuan(check.shortfall)}元由其他资金解决"
+    return text
 
 
 def _status(finding, today) -> str:
@@ -445,23 +496,28 @@ def rectification_figures(fund_year: FundYear, settings: DocumentSettings, *, to
     each finding's status as the records stand now (``today`` is the document's date)."""
     today = today or timezone.localdate()
     now = timezone.localdate()
-    findings = list(finding_year_list(year=fund_year.year, township=township))
-    involved = sum((to_yuan(f.amount_involved) for f in findings), Decimal("0.00"))
+    carried = list(finding_carried_list(year=fund_year.year, township=township))
+    findings = carried + list(finding_year_list(year=fund_year.year, township=township))
+    this_year = findings[len(carried):]
+    involved = sum((to_yuan(f.amount_involved) for f in this_year), Decimal("0.00"))
     restored = sum((to_yuan(f.amount_restored) for f in findings), Decimal("0.00"))
     open_findings = [f for f in findings if f.is_open]
     context = {
         **_common(fund_year, settings, today=today,
                   scope=township.name if township is not None else ""),
         "findings": [{"township": f.township.name, "problem": f.description,
+                      "found": f"{f.inspection.date.year}年",
                       "involved": format_yuan(f.amount_involved),
                       "deadline": f"{f.deadline:%Y-%m-%d}", "status": _status(f, now),
                       "note": f.closure_note, "restored": format_yuan(f.amount_restored)}
                      for f in findings],
-        "inspection_count": len({f.inspection_id for f in findings}) if township is not None
+        "inspection_count": len({f.inspection_id for f in this_year}) if township is not None
         else inspection_year_list(year=fund_year.year).count(),
-        "finding_count": len(findings),
-        "township_count": len({f.township_id for f in findings}),
+        "finding_count": len(this_year),
+        "township_count": len({f.township_id for f in this_year}),
         "involved_total": format_yuan(involved),
+        "carried_count": len(carried),
+        "carried_open": sum(1 for f in carried if f.is_open),
         "rectified": len(findings) - len(open_findings),
         "in_progress": len(open_findings),
         "overdue": sum(1 for f in open_findings if f.deadline < now),

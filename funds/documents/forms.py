@@ -17,6 +17,12 @@ class IssueForm(forms.Form):
                             widget=forms.DateInput(attrs={"type": "date"}))
     number = forms.CharField(label=_("Document number of the notice"), max_length=40,
                              required=False)
+    period = forms.ChoiceField(
+        label=_("Period of the posting (公示)"), required=False,
+        choices=[("", _("The quarter of its date")), ("q1", _("First quarter")),
+                 ("q2", _("Second quarter")), ("q3", _("Third quarter")),
+                 ("q4", _("Fourth quarter")), ("h1", _("First half")),
+                 ("year", _("The whole year"))])
     excess_source = forms.CharField(
         label=_("Source of the money beyond the special fund"), max_length=100,
         required=False,
@@ -32,6 +38,9 @@ class IssueForm(forms.Form):
         if problem := dated_problem(dated, self.year):
             raise forms.ValidationError(problem)
         return dated
+
+    def clean_period(self):
+        return self.cleaned_data["period"] or None
 
     def clean_number(self):
         number = self.cleaned_data["number"].strip()

@@ -504,28 +504,27 @@ def build_posting(b: Builder):
     b.p()
     _illustrative(b)
     b.p("根据{{ county }}乡镇基层党建工作专项经费管理有关规定，现将{{ scope }}{{ year }}年度乡镇"
-        "类别、分配金额和经费使用情况予以公示。公示期：{{ posting_period }}。如有异议，请在公示期内"
-        "向{{ objections_to }}反映。", "正文")
+        "类别、分配金额和{{ period_text }}经费使用情况予以公示。公示期：{{ posting_period }}。"
+        "如有异议，请在公示期内向{{ objections_to }}反映。", "正文")
     b.p("一、类别和分配金额", "一级标题")
     b.table(["代码", "乡镇", "类别", "分配金额（元）"],
             ["{{ r.code }}", "{{ r.name }}", "{{ r.category }}", "{{ r.total }}"],
             loop="r in rows",
             totals=["合计", "{{ total.count }}个乡镇", "", "{{ total.total }}"],
             widths=[36, 48, 28, 44])
-    b.p("二、经费使用明细", "一级标题")
+    b.p("二、{{ period_text }}经费使用明细", "一级标题")
     b.tag("{%p for t in townships %}")
-    b.p("{{ t.name }}（{{ t.category }}，分配{{ t.total }}元，已使用{{ t.spent }}元）",
+    b.p("{{ t.name }}（{{ t.category }}，分配{{ t.total }}元，本年已使用{{ t.spent }}元）",
         "二级标题")
-    b.tag("{%p if t.expenditures %}")
     b.table(["日期", "用途", "收款方", "金额（元）", "集体研究"],
             ["{{ e.date }}", "{{ e.purpose }}", "{{ e.payee }}", "{{ e.amount }}",
              "{{ e.decision }}"],
             loop="e in t.expenditures", widths=[24, 44, 28, 24, 36],
             left=frozenset({1, 4}))
-    b.tag("{%p else %}")
-    b.p("本年度暂无经费支出。", "正文")
-    b.tag("{%p endif %}")
     b.tag("{%p endfor %}")
+    b.tag("{%p if idle_count %}")
+    b.p("本期无经费支出的乡镇{{ idle_count }}个：{{ idle_text }}。", "正文")
+    b.tag("{%p endif %}")
     _signature(b)
 
 
@@ -533,11 +532,11 @@ def build_execution(b: Builder):
     b.p("{{ county }}{{ year }}年度乡镇基层党建工作专项经费执行情况报告", "公文标题")
     b.p()
     _illustrative(b)
-    b.p("截至{{ date_text }}，全市{{ total.count }}个乡镇分配专项经费{{ total.allocation }}元，"
-        "已审批未报账{{ total.approved }}元，已报账{{ total.reimbursed }}元，支付率"
-        "{{ total.rate }}。", "正文")
+    b.p("截至{{ date_text }}，全市{{ total.count }}个乡镇分配经费{{ total.allocation }}元"
+        "（{{ source_text }}），已审批未报账{{ total.approved }}元，"
+        "已报账{{ total.reimbursed }}元，执行率{{ total.rate }}。", "正文")
     b.p("一、各乡镇执行情况", "一级标题")
-    b.table(["乡镇", "类别", "分配（元）", "已审批（元）", "已报账（元）", "支付率"],
+    b.table(["乡镇", "类别", "分配（元）", "已审批（元）", "已报账（元）", "执行率"],
             ["{{ r.name }}", "{{ r.category }}", "{{ r.allocation }}", "{{ r.approved }}",
              "{{ r.reimbursed }}", "{{ r.rate }}"],
             loop="r in rows",
@@ -556,9 +555,13 @@ def build_execution(b: Builder):
              "{{ e.decision }}"],
             loop="e in large", widths=[22, 26, 42, 24, 42], left=frozenset({2, 4}))
     b.tag("{%p endif %}")
-    b.p("四、支付率低于{{ low_rate }}的乡镇", "一级标题")
-    b.tag("{%p if below %}")
-    b.p("{{ below|length }}个乡镇：{{ below_text }}。", "正文")
+    b.p("四、执行率低于{{ low_rate }}的乡镇", "一级标题")
+    b.tag("{%p if below_rows %}")
+    b.p("共{{ below_rows|length }}个乡镇。", "正文")
+    b.table(["乡镇", "类别", "分配（元）", "已报账（元）", "执行率"],
+            ["{{ r.name }}", "{{ r.category }}", "{{ r.allocation }}", "{{ r.reimbursed }}",
+             "{{ r.rate }}"],
+            loop="r in below_rows", widths=[34, 18, 38, 38, 28])
     b.tag("{%p else %}")
     b.p("无。", "正文")
     b.tag("{%p endif %}")
@@ -579,16 +582,18 @@ def build_rectification(b: Builder):
     b.p()
     _illustrative(b)
     b.p("{{ year }}年共开展检查{{ inspection_count }}次，发现问题{{ finding_count }}个，涉及"
-        "{{ township_count }}个乡镇，涉及金额{{ involved_total }}元。截至{{ date_text }}，已整改"
-        "{{ rectified }}个，整改中{{ in_progress }}个（其中逾期{{ overdue }}个），已追回或纠正资金"
-        "{{ restored_total }}元。", "正文")
+        "{{ township_count }}个乡镇，涉及金额{{ involved_total }}元。"
+        "{% if carried_count %}以前年度检查发现、本年初尚未整改完成的问题{{ carried_count }}个"
+        "一并列入本报告。{% endif %}"
+        "截至{{ date_text }}，上述问题已整改{{ rectified }}个，整改中{{ in_progress }}个（其中逾期"
+        "{{ overdue }}个），已追回或纠正资金{{ restored_total }}元。", "正文")
     b.p("一、问题及整改情况", "一级标题")
     b.tag("{%p if findings %}")
-    b.table(["乡镇", "问题", "涉及金额（元）", "整改期限", "状态", "整改情况"],
-            ["{{ f.township }}", "{{ f.problem }}", "{{ f.involved }}", "{{ f.deadline }}",
-             "{{ f.status }}", "{{ f.note }}"],
-            loop="f in findings", widths=[20, 40, 22, 26, 18, 30],
-            left=frozenset({1, 5}))
+    b.table(["乡镇", "发现年度", "问题", "涉及金额（元）", "整改期限", "状态", "整改情况"],
+            ["{{ f.township }}", "{{ f.found }}", "{{ f.problem }}", "{{ f.involved }}",
+             "{{ f.deadline }}", "{{ f.status }}", "{{ f.note }}"],
+            loop="f in findings", widths=[18, 16, 34, 22, 24, 16, 26],
+            left=frozenset({2, 6}))
     b.tag("{%p else %}")
     b.p("本年度检查未发现问题。", "正文")
     b.tag("{%p endif %}")

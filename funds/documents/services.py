@@ -132,10 +132,14 @@ def _number_used(kind: str, year: int, number: str, sha256: str) -> bool:
 @transaction.atomic
 def document_generate(*, kind: str, fmt: str, year: int, township: Township | None = None,
                       number: str | None = None, dated: datetime.date | None = None,
-                      excess_source: str = "", acting_user) -> GeneratedDocument:
+                      excess_source: str = "", period: str | None = None,
+                      acting_user) -> GeneratedDocument:
     """One document of a year, filled from the selectors, and its audit event (kind,
     year, who, template version, the sha256 of its figures, its date and number, and
-    the source stated for money beyond the fund)."""
+    the source stated for money beyond the fund). ``period`` is the 公示's (a key of
+    ``figures.PERIODS``; by default the quarter it is dated in)."""
+    if period is not None and period not in figures.PERIODS:
+        raise DocumentError(_("There is no such period."))
     if (kind, fmt) not in DOCUMENTS or (township is not None
                                         and (kind, fmt) not in TOWNSHIP_DOCUMENTS):
         raise DocumentError(_("There is no such document."))
@@ -162,7 +166,7 @@ def document_generate(*, kind: str, fmt: str, year: int, township: Township | No
     with translation.override(django_settings.LANGUAGE_CODE):
         context, content, version = _fill(kind, fmt, fund_year, document_settings,
                                           township=township, number=number, dated=dated,
-                                          excess_source=excess_source)
+                                          excess_source=excess_source, period=period)
         name = DOCUMENTS[(kind, fmt)]
     sha256 = figures.digest(context)
     if number and _number_used(kind, year, number, sha256):
@@ -177,13 +181,14 @@ def document_generate(*, kind: str, fmt: str, year: int, township: Township | No
             "name": name, "year": year, "file": filename}),
         details={"kind": kind, "format": fmt, "township": township.code if township else None,
                  "template_version": version, "figures_sha256": sha256, "number": number,
-                 "dated": dated.isoformat(), "excess_source": excess_source})
+                 "dated": dated.isoformat(), "excess_source": excess_source,
+                 **({"period": period} if kind == "posting" else {})})
     return GeneratedDocument(filename=filename, content_type=DOCX if fmt == "docx" else XLSX,
                              content=content, figures_sha256=sha256, template_version=version)
 
 
 def figures_for(kind: str, fund_year: FundYear, document_settings: DocumentSettings, *,
-                township=None, number=None, dated=None, excess_source=""):
+                township=None, number=None, dated=None, excess_source="", period=None):
     """The context of a kind's template, and what its workbook needs besides."""
     if kind == "plan":
         return figures.plan_figures(fund_year, document_settings, today=dated,
@@ -193,7 +198,7 @@ def figures_for(kind: str, fund_year: FundYear, document_settings: DocumentSetti
                                       today=dated, excess_source=excess_source), None
     if kind == "posting":
         return figures.posting_figures(fund_year, document_settings, township=township,
-                                       today=dated), None
+                                       today=dated, period=period), None
     if kind == "execution":
         return figures.execution_figures(fund_year, document_settings, today=dated)
     return figures.rectification_figures(fund_year, document_settings, township=township,
@@ -201,9 +206,10 @@ def figures_for(kind: str, fund_year: FundYear, document_settings: DocumentSetti
 
 
 def _fill(kind, fmt, fund_year, document_settings, *, township, number, dated=None,
-          excess_source=""):
+          excess_source="", period=None):
     context, extra = figures_for(kind, fund_year, document_settings, township=township,
-                                 number=number, dated=dated, excess_source=excess_source)
+                                 number=number, dated=dated, excess_source=excess_source,
+                                 period=period)
     if fmt == "xlsx":
         book = (workbooks.execution_workbook if kind == "execution"
                 else workbooks.rectification_workbook)

@@ -87,7 +87,9 @@ def _generate(request, *, year, kind, fmt, township=None):
             kind=kind, fmt=fmt, year=year, township=township,
             number=form.cleaned_data["number"] if kind == "notice" else None,
             dated=form.cleaned_data["dated"],
-            excess_source=form.cleaned_data["excess_source"], acting_user=request.user)
+            excess_source=form.cleaned_data["excess_source"],
+            period=form.cleaned_data["period"] if kind == "posting" else None,
+            acting_user=request.user)
     except services.DocumentError as exc:
         messages.error(request, str(exc))
         return redirect(back)

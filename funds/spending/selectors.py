@@ -230,6 +230,19 @@ def finding_year_list(*, year: int, township=None):
         "township__code", "deadline", "id")
 
 
+def finding_carried_list(*, year: int, township=None):
+    """Findings of inspections before the year that were still open when it began (open
+    now, or closed during the year or later): what a year's rectification report carries
+    over (one query)."""
+    start = timezone.make_aware(datetime.datetime(year, 1, 1))
+    queryset = Finding.objects.filter(inspection__date__year__lt=year).filter(
+        Q(closed_at__isnull=True) | Q(closed_at__gte=start))
+    if township is not None:
+        queryset = queryset.filter(township=township)
+    return queryset.select_related("township", "inspection").order_by(
+        "inspection__date", "township__code", "deadline", "id")
+
+
 def spending_from_year(township_ids: list[int], first_year: int) -> dict[int, list[str]]:
     """Each township's non-voided spending in ``first_year`` or later, as reasons per
     year ("2021年有支出（3 笔）"): what keeps a merger from ending it (registered with

@@ -301,9 +301,16 @@ def _spend_and_inspect(township, admin_user):
 def test_the_posting_lists_categories_amounts_and_itemised_spending(demo, admin_user):
     taiping = Township.objects.get(name="太平镇")
     _spend_and_inspect(taiping, admin_user)
-    doc = read_docx(generate("posting", "docx", admin_user))
+    doc = read_docx(generate("posting", "docx", admin_user, period="q2"))
     text = "\n".join(visible_text(doc))
     assert "公示期：自发布之日起5个工作日" in text
+    assert "二、2020年第二季度（4月1日至6月30日）经费使用明细" in text
+    # one line for the 51 townships without spending in the quarter, no page each
+    assert re.search(r"本期无经费支出的乡镇51个：青花镇、.*曹家乡。", text)
+    assert "暂无经费支出" not in text and text.count("本年已使用") == 1
+    # dated in March, by default the first quarter: no spending in it
+    march = "\n".join(visible_text(read_docx(generate("posting", "docx", admin_user))))
+    assert "2020年第一季度" in march and "本期无经费支出的乡镇52个" in march
     assert "中共万源市委组织部组织科" in text
     spending_table = next(t for t in doc.tables if t.rows[0].cells[0].text == "日期"
                           and any("党员培训" in c.text for c in t.rows[-1].cells))
@@ -335,7 +342,9 @@ def test_the_execution_report_and_workbook_give_the_selectors_totals(demo, admin
     text = "\n".join(visible_text(doc))
     assert "已报账12,000.50元" in text
     assert "单笔10,000.00元及以上的支出共1笔" in text
-    assert "支付率低于50.00%的乡镇" in text
+    assert "执行率低于50.00%的乡镇" in text and "支付率" not in text
+    assert "分配经费9,280,000.00元（其中专项经费6,690,000.00元，保底资金1,560,000.00元由其他" \
+        "资金保障，超出专项经费1,030,000.00元由其他资金解决）" in text
 
 
 def test_the_rectification_ledger_and_report_add_up_the_findings(demo, admin_user):
@@ -350,6 +359,26 @@ def test_the_rectification_ledger_and_report_add_up_the_findings(demo, admin_use
     text = "\n".join(visible_text(read_docx(generate("rectification", "docx", admin_user))))
     assert "发现问题2个，涉及1个乡镇，涉及金额3,000.00元" in text
     assert "已整改1个，整改中1个（其中逾期1个），已追回或纠正资金1,000.00元" in text
+
+
+def test_the_next_years_rectification_report_carries_over_open_findings(demo, admin_user):
+    """2021 had no inspection yet; 2020's findings that were open when 2021 began are
+    carried over, the overdue one said so, not "no problems found"."""
+    from funds.yearly import services as yearly
+
+    _spend_and_inspect(Township.objects.get(name="太平镇"), admin_user)
+    yearly.reclassification_apply(year=2020, acting_user=admin_user)
+    document = services.document_generate(kind="rectification", fmt="docx", year=2021,
+                                           dated=datetime.date(2021, 6, 30),
+                                           acting_user=admin_user)
+    doc = read_docx(document)
+    text = "\n".join(visible_text(doc))
+    assert "未发现问题" not in text
+    assert "以前年度检查发现、本年初尚未整改完成的问题2个一并列入本报告" in text
+    assert "整改中1个（其中逾期1个）" in text
+    table = next(t for t in doc.tables if t.rows[0].cells[1].text == "发现年度")
+    assert [row[1:3] for row in table_rows(table)[1:]] == [["2020年", "签到表缺签名"],
+                                                          ["2020年", "发票抬头有误"]]
 
 
 # --- Who, and the audit trail -------------------------------------------------------------

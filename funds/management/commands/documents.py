@@ -34,13 +34,15 @@ class Command(BaseCommand):
         parser.add_argument("--number", help="the notice's document number, e.g. 万组发〔2021〕3号")
         parser.add_argument("--date", type=_date, dest="dated",
                             help="成文日期, YYYY-MM-DD (needed for any year but the current)")
+        parser.add_argument("--period", choices=["q1", "q2", "q3", "q4", "h1", "year"],
+                            help="the posting's period (default: the quarter of its date)")
         parser.add_argument("--excess-source", default="",
                             help="where money beyond the special fund comes from, when the "
                                  "amounts exceed it (stated in the plan and the notice)")
         add_user_argument(parser)
 
-    def handle(self, *args, year, kind, out, township, number, dated, excess_source, user,
-               **options):
+    def handle(self, *args, year, kind, out, township, number, dated, excess_source, period,
+               user, **options):
         folder = Path(out)
         try:  # before generating: a generation is audited, an unwritten file must not be
             folder.mkdir(parents=True, exist_ok=True)
@@ -64,7 +66,8 @@ class Command(BaseCommand):
                 try:
                     document = services.document_generate(
                         kind=kind, fmt=fmt, year=year, township=unit, number=number,
-                        dated=dated, excess_source=excess_source, acting_user=actor)
+                        dated=dated, excess_source=excess_source,
+                        period=period if kind == "posting" else None, acting_user=actor)
                 except services.DocumentError as exc:
                     raise CommandError(str(exc)) from exc
             path = folder / document.filename
