@@ -26,6 +26,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK, WD_TAB_ALIGNMENT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
+from docx.text.paragraph import Paragraph
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -49,7 +50,9 @@ TWIPS_PER_MM = 1440 / 25.4
 def grid_pitches() -> tuple[int, int]:
     """(linePitch in twips, charSpace in 1/4096 pt) of the 22 × 28 grid of the type area
     (156 × 225 mm) at 三号 (16 pt): Word's own numbers for the standard's grid."""
-    line_pitch = round(225 * TWIPS_PER_MM / LINES_PER_PAGE)
+    # rounded down: 22 lines of 580 twips (29 pt) are 0.1 mm more than the 225 mm, and
+    # LibreOffice then sets 21 lines a page; 579 twips give 22 in every word processor
+    line_pitch = int(225 * TWIPS_PER_MM / LINES_PER_PAGE)
     char_pitch_pt = 156 * TWIPS_PER_MM / CHARS_PER_LINE / 20
     return line_pitch, round((char_pitch_pt - 16) * 4096)
 
@@ -76,19 +79,41 @@ def _fonts(target, east_asian: str, size=None, *, bold=False, color=None):
     fonts.set(qn("w:hAnsi"), LATIN)
 
 
+#: The order of a paragraph's properties (w:pPr) in the schema (ECMA-376, CT_PPr).
+PPR_ORDER = (
+    "w:pStyle", "w:keepNext", "w:keepLines", "w:pageBreakBefore", "w:framePr",
+    "w:widowControl", "w:numPr", "w:suppressLineNumbers", "w:pBdr", "w:shd", "w:tabs",
+    "w:suppressAutoHyphens", "w:kinsoku", "w:wordWrap", "w:overflowPunct", "w:topLinePunct",
+    "w:autoSpaceDE", "w:autoSpaceDN", "w:bidi", "w:adjustRightInd", "w:snapToGrid",
+    "w:spacing", "w:ind", "w:contextualSpacing", "w:mirrorIndents", "w:suppressOverlap",
+    "w:jc", "w:textDirection", "w:textAlignment", "w:textboxTightWrap", "w:outlineLvl",
+    "w:divId", "w:cnfStyle", "w:rPr", "w:sectPr", "w:pPrChange")
+
+
+def _put(p_pr, element):
+    """Add a paragraph property in the schema's order (an element out of order makes
+    LibreOffice drop it, a border or a frame say)."""
+    sequence = PPR_ORDER
+    tag = next(t for t in sequence if qn(t) == element.tag)
+    existing = p_pr.find(element.tag)
+    if existing is not None:
+        p_pr.remove(existing)
+    p_pr.insert_element_before(element, *sequence[sequence.index(tag) + 1:])
+
+
 def _indent_two_characters(p_pr):
     """首行缩进2字符 as Word and WPS write it (in characters, not points: an indent in
     points throws LibreOffice's character grid off by a line)."""
     indent = OxmlElement("w:ind")
     indent.set(qn("w:firstLineChars"), "200")
     indent.set(qn("w:firstLine"), "640")
-    p_pr.append(indent)
+    _put(p_pr, indent)
 
 
 def _no_grid_snap(paragraph_format_element):
     snap = OxmlElement("w:snapToGrid")
     snap.set(qn("w:val"), "0")
-    paragraph_format_element.append(snap)
+    _put(paragraph_format_element, snap)
 
 
 class Builder:
@@ -152,7 +177,7 @@ class Builder:
                     size.set(qn("w:val"), "32")
             language = defaults.find(".//" + qn("w:lang"))
             if language is not None:
-                language.set(qn("w:val"), "zh-CN")
+                language.set(qn("w:val"), "en-US")  # Latin text: digits never broken
                 language.set(qn("w:eastAsia"), "zh-CN")
             spacing = defaults.find(".//" + qn("w:spacing"))
             if spacing is not None:
@@ -178,11 +203,16 @@ class Builder:
                         snap=False)
         paragraph_style("正文", FANGSONG, SAN_HAO, indent=Pt(32),
                         align=WD_ALIGN_PARAGRAPH.JUSTIFY)
-        paragraph_style("一级标题", HEITI, SAN_HAO, indent=Pt(32))
-        paragraph_style("二级标题", KAITI, SAN_HAO, indent=Pt(32))
-        paragraph_style("附件标识", HEITI, SAN_HAO)
-        paragraph_style("附件标题", XIAOBIAOSONG, Pt(18), align=WD_ALIGN_PARAGRAPH.CENTER,
-                        snap=False)
+        # a heading never stands alone at the foot of a page
+        for heading in (
+                paragraph_style("一级标题", HEITI, SAN_HAO, indent=Pt(32)),
+                paragraph_style("二级标题", KAITI, SAN_HAO, indent=Pt(32)),
+                paragraph_style("附件标识", HEITI, SAN_HAO),
+                paragraph_style("附件标题", XIAOBIAOSONG, Pt(18),
+                                align=WD_ALIGN_PARAGRAPH.CENTER, snap=False),
+                styles["公文标题"]):
+            heading.paragraph_format.keep_with_next = True
+        styles["正文"].paragraph_format.widow_control = True
         paragraph_style("表格文字", FANGSONG, XIAO_SI, align=WD_ALIGN_PARAGRAPH.CENTER,
                         snap=False)
         paragraph_style("表头", HEITI, XIAO_SI, align=WD_ALIGN_PARAGRAPH.CENTER, snap=False)
@@ -271,10 +301,10 @@ class Builder:
 
     def _row(self, table, texts, style, *, repeat_header=False, left=frozenset()):
         cells = table.add_row().cells
+        tr_pr = table.rows[-1]._tr.get_or_add_trPr()
+        tr_pr.append(OxmlElement("w:cantSplit"))  # a row is never broken across pages
         if repeat_header:
-            tr_pr = table.rows[-1]._tr.get_or_add_trPr()
-            header = OxmlElement("w:tblHeader")
-            tr_pr.append(header)
+            tr_pr.append(OxmlElement("w:tblHeader"))  # repeated atop every page
         for cell, text in zip(cells, texts, strict=True):
             cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
             paragraph = cell.paragraphs[0]
@@ -349,7 +379,7 @@ def _masthead(b: Builder):
                        ("w:color", "E60012")):
         bottom.set(qn(key), value)
     borders.append(bottom)
-    line._p.get_or_add_pPr().append(borders)
+    _put(line._p.get_or_add_pPr(), borders)
 
 
 def _column_widths(table, widths_mm: list[float]):
@@ -372,15 +402,101 @@ def _rule(paragraph, *, top: int | None = None, bottom: int | None = None):
                                ("w:color", "000000")):
                 edge.set(qn(key), value)
             borders.append(edge)
-    paragraph._p.get_or_add_pPr().append(borders)
+    _put(paragraph._p.get_or_add_pPr(), borders)
+
+
+def _keep_last_with_next(b: Builder):
+    """The last thing written before (a paragraph that is not a docxtpl tag, or a table's
+    last row) stays on the page of what follows: no page holds only a signature."""
+    body = b.doc.element.body
+    for element in reversed(list(body)):
+        if element.tag == qn("w:tbl"):
+            rows = element.findall(qn("w:tr"))
+            paragraphs = rows[-1].iter(qn("w:p")) if rows else ()
+        elif element.tag == qn("w:p"):
+            text = "".join(t.text or "" for t in element.iter(qn("w:t")))
+            if not text or text.startswith("{%p"):
+                continue
+            paragraphs = [element]
+        else:
+            continue
+        for paragraph in paragraphs:
+            Paragraph(paragraph, None).paragraph_format.keep_with_next = True
+        return
+
+
+#: The height of the 版记 table, for word processors that place it by its offset.
+IMPRINT_MM = 13
+
+
+def _imprint(b: Builder):
+    """版记: a table floating at the bottom of the type area of the page it falls on, as
+    wide as the type area: a heavy rule above and below, a thin one between 抄送 and
+    印发, the text one character in from either side."""
+    b.p()  # a table right after another would be merged with it
+    table = b.doc.add_table(rows=2, cols=1)
+    _column_widths(table, [156])
+    tbl_pr = table._tbl.tblPr
+    position = OxmlElement("w:tblpPr")
+    # Word and WPS take the bottom of the type area (tblpYSpec); LibreOffice reads only
+    # the offset, the type area's height less the table's (two lines of 四号, ~13 mm)
+    for key, value in (("w:vertAnchor", "margin"), ("w:tblpYSpec", "bottom"),
+                       ("w:tblpY", str(round((225 - IMPRINT_MM) * TWIPS_PER_MM))),
+                       ("w:horzAnchor", "margin"), ("w:tblpXSpec", "center")):
+        position.set(qn(key), value)
+    tbl_pr.insert(0, position) if tbl_pr.find(qn("w:tblStyle")) is None else \
+        tbl_pr.find(qn("w:tblStyle")).addnext(position)
+    borders = OxmlElement("w:tblBorders")
+    for side, size in (("w:top", 12), ("w:left", 0), ("w:bottom", 12), ("w:right", 0),
+                       ("w:insideH", 4), ("w:insideV", 0)):
+        edge = OxmlElement(side)
+        edge.set(qn("w:val"), "single" if size else "nil")
+        if size:
+            edge.set(qn("w:sz"), str(size))
+            edge.set(qn("w:space"), "0")
+            edge.set(qn("w:color"), "000000")
+        borders.append(edge)
+    tbl_pr.append(borders)
+    margins = OxmlElement("w:tblCellMar")
+    for side in ("w:left", "w:right"):
+        margin = OxmlElement(side)
+        margin.set(qn("w:w"), str(int(SI_HAO.pt * 20)))
+        margin.set(qn("w:type"), "dxa")
+        margins.append(margin)
+    tbl_pr.append(margins)
+    for row in table.rows:
+        row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
+    copy, printed = (row.cells[0].paragraphs[0] for row in table.rows)
+    copy.style = printed.style = b.doc.styles["版记"]
+    copy.add_run("抄送：{{ copy_to }}。")
+    printed.add_run("{{ printing_organ }}\t{{ printed_text }}印发")
+    printed.paragraph_format.tab_stops.add_tab_stop(Mm(156) - 2 * SI_HAO,
+                                                    WD_TAB_ALIGNMENT.RIGHT)
+    # a floating table is anchored to the paragraph after it: the document's last one
+    anchor = b.p()
+    _fonts(anchor.style and anchor.add_run(""), FANGSONG, Pt(1))
+
+
+def _at_foot(paragraph):
+    """Put a paragraph in a frame at the bottom of the type area, as wide as it; frames
+    of consecutive paragraphs with the same properties are one frame."""
+    frame = OxmlElement("w:framePr")
+    for key, value in (("w:w", str(round(156 * TWIPS_PER_MM))), ("w:wrap", "around"),
+                       ("w:vAnchor", "margin"), ("w:hAnchor", "margin"),
+                       ("w:xAlign", "center"), ("w:yAlign", "bottom")):
+        frame.set(qn(key), value)
+    _put(paragraph._p.get_or_add_pPr(), frame)
 
 
 def _signature(b: Builder):
-    b.p()
-    b.p()
+    """Signing organs and date at the right, kept together and with the text before."""
+    _keep_last_with_next(b)
+    for _blank in range(2):
+        b.p().paragraph_format.keep_with_next = True
     b.tag("{%p for signer in signers %}")
     signer = b.p("{{ signer }}", align=WD_ALIGN_PARAGRAPH.RIGHT)
     signer.paragraph_format.right_indent = Pt(64)
+    signer.paragraph_format.keep_with_next = True
     b.tag("{%p endfor %}")
     date = b.p("{{ date_text }}", align=WD_ALIGN_PARAGRAPH.RIGHT)
     date.paragraph_format.right_indent = Pt(64)
@@ -413,7 +529,7 @@ def _basis(b: Builder, numbering: tuple[str, str, str]):
 
 def build_plan(b: Builder):
     b.p()
-    b.p("{{ county }}{{ year }}年度乡镇基层党建工作专项经费分配方案", "公文标题")
+    b.p("{{ county }}{{ year }}年度乡镇基层党建工作\n专项经费分配方案", "公文标题")
     b.p()
     _illustrative(b)
     b.p("为保障乡镇基层党建工作经费，根据乡镇类别和年度综合考核结果，制定{{ year }}年度乡镇基层党建"
@@ -422,7 +538,7 @@ def build_plan(b: Builder):
     b.tag("{%p if changes %}")
     b.table(["乡镇", "代码", "原类别", "新类别", "调整原因"],
             ["{{ c.name }}", "{{ c.code }}", "{{ c.old }}", "{{ c.new }}", "{{ c.reason }}"],
-            loop="c in changes", widths=[24, 28, 16, 16, 72], left=frozenset({4}))
+            loop="c in changes", widths=[27, 23, 18, 18, 70], left=frozenset({4}))
     b.tag("{%p endif %}")
     b.p("三、分配结果", "一级标题")
     b.p("各乡镇分配金额如下表（单位：元）。", "正文")
@@ -432,7 +548,7 @@ def build_plan(b: Builder):
             loop="r in rows",
             totals=["合计", "{{ total.count }}个乡镇", "", "{{ total.floor }}",
                     "{{ total.standard }}", "{{ total.total }}"],
-            widths=[26, 26, 14, 28, 30, 32])
+            widths=[23, 26, 15, 30, 30, 32])
     _signature(b)
 
 
@@ -440,7 +556,7 @@ def build_notice(b: Builder):
     _masthead(b)
     b.p()
     b.p()
-    b.p("关于下达{{ year }}年度乡镇基层党建工作专项经费的通知", "公文标题")
+    b.p("关于下达{{ year }}年度乡镇基层党建工作\n专项经费的通知", "公文标题")
     b.p()
     b.p("{{ recipients }}：")
     b.p("为加强基层党组织建设，保障乡镇基层党建工作经费，根据乡镇类别和{{ previous_year }}年度"
@@ -475,7 +591,7 @@ def build_notice(b: Builder):
             loop="r in rows",
             totals=["合计", "{{ total.count }}个乡镇", "", "{{ total.total_yuan }}",
                     "{{ total.capitals }}"],
-            widths=[26, 28, 16, 30, 56])
+            widths=[23, 26, 15, 28, 64])
     b.page_break()
     b.p("附件2", "附件标识")
     b.p()
@@ -484,23 +600,15 @@ def build_notice(b: Builder):
     b.tag("{%p if changes %}")
     b.table(["乡镇", "代码", "原类别", "新类别", "调整原因"],
             ["{{ c.name }}", "{{ c.code }}", "{{ c.old }}", "{{ c.new }}", "{{ c.reason }}"],
-            loop="c in changes", widths=[24, 28, 16, 16, 72], left=frozenset({4}))
+            loop="c in changes", widths=[27, 23, 18, 18, 70], left=frozenset({4}))
     b.tag("{%p else %}")
     b.p("本年度无乡镇类别调整。", "正文")
     b.tag("{%p endif %}")
-    b.p()
-    b.p()
-    copy = b.p("抄送：{{ copy_to }}。", "版记")
-    copy.paragraph_format.left_indent = SI_HAO
-    _rule(copy, top=12, bottom=4)
-    printed = b.p("{{ printing_organ }}\t{{ printed_text }}印发", "版记")
-    printed.paragraph_format.left_indent = SI_HAO
-    printed.paragraph_format.tab_stops.add_tab_stop(Mm(152), WD_TAB_ALIGNMENT.RIGHT)
-    _rule(printed, bottom=12)
+    _imprint(b)
 
 
 def build_posting(b: Builder):
-    b.p("{{ county }}{{ year }}年度乡镇基层党建工作专项经费公示", "公文标题")
+    b.p("{{ county }}{{ year }}年度乡镇基层党建工作\n专项经费公示", "公文标题")
     b.p()
     _illustrative(b)
     b.p("根据{{ county }}乡镇基层党建工作专项经费管理有关规定，现将{{ scope }}{{ year }}年度乡镇"
@@ -519,7 +627,7 @@ def build_posting(b: Builder):
     b.table(["日期", "用途", "收款方", "金额（元）", "集体研究"],
             ["{{ e.date }}", "{{ e.purpose }}", "{{ e.payee }}", "{{ e.amount }}",
              "{{ e.decision }}"],
-            loop="e in t.expenditures", widths=[24, 44, 28, 24, 36],
+            loop="e in t.expenditures", widths=[24, 42, 28, 26, 36],
             left=frozenset({1, 4}))
     b.tag("{%p endfor %}")
     b.tag("{%p if idle_count %}")
@@ -529,7 +637,7 @@ def build_posting(b: Builder):
 
 
 def build_execution(b: Builder):
-    b.p("{{ county }}{{ year }}年度乡镇基层党建工作专项经费执行情况报告", "公文标题")
+    b.p("{{ county }}{{ year }}年度乡镇基层党建工作\n专项经费执行情况报告", "公文标题")
     b.p()
     _illustrative(b)
     b.p("截至{{ date_text }}，全市{{ total.count }}个乡镇分配经费{{ total.allocation }}元"
@@ -553,10 +661,12 @@ def build_execution(b: Builder):
     b.table(["乡镇", "日期", "用途", "金额（元）", "集体研究"],
             ["{{ e.township }}", "{{ e.date }}", "{{ e.purpose }}", "{{ e.amount }}",
              "{{ e.decision }}"],
-            loop="e in large", widths=[22, 26, 42, 24, 42], left=frozenset({2, 4}))
+            loop="e in large", widths=[25, 24, 41, 26, 40], left=frozenset({2, 4}))
     b.tag("{%p endif %}")
     b.p("四、执行率低于{{ low_rate }}的乡镇", "一级标题")
-    b.tag("{%p if below_rows %}")
+    b.tag("{%p if below_rows and below_rows|length == total.count %}")
+    b.p("全部{{ total.count }}个乡镇的执行率均低于{{ low_rate }}（见上表）。", "正文")
+    b.tag("{%p elif below_rows %}")
     b.p("共{{ below_rows|length }}个乡镇。", "正文")
     b.table(["乡镇", "类别", "分配（元）", "已报账（元）", "执行率"],
             ["{{ r.name }}", "{{ r.category }}", "{{ r.allocation }}", "{{ r.reimbursed }}",
@@ -578,7 +688,7 @@ def build_execution(b: Builder):
 
 
 def build_rectification(b: Builder):
-    b.p("关于{{ scope }}{{ year }}年度基层党建工作专项经费检查发现问题整改情况的报告", "公文标题")
+    b.p("关于{{ scope }}{{ year }}年度基层党建工作专项经费\n检查发现问题整改情况的报告", "公文标题")
     b.p()
     _illustrative(b)
     b.p("{{ year }}年共开展检查{{ inspection_count }}次，发现问题{{ finding_count }}个，涉及"
@@ -589,10 +699,10 @@ def build_rectification(b: Builder):
         "{{ overdue }}个），已追回或纠正资金{{ restored_total }}元。", "正文")
     b.p("一、问题及整改情况", "一级标题")
     b.tag("{%p if findings %}")
-    b.table(["乡镇", "发现年度", "问题", "涉及金额（元）", "整改期限", "状态", "整改情况"],
+    b.table(["乡镇", "年度", "问题", "涉及金额\n（元）", "整改期限", "状态", "整改情况"],
             ["{{ f.township }}", "{{ f.found }}", "{{ f.problem }}", "{{ f.involved }}",
              "{{ f.deadline }}", "{{ f.status }}", "{{ f.note }}"],
-            loop="f in findings", widths=[18, 16, 34, 22, 24, 16, 26],
+            loop="f in findings", widths=[25, 14, 29, 22, 24, 22, 20],
             left=frozenset({2, 6}))
     b.tag("{%p else %}")
     b.p("本年度检查未发现问题。", "正文")
