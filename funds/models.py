@@ -144,6 +144,11 @@ class FundYear(models.Model):
     def allocation_for(self, category: int | None) -> Decimal:
         return self.standard_for(category) + self.floor_for(category)
 
+    def is_large(self, amount) -> bool:
+        """Large spending (大额支出): at or above the year's threshold, it needs a recorded
+        collective decision. The one statement of the rule."""
+        return amount >= self.large_spending_threshold
+
     @property
     def fund_available(self) -> Decimal:
         """The special fund less the reserve: what the townships' amounts must fit."""
@@ -461,6 +466,16 @@ class Expenditure(models.Model):
     @property
     def counts_against_budget(self) -> bool:
         return self.status in SPENT_STATUSES
+
+    def is_decided(self, *, on=None) -> bool:
+        """Whether a recorded collective decision covers the expenditure as it is now
+        (on a day; today by default)."""
+        return self.decision is not None and self.decision.covers(
+            self, on=on or timezone.localdate())
+
+    def needs_decision(self, fund_year: FundYear) -> bool:
+        """Large, and no recorded decision covers it: approval waits for one."""
+        return fund_year.is_large(self.amount) and not self.is_decided()
 
     def approval_values(self) -> dict[str, str]:
         """What an approval covers, as stored in ``approved_values``: a change of any of

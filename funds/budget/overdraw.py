@@ -17,7 +17,7 @@ from decimal import Decimal
 from django.db import connection
 from django.utils.translation import gettext as _
 
-from funds.budget.selectors import allocation_list, cents_sum
+from funds.budget.selectors import TownshipBudget, allocation_list, cents_sum
 from funds.models import SPENT_STATUSES, Expenditure, FundYear
 from townships.models import Township
 from wanyuan.money import cents_to_yuan, format_wan, to_yuan
@@ -64,8 +64,9 @@ def overdrawn_list(year: int, proposed: dict[int, Decimal],
                                             status__in=SPENT_STATUSES)
                  .order_by().values("township_id").annotate(cents=cents_sum())
                  .values_list("township_id", "cents"))
+    # below zero: the spending is more than the budget covers (TownshipBudget's rule)
     below = {pk: cents_to_yuan(cents) for pk, cents in spent.items()
-             if lowered[pk] - cents_to_yuan(cents) < 0}
+             if TownshipBudget(lowered[pk], cents_to_yuan(cents), Decimal("0.00")).exceeded_by()}
     if not below:
         return []
     return [Overdrawn(t.code, t.name, lowered[t.pk], below[t.pk])

@@ -12,7 +12,6 @@ from django.db.models import (
     DecimalField,
     F,
     FilteredRelation,
-    IntegerField,
     OuterRef,
     Q,
     Subquery,
@@ -27,8 +26,6 @@ from townships.models import (
     Category,
     Township,
     TownshipCategory,
-    in_service,
-    out_of_service,
 )
 from wanyuan.money import cents_to_yuan, rate, to_yuan
 
@@ -50,6 +47,14 @@ def _line_or_formula(field: str, amount_for) -> Case:
                 default=_by_category(amount_for), output_field=MONEY)
 
 
+def townships_with_category(year: int):
+    """Townships in service in the year, each with its ``category`` of the year (None when
+    it has none) and the joins of ``Township.objects.in_service_with_year``: the rows every
+    count per category and every allocation start from."""
+    return Township.objects.in_service_with_year(year).annotate(
+        category=F("year_category__category"))
+
+
 def allocation_list(fund_year: FundYear):
     """Townships in service in the year with category, rank, score and amounts.
 
@@ -63,14 +68,10 @@ def allocation_list(fund_year: FundYear):
     (``FundYear.adopted_scenario``), the plan's line (one more LEFT JOIN): scale and
     ladder give townships of one category amounts that differ by one rounding unit.
     """
-    rows = (
-        Township.objects.in_service_with_year(fund_year.year)
-        .annotate(
-            category=F("year_category__category"),
-            category_source=F("year_category__source"),
-            rank=F("year_result__rank"),
-            score=F("year_result__score"),
-        )
+    rows = townships_with_category(fund_year.year).annotate(
+        category_source=F("year_category__source"),
+        rank=F("year_result__rank"),
+        score=F("year_result__score"),
     )
     if fund_year.adopted_scenario_id is None:
         return rows.annotate(standard_amount=_by_category(fund_year.standard_for),
@@ -200,10 +201,13 @@ def budget_check_from_counts(fund_year: FundYear, counts: dict[int | None, int],
     )
 
 
-def category_counts(queryset) -> dict[int | None, int]:
-    """Count townships per category in an allocation queryset (one query)."""
-    rows = queryset.order_by().values("category").annotate(n=Count("pk"))
-    return {row["category"]: row["n"] for row in rows}
+def category_counts(rows) -> dict[int | None, int]:
+    """Townships per category (None: in service without one) of rows that carry a
+    ``category``: a year's (``townships_with_category(year)``) or allocation rows,
+    filtered or not. The one count of the pages, the checks, the documents and the
+    exports; one query."""
+    counts = rows.order_by().values("category").annotate(n=Count("pk"))
+    return {row["category"]: row["n"] for row in counts}
 
 
 def category_sums(queryset) -> tuple[dict[int | None, int], dict]:
@@ -220,41 +224,6 @@ def category_sums(queryset) -> tuple[dict[int | None, int], dict]:
     return counts, sums
 
 
-def year_category_counts(year: int) -> dict[int | None, int]:
-    """Townships in service per category in a whole year, from one query.
-
-    The same counts as ``category_counts(allocation_list(fund_year))``, without
-    joining every township to its category. The union adds up three small reads: the
-    year's categories from the (year, category) index, minus those of townships out of
-    service that year (few), and the townships in service; those in service without a
-    category are the difference.
-    """
-    def per_category(queryset, sign):
-        return (queryset.order_by().values("category")
-                .annotate(sign=Value(sign), n=Count("*")).values_list("sign", "category", "n"))
-
-    year_categories = TownshipCategory.objects.filter(year=year)
-    in_service = (
-        Township.objects.in_service(year).order_by()
-        .annotate(sign=Value(0), category=Value(None, output_field=IntegerField()))
-        .values("sign", "category").annotate(n=Count("*")).values_list("sign", "category", "n")
-    )
-    counts: dict[int | None, int] = {}
-    total = 0
-    of_units_out_of_service = year_categories.filter(out_of_service(year, "township__"))
-    for sign, category, n in per_category(year_categories, 1).union(
-            per_category(of_units_out_of_service, -1), in_service, all=True):
-        if sign == 0:
-            total = n
-        else:
-            counts[category] = counts.get(category, 0) + sign * n
-    counts = {c: n for c, n in counts.items() if n}
-    uncategorised = total - sum(counts.values())
-    if uncategorised:
-        counts[None] = uncategorised
-    return counts
-
-
 def budget_check_get(fund_year: FundYear, queryset=None) -> BudgetCheck:
     """The budget check of the given allocation rows; of the whole year by default.
     One query; with an adopted plan it sums the rows' lines."""
@@ -262,33 +231,14 @@ def budget_check_get(fund_year: FundYear, queryset=None) -> BudgetCheck:
         counts, sums = category_sums(allocation_list(fund_year) if queryset is None
                                      else queryset)
         return budget_check_from_counts(fund_year, counts, sums)
-    counts = (year_category_counts(fund_year.year) if queryset is None
-              else category_counts(queryset))
-    return budget_check_from_counts(fund_year, counts)
+    rows = townships_with_category(fund_year.year) if queryset is None else queryset
+    return budget_check_from_counts(fund_year, category_counts(rows))
 
 
 def budget_check_list(fund_years) -> dict[int, BudgetCheck]:
-    """The budget check of every given fund year from one query, for the history chart.
-
-    Counts only townships in service in each year, as :func:`allocation_list` does. A
-    year with an adopted plan sums its lines (one more query for each such year).
-    """
-    by_year = {fy.year: fy for fy in fund_years}
-    adopted = {year: budget_check_get(fy) for year, fy in by_year.items()
-               if fy.adopted_scenario_id is not None}
-    by_year = {year: fy for year, fy in by_year.items() if year not in adopted}
-    counts: dict[int, dict[int | None, int]] = {year: {} for year in by_year}
-    rows = (
-        TownshipCategory.objects.filter(year__in=by_year)
-        .filter(in_service(F("year"), "township__"))
-        .values("year", "category")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    for row in rows:
-        counts[row["year"]][row["category"]] = row["n"]
-    checks = {year: budget_check_from_counts(fy, counts[year]) for year, fy in by_year.items()}
-    return dict(sorted({**checks, **adopted}.items()))
+    """The budget check of every given fund year (one query each: the fund years are
+    few), for the history chart."""
+    return {fy.year: budget_check_get(fy) for fy in sorted(fund_years, key=lambda f: f.year)}
 
 
 # --- Spending: budget, ledger, execution ------------------------------------------------
@@ -343,6 +293,16 @@ class TownshipBudget:
     @property
     def remaining(self) -> Decimal:
         return self.allocation - self.approved - self.reimbursed
+
+    def covers(self, amount) -> bool:
+        """Whether what is left of the budget covers ``amount``: the one statement of
+        "over budget" that the services, the pages, the queue and the imports read."""
+        return amount <= self.remaining
+
+    def exceeded_by(self, amount=Decimal("0.00")) -> Decimal:
+        """How far ``amount`` (nothing: the budget as it stands) goes beyond what is
+        left; zero when it is covered."""
+        return max(Decimal("0.00"), to_yuan(amount) - self.remaining)
 
     @property
     def execution_rate(self) -> Decimal | None:

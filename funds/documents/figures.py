@@ -23,9 +23,10 @@ from funds.budget.selectors import (
     TownshipBudget,
     allocation_list,
     budget_check_get,
+    category_counts,
     execution_total_get,
+    townships_with_category,
     with_spending,
-    year_category_counts,
 )
 from funds.models import DocumentSettings, FloorMode, FundYear
 from funds.spending.selectors import (
@@ -296,7 +297,8 @@ def plan_figures(fund_year: FundYear, settings: DocumentSettings, *,
         "standards_text": "、".join(f"{_category_label(c)}乡镇每个{format_wan(v)}万元"
                                    for c, v in standards.items()),
         "counts_text": _counts_text({**check.counts, None: check.uncategorised}),
-        "counts_before_text": _counts_text(year_category_counts(fund_year.year - 1)),
+        "counts_before_text": _counts_text(
+            category_counts(townships_with_category(fund_year.year - 1))),
         "standards_total_wan": format_wan(check.standards_total),
         "floors_total_wan": format_wan(check.floors_total),
         "grand_total_wan": format_wan(check.grand_total),
@@ -434,7 +436,8 @@ def execution_figures(fund_year: FundYear, settings: DocumentSettings, *,
     below = [(name, b.execution_rate) for _c, name, _k, b in budgets
              if b.execution_rate is not None and b.execution_rate < low]
     threshold = to_yuan(fund_year.large_spending_threshold)
-    large = [e for e in spent_expenditure_list(year=fund_year.year) if e.amount >= threshold]
+    large = [e for e in spent_expenditure_list(year=fund_year.year)
+             if fund_year.is_large(e.amount)]
     by_category = spending_by_category_list(year=fund_year.year)
     inspections = list(inspection_year_list(year=fund_year.year))
 

@@ -22,7 +22,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from funds.budget.selectors import township_budget_get
+from funds.budget.selectors import TownshipBudget, township_budget_get
 from funds.models import (
     Expenditure,
     ExpenditureTransition,
@@ -145,20 +145,25 @@ class LedgerPreview:
     notes: list[str] = field(default_factory=list)  # what is read but not recorded
     duplicates: list[PreviewRow] = field(default_factory=list)
     total: Decimal = Decimal("0.00")
-    remaining_before: Decimal | None = None
+    budget_before: TownshipBudget | None = None
     already_imported: LedgerImport | None = None
 
     @property
+    def remaining_before(self) -> Decimal | None:
+        return None if self.budget_before is None else self.budget_before.remaining
+
+    @property
     def remaining_after(self) -> Decimal | None:
-        if self.remaining_before is None:
+        if self.budget_before is None:
             return None
-        return self.remaining_before - self.total
+        return self.budget_before.remaining - self.total
 
     @property
     def overdraft(self) -> Decimal | None:
         """How far below zero the import takes the remaining budget, or None."""
-        after = self.remaining_after
-        return -after if after is not None and after < 0 else None
+        if self.budget_before is None:
+            return None
+        return self.budget_before.exceeded_by(self.total) or None
 
     @property
     def can_confirm(self) -> bool:
@@ -368,7 +373,7 @@ def ledger_import_preview(*, township: Township, year: int, data: bytes, filenam
         problems.append(Problem(None, None, _("The file has a header but no expenditure rows.")))
     _flag_duplicates(preview)
     if fund_year is not None:
-        preview.remaining_before = township_budget_get(township, fund_year).remaining
+        preview.budget_before = township_budget_get(township, fund_year)
     if len(problems) > MAX_PROBLEMS:
         more = len(problems) - MAX_PROBLEMS
         del problems[MAX_PROBLEMS:]

@@ -68,7 +68,7 @@ def approval_queue_list(*, year: int | None = None):
         queryset = queryset.filter(year=year)
     return (
         queryset
-        .select_related("township", "category", "submitted_by")
+        .select_related("township", "category", "submitted_by", "decision")
         .annotate(submitted_at=Max("transitions__at",
                                    filter=Q(transitions__to_status=Status.SUBMITTED)),
                   has_invoice=Exists(Voucher.objects.filter(expenditure=OuterRef("pk"),
@@ -76,9 +76,9 @@ def approval_queue_list(*, year: int | None = None):
     )
 
 
-def remaining_budget_list(pairs) -> dict[tuple[int, int], Decimal]:
-    """What is left of the budget of each (township id, year), in three queries whatever
-    their number: the flags of a page of the approval queue."""
+def township_budgets_get(*, pairs) -> dict[tuple[int, int], TownshipBudget]:
+    """The budget of each (township id, year), in three queries whatever their number:
+    the flags of a page of the approval queue."""
     pairs = set(pairs)
     if not pairs:
         return {}
@@ -95,7 +95,7 @@ def remaining_budget_list(pairs) -> dict[tuple[int, int], Decimal]:
     return {(t, y): TownshipBudget.of_row(allocation_of(fund_years[y],
                                                         *categories.get((t, y), (None, None))),
                                           cents.get((t, y, Status.APPROVED)),
-                                          cents.get((t, y, Status.REIMBURSED))).remaining
+                                          cents.get((t, y, Status.REIMBURSED)))
             for t, y in pairs if y in fund_years}
 
 

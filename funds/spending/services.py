@@ -171,7 +171,7 @@ def precondition(action: str, expenditure: Expenditure) -> str | None:
     services refuse with this message; the page says it where the button would be."""
     if action == "approve":
         fund_year = _fund_year(expenditure.year)
-        if _is_large(expenditure, fund_year) and not _decision_covers(expenditure):
+        if expenditure.needs_decision(fund_year):
             return _large_needs_decision(fund_year)
     if action == "reimburse" and not expenditure.vouchers.filter(
             kind=Voucher.Kind.INVOICE).exists():
@@ -268,15 +268,6 @@ def _check_category(category: SpendingCategory, current=None):
     if category != current and not category.is_active:
         raise SpendingError(_("The spending category “%(name)s” is no longer in use.")
                             % {"name": category.name})
-
-
-def _is_large(expenditure: Expenditure, fund_year: FundYear) -> bool:
-    return expenditure.amount >= fund_year.large_spending_threshold
-
-
-def _decision_covers(expenditure: Expenditure) -> bool:
-    decision = expenditure.decision
-    return decision is not None and decision.covers(expenditure, on=timezone.localdate())
 
 
 # --- Expenditures -------------------------------------------------------------------
@@ -376,8 +367,10 @@ def expenditure_update(*, expenditure: Expenditure, acting_user, date, amount: D
     return expenditure
 
 
-def _over_budget_message(budget, amount) -> str | None:
-    if amount <= budget.remaining:
+def over_budget_message(budget, amount) -> str | None:
+    """What the approver, the clerk and the page are told of an amount the budget does
+    not cover (``TownshipBudget.covers``), or None."""
+    if budget.covers(amount):
         return None
     return _("%(amount)s (10k yuan) is more than the %(remaining)s (10k yuan) left of the "
              "budget.") % {"amount": format_wan(amount), "remaining": format_wan(budget.remaining)}
@@ -395,8 +388,8 @@ def expenditure_warnings(expenditure: Expenditure) -> list[str]:
     that covers it."""
     fund_year = _fund_year(expenditure.year)
     budget = township_budget_get(expenditure.township, fund_year, exclude_pk=expenditure.pk)
-    warnings = [m for m in [_over_budget_message(budget, expenditure.amount)] if m]
-    if _is_large(expenditure, fund_year) and not _decision_covers(expenditure):
+    warnings = [m for m in [over_budget_message(budget, expenditure.amount)] if m]
+    if expenditure.needs_decision(fund_year):
         warnings.append(_large_needs_decision(fund_year))
     return warnings
 
@@ -412,10 +405,10 @@ def expenditure_submit(*, expenditure: Expenditure, acting_user) -> list[str]:
     warnings = []
     fund_year = _fund_year(expenditure.year)
     budget = township_budget_get(expenditure.township, fund_year, exclude_pk=expenditure.pk)
-    over_budget = _over_budget_message(budget, expenditure.amount)
+    over_budget = over_budget_message(budget, expenditure.amount)
     if over_budget:
         warnings.append(over_budget)
-    decided = not _is_large(expenditure, fund_year) or _decision_covers(expenditure)
+    decided = not expenditure.needs_decision(fund_year)
     _move(expenditure, Status.SUBMITTED, acting_user=acting_user)
     expenditure.approved_by, expenditure.approved_values = None, None
     expenditure.submitted_by = acting_user
@@ -450,11 +443,11 @@ def expenditure_approve(*, expenditure: Expenditure, acting_user, override_reaso
         raise SpendingError(message)
     warnings, note = [], ""
     budget = township_budget_get(expenditure.township, fund_year, exclude_pk=expenditure.pk)
-    if message := _over_budget_message(budget, expenditure.amount):
+    if message := over_budget_message(budget, expenditure.amount):
         override_reason = override_reason.strip()
         if fund_year.overspend_policy == OverspendPolicy.WARN:
             warnings.append(message)
-            note = stored_text(_over_budget_message, budget, expenditure.amount)
+            note = stored_text(over_budget_message, budget, expenditure.amount)
         elif not override_reason:
             raise SpendingError(message + " " + _("The year's setting stops it; an "
                                                   "administrator may override with a reason."))
@@ -690,11 +683,11 @@ def decision_record(*, expenditure: Expenditure, meeting_type: str, meeting_date
     expenditure = _locked(expenditure)
     check("decision", expenditure, acting_user)
     fund_year = _fund_year(expenditure.year)
-    if not _is_large(expenditure, fund_year):
+    if not fund_year.is_large(expenditure.amount):
         raise SpendingError(_("Below the large-spending threshold of %(threshold)s (10k yuan) "
                               "no collective decision is recorded.")
                             % {"threshold": format_wan(fund_year.large_spending_threshold)})
-    if _decision_covers(expenditure):
+    if expenditure.is_decided():
         raise SpendingError(_("A collective decision covering this amount is recorded "
                               "already."))
     if meeting_date > timezone.localdate():

@@ -51,8 +51,9 @@ class ApprovalQueueTable(OwnColumnsMixin, tables.Table):
         attrs = {"class": "data-table"}
         empty_text = _("Nothing is waiting for approval.")
 
-    def __init__(self, *args, thresholds, **kwargs):
-        self.thresholds = thresholds  # year → large-spending threshold
+    def __init__(self, *args, fund_years, **kwargs):
+        self.fund_years = fund_years  # year → FundYear
+        self.budgets = {}  # (township id, year) → TownshipBudget, of the page shown
         super().__init__(*args, **kwargs)
 
     def render_amount(self, value):
@@ -65,11 +66,11 @@ class ApprovalQueueTable(OwnColumnsMixin, tables.Table):
     def flags_of(self, record) -> list[str]:
         """What the approver must look at: 大额无决策, 超预算, 无发票."""
         flags = []
-        threshold = self.thresholds.get(record.year)
-        if threshold is not None and record.amount >= threshold and not record.decision_id:
+        fund_year = self.fund_years.get(record.year)
+        if fund_year is not None and record.needs_decision(fund_year):
             flags.append(_("Large: collective decision missing"))
-        remaining = getattr(self, "remaining", {}).get((record.township_id, record.year))
-        if remaining is not None and record.amount > remaining:
+        budget = self.budgets.get((record.township_id, record.year))
+        if budget is not None and not budget.covers(record.amount):
             flags.append(_("Beyond the remaining budget"))
         if not record.has_invoice:
             flags.append(_("No invoice yet"))

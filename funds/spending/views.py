@@ -71,7 +71,7 @@ from funds.spending.selectors import (
     expenditure_search_list,
     notifications_get,
     payment_month_list,
-    remaining_budget_list,
+    township_budgets_get,
 )
 from funds.spending.tables import (
     ApprovalQueueTable,
@@ -240,9 +240,8 @@ def expenditure_print(request, pk: int):
                       "expenditure": expenditure, "township": expenditure.township,
                       "transitions": transitions, "approval": approval,
                       "capitals": amount_in_capitals(expenditure.amount),
-                      "fund_year": fund_year, "large": bool(
-                          fund_year
-                          and expenditure.amount >= fund_year.large_spending_threshold),
+                      "fund_year": fund_year,
+                      "large": bool(fund_year and fund_year.is_large(expenditure.amount)),
                       "vouchers": [(label, kinds[value]) for value, label in
                                    Voucher.Kind.choices if kinds[value]],
                       "back_url": reverse("expenditure-detail", args=[pk]),
@@ -256,7 +255,7 @@ def expenditure_detail(request, pk: int, *, posted=None, status=200):
     expenditure = _expenditure_in_scope(request, pk)
     user = request.user
     fund_year = FundYear.objects.filter(year=expenditure.year).first()
-    large = bool(fund_year and expenditure.amount >= fund_year.large_spending_threshold)
+    large = bool(fund_year and fund_year.is_large(expenditure.amount))
     excluded = spending.excluded_approvers(expenditure)
     # The buttons read the services' table: an action is offered exactly when it passes.
     actions = {name: spending.allowed(name, expenditure, user, excluded=excluded)
@@ -265,11 +264,8 @@ def expenditure_detail(request, pk: int, *, posted=None, status=200):
     blocked = spending.blocked(expenditure, user, excluded=excluded)
     for action in blocked:
         actions[action] = False
-    actions["decision"] = actions["decision"] and large and not (
-        expenditure.decision and expenditure.decision.covers(
-            expenditure, on=timezone.localdate()))
-    # The whole budget; an expenditure not yet counted in it is over budget when it is
-    # more than what remains.
+    actions["decision"] = actions["decision"] and bool(
+        fund_year and expenditure.needs_decision(fund_year))
     budget = township_budget_get(expenditure.township, fund_year) if fund_year else None
     vouchers = list(expenditure.vouchers.select_related("uploaded_by"))
     transitions = list(expenditure.transitions.all())  # who acted: as recorded then
@@ -282,8 +278,9 @@ def expenditure_detail(request, pk: int, *, posted=None, status=200):
         "fund_year": fund_year,
         "large": large,
         "budget": budget,
-        "over_budget": budget is not None and not expenditure.counts_against_budget
-        and expenditure.amount > budget.remaining,
+        # an expenditure not yet counted in the budget, which it would overdraw
+        "over_budget": (None if budget is None or expenditure.counts_against_budget
+                        else spending.over_budget_message(budget, expenditure.amount)),
         "actions": actions,
         "blocked": blocked,
         "has_invoice": any(v.kind == Voucher.Kind.INVOICE for v in vouchers),
@@ -489,15 +486,15 @@ def decision_update(request, pk: int):
 
 
 def _approval_queue_context(request):
-    thresholds = dict(FundYear.objects.values_list("year", "large_spending_threshold"))
-    years = sorted(thresholds, reverse=True)
+    fund_years = {fy.year: fy for fy in FundYear.objects.all()}
+    years = sorted(fund_years, reverse=True)
     year = request.GET.get("year", "")
-    year = int(year) if year.isdigit() and int(year) in thresholds else None
-    table = ApprovalQueueTable(approval_queue_list(year=year), thresholds=thresholds)
+    year = int(year) if year.isdigit() and int(year) in fund_years else None
+    table = ApprovalQueueTable(approval_queue_list(year=year), fund_years=fund_years)
     RequestConfig(request, paginate={"per_page": 50}).configure(table)
-    # Flags need what is left of each budget on this page only: three queries, any length
-    table.remaining = remaining_budget_list(
-        (row.record.township_id, row.record.year) for row in table.page.object_list)
+    # Flags need each budget on this page only: three queries, any length
+    table.budgets = township_budgets_get(
+        pairs=[(row.record.township_id, row.record.year) for row in table.page.object_list])
     return {"table": table, "years": years, "year": year,
             "batch_form": BatchApproveForm(auto_id="batch_%s"),
             "notifications": notifications_get(user=request.user, sees_all=True)}

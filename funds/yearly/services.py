@@ -12,7 +12,12 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from funds.budget.overdraw import Overdrawn, overdraw_confirm, overdrawn_by_settings
-from funds.budget.selectors import BudgetCheck, budget_check_from_counts, year_category_counts
+from funds.budget.selectors import (
+    BudgetCheck,
+    budget_check_from_counts,
+    category_counts,
+    townships_with_category,
+)
 from funds.models import FundYear
 from funds.signals import noted
 from townships import services as township_services
@@ -180,7 +185,7 @@ def fund_year_settings_preview(*, fund_year: FundYear, values: dict,
                       getattr(fund_year, name), value)
         for name, value in values.items() if getattr(fund_year, name) != value
     ]
-    counts = year_category_counts(fund_year.year)
+    counts = category_counts(townships_with_category(fund_year.year))
     return SettingsPreview(changes=changes,
                            budget_before=budget_check_from_counts(fund_year, counts),
                            budget_after=budget_check_from_counts(after, counts),

@@ -443,9 +443,10 @@ def explain():
 
     from funds.budget.selectors import (
         allocation_list,
+        category_counts,
         execution_total_get,
+        townships_with_category,
         with_spending,
-        year_category_counts,
     )
     from funds.models import FundYear
     from townships.services import reclassification_entries
@@ -466,7 +467,7 @@ def explain():
     rows = with_spending(allocation_list(fund_year), 2020).order_by("code")
     capture("allocation page: the 100 rows of a page", lambda: list(rows[:100]))
     capture("allocation page: townships per category",
-            lambda: year_category_counts(2020))
+            lambda: category_counts(townships_with_category(2020)))
     capture("allocation page: spending sums", lambda: execution_total_get(fund_year))
     capture("CSV export: every row", lambda: list(
         allocation_list(fund_year).order_by("code").values_list(

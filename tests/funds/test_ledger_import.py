@@ -379,7 +379,7 @@ def test_the_posting_document_marks_imported_rows(taiping, staff_user):
     from funds.models import DocumentSettings, FundYear
     _imported(taiping, staff_user)
     figures = posting_figures(FundYear.objects.get(year=2020), DocumentSettings.get(),
-                              township=taiping)
+                              township=taiping, period="year")
     items = figures["townships"][0]["expenditures"]
     assert [item["decision"] for item in items if item["payee"] == "县新华书店"] == [
         "导入（未经本系统审批）"]
