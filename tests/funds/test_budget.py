@@ -100,3 +100,21 @@ def test_whole_year_counts_after_the_merger(demo, admin_user):
     services.reclassification_apply(year=2020, acting_user=admin_user)
     assert sum(_year_counts(2020).values()) == 52
     assert sum(_year_counts(2021).values()) == 31
+
+
+def test_the_budget_covers_up_to_what_is_left_and_says_by_how_much_it_is_exceeded():
+    from funds.budget.selectors import TownshipBudget
+
+    budget = TownshipBudget(Decimal("200000.00"), Decimal("50000.00"), Decimal("30000.00"))
+    assert budget.remaining == Decimal("120000.00")
+    assert budget.covers(Decimal("120000.00")) and not budget.covers(Decimal("120000.01"))
+    assert budget.exceeded_by(Decimal("120000.00")) == Decimal("0.00")
+    assert budget.exceeded_by(Decimal("125000.50")) == Decimal("5000.50")
+    overdrawn = TownshipBudget(Decimal("100.00"), Decimal("0.00"), Decimal("150.00"))
+    assert overdrawn.exceeded_by() == Decimal("50.00")  # below zero as it stands
+
+
+def test_large_spending_starts_at_the_threshold():
+    year = FundYear(year=2032, special_fund=Decimal("0"),
+                    large_spending_threshold=Decimal("10000.00"))
+    assert year.is_large(Decimal("10000.00")) and not year.is_large(Decimal("9999.99"))
