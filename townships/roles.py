@@ -104,3 +104,12 @@ def all_townships_required(view):
         return view(request, *args, **kwargs)
 
     return wrapped
+
+
+class SeesAllTownshipsMixin:
+    """The class-based list pages' ``all_townships_required``."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if not sees_all_townships(request.user):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)

@@ -14,8 +14,6 @@ from django.db.models import OuterRef, Subquery
 from django.shortcuts import redirect, render
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
-from django_filters.views import FilterView
-from django_tables2 import SingleTableMixin
 
 from townships.filters import (
     AuditEventFilter,
@@ -41,8 +39,9 @@ from townships.reference import (
     read_mapping,
     read_township_list,
 )
-from townships.roles import sees_all_townships
+from townships.roles import SeesAllTownshipsMixin
 from townships.tables import AuditEventTable, CategoryChangeTable, RankingTable, TownshipTable
+from wanyuan.lists import ListPage
 from wanyuan.years import chosen_year, remember_year
 
 
@@ -51,33 +50,7 @@ def _category_in(year, township_ref="pk"):
         township=OuterRef(township_ref), year=year).values("category")[:1])
 
 
-class SeesAllTownshipsMixin:
-    def dispatch(self, request, *args, **kwargs):
-        if not sees_all_townships(request.user):
-            raise PermissionDenied
-        return super().dispatch(request, *args, **kwargs)
-
-
-class ListPage(SeesAllTownshipsMixin, SingleTableMixin, FilterView):
-    """A filtered, sortable, paginated table; an invalid filter shows no rows and says so."""
-
-    # Pagination belongs to the table; the list view itself must not paginate too.
-    per_page = 50
-    title = ""
-
-    def get_table_pagination(self, table):
-        return {"per_page": self.per_page}
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context.setdefault("title", self.title)
-        table = context["table"]
-        context["row_count"] = (table.paginator.count if getattr(table, "page", None)
-                                else len(table.rows))
-        return context
-
-
-class TownshipListView(ListPage):
+class TownshipListView(SeesAllTownshipsMixin, ListPage):
     table_class = TownshipTable
     filterset_class = TownshipFilter
     template_name = "townships/township_list.html"
@@ -101,7 +74,7 @@ class TownshipListView(ListPage):
         return super().get_context_data(year=self.year, **kwargs)
 
 
-class RankingListView(ListPage):
+class RankingListView(SeesAllTownshipsMixin, ListPage):
     table_class = RankingTable
     filterset_class = RankingFilter
     template_name = "townships/ranking_list.html"
@@ -131,7 +104,7 @@ class RankingListView(ListPage):
         )
 
 
-class CategoryChangeListView(ListPage):
+class CategoryChangeListView(SeesAllTownshipsMixin, ListPage):
     table_class = CategoryChangeTable
     filterset_class = CategoryChangeFilter
     template_name = "townships/audit_list.html"
@@ -141,7 +114,7 @@ class CategoryChangeListView(ListPage):
         return CategoryChange.objects.select_related("township")
 
 
-class AuditEventListView(ListPage):
+class AuditEventListView(SeesAllTownshipsMixin, ListPage):
     table_class = AuditEventTable
     filterset_class = AuditEventFilter
     template_name = "townships/audit_list.html"

@@ -4,6 +4,8 @@ column of local dates and times."""
 from __future__ import annotations
 
 import datetime
+import inspect
+from collections.abc import Iterator
 
 from django.core.paginator import Paginator
 from django.utils import timezone
@@ -68,3 +70,67 @@ class LocalDateTimeColumn(Column):
 
     def value(self, value):
         return self.render(value)
+
+
+# --- Exports from the table itself -------------------------------------------------------
+
+#: The arguments django-tables2 passes to a value function, by name.
+_VALUE_ARGUMENTS = ("value", "record", "bound_column", "column", "table")
+
+
+def _value_getter(table, bound_column):
+    """A function of a record giving the column's exported value: the table's
+    ``value_<name>`` or else the column's own ``value``, called with the arguments it
+    takes, worked out once for the column (django-tables2 inspects the function's
+    signature again for every cell; docs/performance.md)."""
+    function = getattr(table, f"value_{bound_column.name}", None) or bound_column.column.value
+    parameters = inspect.signature(function).parameters
+    takes_all = any(p.kind is p.VAR_KEYWORD for p in parameters.values())
+    wanted = [name for name in _VALUE_ARGUMENTS if takes_all or name in parameters]
+    accessor = str(bound_column.accessor)
+    fixed = {"bound_column": bound_column, "column": bound_column.column, "table": table}
+
+    def getter(record):
+        arguments = {name: fixed[name] for name in wanted if name in fixed}
+        if "value" in wanted:
+            arguments["value"] = record.get(accessor)
+        if "record" in wanted:
+            arguments["record"] = record
+        return function(**arguments)
+
+    return getter
+
+
+def export_columns(table) -> list:
+    """The columns a table's exports hold: its own, but those excluded from exports."""
+    return [column for column in table.columns if not column.column.exclude_from_export]
+
+
+def export_header(table) -> list[str]:
+    from wanyuan.templatetags.cards import plain_text
+
+    return [str(getattr(column.column, "export_header", None) or plain_text(column.header))
+            for column in export_columns(table)]
+
+
+def export_rows(table, records) -> Iterator[list]:
+    """The table's rows as exported values, one list per record (plain dicts, streamed as
+    they come: constant memory), then the table's totals (``export_totals``: column name
+    → value) when it has them. The page and its CSV and Excel files are one declaration:
+    the table's columns."""
+    columns = export_columns(table)
+    getters = [_value_getter(table, column) for column in columns]
+    for record in records:
+        yield [getter(record) for getter in getters]
+    totals = getattr(table, "export_totals", None)
+    if totals is not None:
+        values = totals()
+        yield [values.get(column.name, "") for column in columns]
+
+
+def export_formats(table) -> tuple[set[int], frozenset[int]]:
+    """The positions of the exported columns holding yuan and rates (their columns'
+    ``export_format``), for the workbook's number formats."""
+    formats = [getattr(column.column, "export_format", None) for column in export_columns(table)]
+    return ({i for i, f in enumerate(formats) if f == "yuan"},
+            frozenset(i for i, f in enumerate(formats) if f == "percent"))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import unicodedata
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from decimal import Decimal
 from itertools import islice
 
@@ -19,10 +19,13 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from openpyxl.cell import WriteOnlyCell
 
-from funds.budget.selectors import allocation_list, budget_check_from_counts
+from funds.budget.selectors import (
+    allocation_row_list,
+    allocation_summary_get,
+    execution_total_get,
+)
 from funds.models import FundYear
-from townships.models import Category, TownshipKind
-from wanyuan.money import to_yuan
+from wanyuan.tables import export_formats, export_header, export_rows
 
 BOM = "\ufeff"
 YUAN_FORMAT = '#,##0.00"元"'
@@ -43,60 +46,31 @@ def neutralise(value):
     return value
 
 
-def allocation_headers() -> list[str]:
-    return [
-        _("Official code"), _("Township"), _("Kind"), _("Category"), _("Rank"),
-        _("Floor (yuan)"), _("Standard (yuan)"), _("Total (yuan)"),
-    ]
+def allocation_file(*, fund_year: FundYear, rows=None):
+    """The allocation table as a file: its header, its rows streamed in code order
+    (constant memory) with the totals last, and the positions of its yuan and rate
+    columns. The page's own columns (``AllocationTable``), amounts in yuan; ``rows``
+    narrows to filtered allocation rows (``allocation_row_list``)."""
+    from funds.budget.tables import AllocationTable
+
+    narrowed = rows is not None
+    rows = (rows if narrowed else allocation_row_list(fund_year=fund_year)).order_by("code")
+    check, execution = allocation_summary_get(fund_year, rows if narrowed else None)
+    table = AllocationTable([], fund_year=fund_year, budget=check, execution=execution)
+    return (export_header(table), export_rows(table, rows.iterator(chunk_size=2000)),
+            export_formats(table))
 
 
-def allocation_rows(fund_year: FundYear, queryset=None, *, as_text: bool = False
-                    ) -> Iterator[Sequence]:
-    """One row per township, then the totals row; constant memory.
+def execution_file(*, fund_year: FundYear, rows=None):
+    """The execution table as a file, as :func:`allocation_file` (``ExecutionTable``)."""
+    from funds.budget.tables import ExecutionTable
 
-    ``as_text`` gives the cells as the CSV writes them (amounts with two decimals, text
-    neutralised), worked out once per kind and category rather than once per cell: the
-    export of 40,000 townships spends its time here (docs/performance.md).
-    """
-    if queryset is None:
-        queryset = allocation_list(fund_year)
-    # Labels and amounts per kind and category, worked out once, not once per row.
-    kinds = {k: str(label) for k, label in TownshipKind.choices}
-    categories = {c: str(label) for c, label in Category.choices}
-    categories[None] = _("not set")
-    # The amounts are the rows' (the category's formula or the adopted plan's line);
-    # each distinct triple is converted once.
-    amounts: dict[tuple, tuple] = {}
-    if as_text:
-        kinds = {k: neutralise(v) for k, v in kinds.items()}
-        categories = {c: neutralise(v) for c, v in categories.items()}
-    counts: dict[int | None, int] = dict.fromkeys(categories, 0)
-    sums: dict[int | None, list] = {c: [Decimal("0.00"), Decimal("0.00")] for c in categories}
-    rows = queryset.order_by("code").values_list(
-        "code", "name", "kind", "category", "rank", "floor_amount", "standard_amount",
-        "total_amount")
-    for code, name, kind, category, rank, *money in rows.iterator(chunk_size=2000):
-        counts[category] += 1
-        key = tuple(money)
-        cells = amounts.get(key)
-        if cells is None:
-            floor, standard, total = (to_yuan(v) for v in money)
-            cells = amounts[key] = (floor, standard, total, f"{floor:.2f}", f"{standard:.2f}",
-                                    f"{total:.2f}")
-        sums[category][0] += cells[1]
-        sums[category][1] += cells[0]
-        if as_text:
-            code, name = neutralise(code), neutralise(name)
-        yield (code, name, kinds.get(kind, kind), categories[category],
-               "" if rank is None else rank, *(cells[3:] if as_text else cells[:3]))
-    check = budget_check_from_counts(
-        fund_year, counts,
-        None if fund_year.adopted_scenario_id is None else {c: tuple(v) for c, v in sums.items()})
-    totals = [check.floors_total, check.standards_total, check.grand_total]
-    if as_text:
-        totals = [f"{v:.2f}" for v in totals]
-    yield [_("Total"), _("%(n)s townships") % {"n": check.township_count}, "", "", "",
-           *totals]
+    narrowed = rows is not None
+    rows = (rows if narrowed else allocation_row_list(fund_year=fund_year)).order_by("code")
+    totals = execution_total_get(fund_year, rows if narrowed else None)
+    table = ExecutionTable([], fund_year=fund_year, totals=totals)
+    return (export_header(table), export_rows(table, rows.iterator(chunk_size=2000)),
+            export_formats(table))
 
 
 def _cell(value):
@@ -248,35 +222,3 @@ def payment_rows(expenditures) -> Iterator[list]:
                e.payee, e.purpose, e.year,
                display_name(e.reimbursed_by) if e.reimbursed_by else ""]
     yield [_("Total"), "", "", total, "", "", "", ""]
-
-
-def execution_headers() -> list[str]:
-    return [_("Official code"), _("Township"), _("Category"), _("Allocation (yuan)"),
-            _("Approved, not yet reimbursed (yuan)"), _("Reimbursed (yuan)"),
-            _("Remaining (yuan)"), _("Execution rate (%)")]
-
-
-def execution_rows(fund_year: FundYear, queryset) -> Iterator[list]:
-    """One row per township from one query, then the totals row; Decimal throughout."""
-    from funds.budget.selectors import TownshipBudget, with_spending
-    from wanyuan.money import percent
-
-    def cells(budget: TownshipBudget) -> list:
-        return [budget.allocation, budget.approved, budget.reimbursed, budget.remaining,
-                percent(budget.execution_rate)]
-
-    categories = dict(Category.choices)
-    total = TownshipBudget(Decimal("0.00"), Decimal("0.00"), Decimal("0.00"))
-    rows = with_spending(queryset, fund_year.year).order_by("code").values_list(
-        "code", "name", "category", "total_amount", "approved_cents", "reimbursed_cents")
-    count = 0
-    for code, name, category, allocation, approved_cents, reimbursed_cents in rows.iterator(
-            2000):
-        count += 1
-        budget = TownshipBudget.of_row(to_yuan(allocation), approved_cents, reimbursed_cents)
-        total = TownshipBudget(total.allocation + budget.allocation,
-                               total.approved + budget.approved,
-                               total.reimbursed + budget.reimbursed)
-        yield [code, name, str(categories[category]) if category else _("not set"),
-               *cells(budget)]
-    yield [_("Total"), _("%(n)s townships") % {"n": count}, "", *cells(total)]

@@ -1,6 +1,6 @@
 import django_filters
 from django.core.exceptions import BadRequest
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from townships.models import Category, Township, TownshipKind
@@ -32,26 +32,9 @@ class AllocationFilter(django_filters.FilterSet):
         return queryset.filter(Q(name__icontains=value) | Q(code__startswith=value))
 
 
-def allocation_filtered(query, fund_year) -> tuple[AllocationFilter, QuerySet]:
-    """The filter of a query string and the allocation rows it asks for.
-
-    The one rule of every list page: an invalid filter gives no rows (the page shows the
-    filter's errors), never every row — a user who asked for one category and got all of
-    them would not notice.
-    """
-    from funds.budget.selectors import allocation_list
-
-    queryset = allocation_list(fund_year)
-    filterset = AllocationFilter(query or None, queryset=queryset)
-    if not filterset.is_bound:
-        return filterset, queryset
-    return filterset, filterset.qs if filterset.is_valid() else queryset.none()
-
-
-def filtered_allocation(query, fund_year) -> QuerySet:
-    """The rows of an export or the print view; an invalid filter is a 400 there."""
-    filterset, rows = allocation_filtered(query, fund_year)
+def refuse_invalid(filterset) -> None:
+    """A file or a print view of an invalid filter is a 400 that says which field (a
+    page shows no rows and the filter's errors instead)."""
     if filterset.is_bound and not filterset.is_valid():
         raise BadRequest(*[f"{filterset.form[field].label}: {error}"
                            for field, errors in filterset.errors.items() for error in errors])
-    return rows

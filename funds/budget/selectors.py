@@ -379,6 +379,15 @@ def execution_total_get(fund_year: FundYear, queryset=None,
     )
 
 
+def allocation_row_list(*, fund_year: FundYear):
+    """The year's allocation as plain rows (dicts of the money tables' fields, spending
+    included), one query: what the allocation and execution pages and their exports
+    show (funds.budget.tables.ALLOCATION_FIELDS)."""
+    return with_spending(allocation_list(fund_year), fund_year.year).values(
+        "pk", "code", "name", "kind", "category", "rank", "floor_amount", "standard_amount",
+        "total_amount", "approved_cents", "reimbursed_cents")
+
+
 def allocation_summary_get(fund_year: FundYear, queryset=None
                        ) -> tuple[BudgetCheck, TownshipBudget]:
     """The budget check and the execution of the given allocation rows (of the whole

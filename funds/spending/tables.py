@@ -5,11 +5,9 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from funds.budget.selectors import TownshipBudget
-from funds.budget.tables import MoneyColumn, YuanAsWanColumn
-from townships.models import Category
+from funds.budget.tables import MoneyColumn
 from townships.tables import PersonColumn
-from wanyuan.money import format_percent, format_wan, format_yuan, to_yuan
+from wanyuan.money import format_yuan, to_yuan
 from wanyuan.tables import LocalDateTimeColumn, OwnColumnsMixin
 
 
@@ -85,60 +83,6 @@ class ApprovalQueueTable(OwnColumnsMixin, tables.Table):
 
     def value_flags(self, record):
         return "；".join(str(flag) for flag in self.flags_of(record))
-
-
-class ExecutionTable(OwnColumnsMixin, tables.Table):
-    """A year's execution per township: budget, spending and the execution rate."""
-
-    code = tables.Column(verbose_name=_("Official code"))
-    name = tables.Column(verbose_name=_("Township"), footer=_("Total"))
-    category = tables.Column(verbose_name=_("Category"), default="—")
-    allocation = MoneyColumn(verbose_name=_("Allocation (10k yuan)"), accessor="total_amount",
-                             empty_values=(), order_by=("total_amount",),
-                             footer=lambda table: format_wan(table.totals.allocation))
-    approved = YuanAsWanColumn(verbose_name=_("Approved, not yet reimbursed (10k yuan)"),
-                               accessor="approved_cents", cents=True, empty_values=(),
-                               footer=lambda table: format_wan(table.totals.approved))
-    reimbursed = YuanAsWanColumn(verbose_name=_("Reimbursed (10k yuan)"),
-                                 accessor="reimbursed_cents", cents=True, empty_values=(),
-                                 footer=lambda table: format_wan(table.totals.reimbursed))
-    remaining = MoneyColumn(verbose_name=_("Remaining (10k yuan)"), empty_values=(),
-                            orderable=False,
-                            footer=lambda table: format_wan(table.totals.remaining))
-    rate = MoneyColumn(verbose_name=_("Execution rate"), empty_values=(), orderable=False,
-                       footer=lambda table: format_percent(table.totals.execution_rate))
-
-    class Meta:
-        fields = ("code", "name", "category", "allocation", "approved", "reimbursed",
-                  "remaining", "rate")
-        order_by = ("code",)
-        attrs = {"class": "data-table"}
-        empty_text = _("No township is in service in this year.")
-
-    def __init__(self, *args, fund_year, totals, **kwargs):
-        self.fund_year = fund_year
-        self.totals = totals
-        super().__init__(*args, **kwargs)
-
-    def _budget(self, record) -> TownshipBudget:
-        return TownshipBudget.of_row(to_yuan(record.total_amount),
-                                     record.approved_cents, record.reimbursed_cents)
-
-    def render_name(self, record, value):
-        url = reverse("ledger", args=[record.code, self.fund_year.year])
-        return format_html('<a href="{}">{}</a>', url, value)
-
-    def render_category(self, value):
-        return format_html('<span class="tier tier-{}">{}</span>', value, Category(value).label)
-
-    def render_allocation(self, record):
-        return format_wan(self._budget(record).allocation)
-
-    def render_remaining(self, record):
-        return format_wan(self._budget(record).remaining)
-
-    def render_rate(self, record):
-        return format_percent(self._budget(record).execution_rate)
 
 
 class InspectionTable(OwnColumnsMixin, tables.Table):

@@ -18,6 +18,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.functional import cached_property
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
@@ -25,21 +26,21 @@ from django_tables2 import RequestConfig
 
 from funds.budget.exports import (
     csv_download,
-    execution_headers,
-    execution_rows,
+    execution_file,
     ledger_headers,
     ledger_rows,
     payment_headers,
     payment_rows,
     xlsx_download,
 )
-from funds.budget.filters import allocation_filtered, filtered_allocation
+from funds.budget.filters import AllocationFilter, refuse_invalid
 from funds.budget.selectors import (
+    allocation_row_list,
     execution_total_get,
     ledger_line_list,
     township_budget_get,
-    with_spending,
 )
+from funds.budget.tables import ExecutionTable
 from funds.models import (
     CollectiveDecision,
     Expenditure,
@@ -75,14 +76,20 @@ from funds.spending.selectors import (
 )
 from funds.spending.tables import (
     ApprovalQueueTable,
-    ExecutionTable,
     ExpenditureSearchTable,
     InspectionTable,
     PaymentTable,
 )
 from townships.accounts import display_name
 from townships.models import YEAR_MAX, YEAR_MIN, Township
-from townships.roles import all_townships_required, may_act_for, own_township_id, sees_all_townships
+from townships.roles import (
+    SeesAllTownshipsMixin,
+    all_townships_required,
+    may_act_for,
+    own_township_id,
+    sees_all_townships,
+)
+from wanyuan.lists import ListPage
 from wanyuan.money import amount_in_capitals
 from wanyuan.printing import print_context
 
@@ -525,44 +532,62 @@ def approval_batch(request):
     return render(request, "funds/approval_batch.html", {"results": results})
 
 
-@all_townships_required
-def execution(request, year: int, printing: bool = False):
-    fund_year = fund_year_or_404(year)
-    filterset, rows = allocation_filtered(request.GET, fund_year)
-    totals = execution_total_get(fund_year, rows)
-    table = ExecutionTable(with_spending(rows, year), fund_year=fund_year, totals=totals)
-    RequestConfig(request, paginate=False if printing else {"per_page": 100}).configure(table)
-    return render(request, "funds/execution.html", print_context(request, printing=printing) | {
-        "fund_year": fund_year, "table": table, "filter": filterset, "totals": totals,
-        "export_query": request.GET.urlencode(),
-    })
+class ExecutionListView(SeesAllTownshipsMixin, ListPage):
+    """A year's execution per township (its print view with ``printing``): the
+    allocation's filter over the same rows, its own table."""
+
+    table_class = ExecutionTable
+    filterset_class = AllocationFilter
+    template_name = "funds/execution.html"
+    per_page = 100
+
+    @cached_property
+    def fund_year(self):
+        return fund_year_or_404(self.kwargs["year"])
+
+    def get_queryset(self):
+        return allocation_row_list(fund_year=self.fund_year)
+
+    def get_table_pagination(self, table):
+        return False if self.kwargs.get("printing") else super().get_table_pagination(table)
+
+    def get_table_kwargs(self):
+        narrowed = self.filterset.narrows()
+        return {"fund_year": self.fund_year, "totals": execution_total_get(
+            self.fund_year, self.object_list if narrowed else None)}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            fund_year=self.fund_year, export_query=self.request.GET.urlencode(),
+            **print_context(self.request, printing=bool(self.kwargs.get("printing"))),
+            **kwargs)
 
 
-def _execution_export_rows(request, year):
+def _execution_file(request, year: int):
     if not sees_all_townships(request.user):
         raise PermissionDenied
     fund_year = fund_year_or_404(year)
-    return execution_rows(fund_year, filtered_allocation(request.GET, fund_year))
-
-
-def _execution_names(year: int) -> tuple[str, str]:
+    filterset = AllocationFilter(request.GET or None,
+                                 queryset=allocation_row_list(fund_year=fund_year))
+    refuse_invalid(filterset)
     names = {"county": settings.COUNTY_NAME, "year": year}
-    return (_("%(county)s: fund execution %(year)s (yuan)") % names,
+    return (*execution_file(fund_year=fund_year,
+                            rows=filterset.qs if filterset.narrows() else None),
+            _("%(county)s: fund execution %(year)s (yuan)") % names,
             _("execution-%(year)s") % names)
 
 
 @permission_required("funds.export_allocation", raise_exception=True)
 def execution_export_csv(request, year: int):
-    return csv_download(execution_headers(), _execution_export_rows(request, year),
-                        filename=_execution_names(year)[1] + ".csv")
+    header, rows, _formats, _title, filename = _execution_file(request, year)
+    return csv_download(header, rows, filename=filename + ".csv")
 
 
 @permission_required("funds.export_allocation", raise_exception=True)
 def execution_export_xlsx(request, year: int):
-    title, filename = _execution_names(year)
-    return xlsx_download(execution_headers(), _execution_export_rows(request, year),
-                         title=title, filename=filename + ".xlsx", sheet_title=str(year),
-                         yuan_columns={3, 4, 5, 6}, percent_columns=frozenset({7}))
+    header, rows, (yuan, percent), title, filename = _execution_file(request, year)
+    return xlsx_download(header, rows, title=title, filename=filename + ".xlsx",
+                         sheet_title=str(year), yuan_columns=yuan, percent_columns=percent)
 
 
 # --- Finance: the month's payments, to reconcile with the accounting system -------------

@@ -298,26 +298,25 @@ def _exports():
     from django.db import connection
     from django_tables2.export import TableExport
 
-    from funds.budget.exports import allocation_headers, allocation_rows, csv_lines
-    from funds.budget.selectors import allocation_list
+    from funds.budget.exports import allocation_file, csv_lines
+    from funds.budget.selectors import allocation_row_list, allocation_summary_get
     from funds.budget.tables import AllocationTable
     from funds.models import FundYear
 
     fund_year = FundYear.objects.get(year=2020)
 
     def ours():
-        return sum(len(line.encode()) for line in
-                   csv_lines(allocation_headers(), allocation_rows(fund_year, as_text=True),
-                             prepared=True))
+        header, rows, _formats = allocation_file(fund_year=fund_year)
+        return sum(len(line.encode()) for line in csv_lines(header, rows))
 
     def tables2():
-        table = AllocationTable(allocation_list(fund_year).order_by("code"),
-                                fund_year=fund_year, exclude=("reimbursed", "rate"))
+        check, execution = allocation_summary_get(fund_year)
+        table = AllocationTable(allocation_row_list(fund_year=fund_year).order_by("code"),
+                                fund_year=fund_year, budget=check, execution=execution)
         return len(TableExport("csv", table).export())
 
     def copy():
-        queryset = allocation_list(fund_year).order_by("code").values_list(
-            "code", "name", "kind", "category", "rank", "standard_amount")
+        queryset = allocation_row_list(fund_year=fund_year).order_by("code")
         sql, params = queryset.query.sql_with_params()
         size = 0
         with connection.cursor() as cursor:

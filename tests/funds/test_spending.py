@@ -509,7 +509,7 @@ def test_execution_everywhere_equals_the_ledger_sums(client, spent, staff_user, 
     assert overview.context["execution"].reimbursed == reimbursed
     table = client.get(reverse("allocation-list", args=[2020])).context["table"]
     for row in table.rows:
-        township = row.record
+        township = Township.objects.get(pk=row.record["pk"])
         ledger_approved, ledger_reimbursed = _ledger_sums(township)
         assert row.get_cell_value("reimbursed") == ledger_reimbursed
         budget = township_budget_get(township, _fund_year())

@@ -89,15 +89,15 @@ def test_allocation_table_filters_by_category_kind_and_name(client, demo, staff_
     response = client.get(url, {"kind": "town"})
     assert len(response.context["table"].rows) == 23
     response = client.get(url, {"name": "太平"})
-    assert [r.record.name for r in response.context["table"].rows] == ["太平镇"]
+    assert [r.record["name"] for r in response.context["table"].rows] == ["太平镇"]
 
 
 def test_allocation_table_sorts_by_rank_and_money(client, demo, staff_user):
     login(client, staff_user)
     url = reverse("allocation-list", args=[2020])
-    ranks = [r.record.rank for r in client.get(url, {"sort": "rank"}).context["table"].rows]
+    ranks = [r.record["rank"] for r in client.get(url, {"sort": "rank"}).context["table"].rows]
     assert ranks == sorted(ranks)
-    totals = [r.record.standard_amount
+    totals = [r.record["standard_amount"]
               for r in client.get(url, {"sort": "-total"}).context["table"].rows]
     assert totals == sorted(totals, reverse=True)
 
@@ -110,7 +110,7 @@ def test_the_floor_sorts_by_the_floor_when_it_is_a_minimum(client, demo, staff_u
     login(client, staff_user)
     url = reverse("allocation-list", args=[2020])
     rows = client.get(url, {"sort": "floor"}).context["table"].rows
-    floors = [(r.record.category, r.get_cell_value("floor")) for r in rows]
+    floors = [(r.record["category"], r.get_cell_value("floor")) for r in rows]
     assert [c for c, _f in floors] == sorted(c for c, _f in floors)  # 一类 first
     assert (floors[0][1], floors[-1][1]) == (Decimal("0.00"), Decimal("40000.00"))
 
@@ -199,9 +199,11 @@ def test_csv_export_has_52_rows_a_totals_row_and_a_bom(client, demo, finance_use
     assert "attachment" in response["Content-Disposition"]
     rows = _csv(response)
     header, body, total = rows[0], rows[1:-1], rows[-1]
-    assert header[:2] == ["代码", "乡镇"]
+    # the page's columns, amounts in yuan: the same table declares both
+    assert header == ["代码", "乡镇", "类型", "类别", "排名", "保底资金（元）", "补助标准（元）",
+                      "合计（元）", "已报账（元）", "执行率（%）"]
     assert len(body) == 52
-    assert total[5:] == ["1560000.00", "7720000.00", "9280000.00"]
+    assert total[5:] == ["1560000.00", "7720000.00", "9280000.00", "0.00", "0.00"]
     assert sum(Decimal(r[7]) for r in body) == Decimal("9280000.00")
 
 
@@ -288,7 +290,7 @@ def test_export_command_matches_the_figures(tmp_path, demo):
     assert data.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
     assert len(rows) == 1 + 52 + 1
-    assert rows[-1][5:] == ["1560000.00", "7720000.00", "9280000.00"]
+    assert rows[-1][5:] == ["1560000.00", "7720000.00", "9280000.00", "0.00", "0.00"]
 
 
 def test_loading_the_township_list_twice_changes_nothing(loader, settings):
@@ -346,7 +348,7 @@ def test_xlsx_export_has_numbers_chinese_headers_and_the_csv_totals(client, demo
     csv_rows = _csv(client.get(reverse("allocation-export-csv", args=[2020])))
     assert [Decimal(str(v)).quantize(Decimal("0.01")) for v in rows[-1][5:]] == [
         Decimal(v) for v in csv_rows[-1][5:]]
-    assert rows[-1][5:] == (1560000.0, 7720000.0, 9280000.0)
+    assert rows[-1][5:] == (1560000.0, 7720000.0, 9280000.0, 0.0, 0.0)
 
 
 def test_xlsx_export_is_for_finance_staff_and_admins_only(client, demo, clerk_user):
@@ -364,7 +366,7 @@ def test_print_view_has_title_date_totals_and_no_navigation(client, demo, staff_
     assert "site-header" not in body and 'aria-label="主导航"' not in body
     table = response.context["table"]
     assert not hasattr(table, "page") and len(table.rows) == 52  # the whole table, not one page
-    assert [r.record.rank for r in table.rows][:2] == [1, 2]  # the sort carries over
+    assert [r.record["rank"] for r in table.rows][:2] == [1, 2]  # the sort carries over
     assert "928.00" in body and "156.00" in body
 
 

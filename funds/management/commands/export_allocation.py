@@ -2,7 +2,7 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
-from funds.budget.exports import allocation_headers, allocation_rows, csv_lines
+from funds.budget.exports import allocation_file, csv_lines
 from funds.models import FundYear
 
 
@@ -17,8 +17,8 @@ class Command(BaseCommand):
         fund_year = FundYear.objects.filter(year=year).first()
         if fund_year is None:
             raise CommandError(f"there is no fund year {year}")
-        lines = csv_lines(allocation_headers(), allocation_rows(fund_year, as_text=True),
-                          prepared=True)
+        header, rows, _formats = allocation_file(fund_year=fund_year)
+        lines = csv_lines(header, rows)
         if output:
             with open(output, "w", encoding="utf-8", newline="") as handle:
                 handle.writelines(lines)
