@@ -41,3 +41,18 @@ class ExpenditureFilter(django_filters.FilterSet):
     def filter_text(self, queryset, name, value):
         value = value.strip()
         return queryset.filter(Q(purpose__icontains=value) | Q(payee__icontains=value))
+
+
+class ApprovalQueueFilter(django_filters.FilterSet):
+    """The approval queue of one year, or of every year."""
+
+    year = django_filters.ChoiceFilter(label=_("Year"), empty_label=_("All years"))
+
+    class Meta:
+        model = Expenditure
+        fields = ["year"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.filters["year"].extra["choices"] = [
+            (y, y) for y in FundYear.objects.order_by("-year").values_list("year", flat=True)]

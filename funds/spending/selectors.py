@@ -60,14 +60,11 @@ def clerk_todo_get(*, township, year: int) -> ClerkTodo:
     )
 
 
-def approval_queue_list(*, year: int | None = None):
-    """The expenditures waiting for approval (of one year, when given), each with when
-    it was submitted and whether its invoice is attached (``has_invoice``)."""
-    queryset = Expenditure.objects.filter(status=Status.SUBMITTED)
-    if year is not None:
-        queryset = queryset.filter(year=year)
+def approval_queue_list():
+    """The expenditures waiting for approval, each with when it was submitted and whether
+    its invoice is attached (``has_invoice``); the page filters them by year."""
     return (
-        queryset
+        Expenditure.objects.filter(status=Status.SUBMITTED)
         .select_related("township", "category", "submitted_by", "decision")
         .annotate(submitted_at=Max("transitions__at",
                                    filter=Q(transitions__to_status=Status.SUBMITTED)),

@@ -33,7 +33,7 @@ urlpatterns = [
          name="expenditure-action"),
     path("vouchers/<int:pk>/", spending.voucher_download, name="voucher-download"),
     path("decisions/<int:pk>/minutes/", spending.decision_minutes, name="decision-minutes"),
-    path("approvals/", spending.approval_queue, name="approval-queue"),
+    path("approvals/", spending.ApprovalQueueView.as_view(), name="approval-queue"),
     path("approvals/batch/", spending.approval_batch, name="approval-batch"),
     path("payments/<int:year>/<int:month>/", spending.payments, name="payments"),
     path("payments/<int:year>/<int:month>/export.csv", spending.payments_export_csv,

@@ -11,6 +11,7 @@ from collections import Counter
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
+from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import BadRequest, PermissionDenied
 from django.db.models import Count, Q
 from django.http import FileResponse, Http404
@@ -51,7 +52,7 @@ from funds.models import (
 )
 from funds.scope import chosen_fund_year, fund_year_or_404, township_in_scope
 from funds.spending import services as spending
-from funds.spending.filters import ExpenditureFilter
+from funds.spending.filters import ApprovalQueueFilter, ExpenditureFilter
 from funds.spending.forms import (
     ApproveForm,
     BatchApproveForm,
@@ -492,26 +493,33 @@ def decision_update(request, pk: int):
 # --- Staff: the approval queue and the year's execution -----------------------------------
 
 
-def _approval_queue_context(request):
-    fund_years = {fy.year: fy for fy in FundYear.objects.all()}
-    years = sorted(fund_years, reverse=True)
-    year = request.GET.get("year", "")
-    year = int(year) if year.isdigit() and int(year) in fund_years else None
-    table = ApprovalQueueTable(approval_queue_list(year=year), fund_years=fund_years)
-    RequestConfig(request, paginate={"per_page": 50}).configure(table)
-    # Flags need each budget on this page only: three queries, any length
-    table.budgets = township_budgets_get(
-        pairs=[(row.record.township_id, row.record.year) for row in table.page.object_list])
-    return {"table": table, "years": years, "year": year,
-            "batch_form": BatchApproveForm(auto_id="batch_%s"),
-            "notifications": notifications_get(user=request.user, sees_all=True)}
+class ApprovalQueueView(PermissionRequiredMixin, ListPage):
+    """The queue, of every year or of one (?year=), oldest first; several items are
+    approved at once from here (:func:`approval_batch`)."""
 
+    permission_required = "funds.approve_expenditure"
+    raise_exception = True
+    table_class = ApprovalQueueTable
+    filterset_class = ApprovalQueueFilter
+    template_name = "funds/approval_queue.html"
 
-@permission_required("funds.approve_expenditure", raise_exception=True)
-def approval_queue(request):
-    """The queue, of every year or of one (?year=); several items are approved at once
-    from here (:func:`approval_batch`)."""
-    return render(request, "funds/approval_queue.html", _approval_queue_context(request))
+    def get_queryset(self):
+        return approval_queue_list()
+
+    def get_table_kwargs(self):
+        return {"fund_years": {fy.year: fy for fy in FundYear.objects.all()}}
+
+    def get_table(self, **kwargs):
+        table = super().get_table(**kwargs)
+        # Flags need each budget on the page shown only: three queries, any length
+        table.budgets = township_budgets_get(
+            pairs=[(row.record.township_id, row.record.year) for row in table.page.object_list])
+        return table
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            batch_form=BatchApproveForm(auto_id="batch_%s"),
+            notifications=notifications_get(user=self.request.user, sees_all=True), **kwargs)
 
 
 @require_POST
@@ -521,8 +529,12 @@ def approval_batch(request):
     form = BatchApproveForm(request.POST, auto_id="batch_%s")
     if not form.is_valid():
         _errors_as_messages(request, form)
-        return render(request, "funds/approval_queue.html", _approval_queue_context(request),
-                      status=400)
+        # the queue again, as it stands, with the reasons as messages
+        view = ApprovalQueueView()
+        view.setup(request)
+        response = view.get(request)
+        response.status_code = 400
+        return response
     results = spending.expenditure_approve_batch(
         expenditures=form.cleaned_data["selected"], acting_user=request.user,
         opinion=form.cleaned_data["opinion"])
