@@ -41,10 +41,10 @@ OWN_FORM_POST = ((L, L), (405, 400), (405, 404), (405, 403), (405, 403), (405, 4
 EXPECTED = {
     "overview": ((L, L), (302, 302), (302, 302), (200, 200), (200, 200), (200, 200)),
     "year-switch": ((L, L), (302, 302), (302, 302), (302, 302), (302, 302), (302, 302)),
-    "allocation-list": ALL_SEE,
+    "allocation-list": LIST_VIEW,  # read-only: a POST is 405 (issue 24)
     "allocation-export-csv": EXPORTERS,
     "allocation-export-xlsx": EXPORTERS,
-    "allocation-print": ALL_SEE,
+    "allocation-print": LIST_VIEW,  # read-only: a POST is 405 (issue 24)
     "township-list": LIST_VIEW,
     # an empty POST previews the 2020 reform: nothing is written without "apply"
     "township-merger": ADMIN_ONLY_FORM,
@@ -92,7 +92,7 @@ EXPECTED = {
     "expenditure-action": OWN_POST_ONLY,  # "submit": the clerk's and the administrator's
     "voucher-download": OWN_TOWNSHIP,
     "decision-minutes": OWN_TOWNSHIP,
-    "approval-queue": APPROVERS,
+    "approval-queue": ((L, L), (403, 403), (403, 403), (403, 403), (200, 405), (200, 405)),
     # finance's month of payments, to reconcile (issue 23): everyone who sees all
     "payments": ((L, L), (403, 405), (403, 405), (200, 405), (200, 405), (200, 405)),
     "payments-export-csv": ((L, L), (403, 405), (403, 405), (200, 405), (200, 405),
@@ -101,8 +101,8 @@ EXPECTED = {
                              (200, 405)),
     # an empty POST chooses nothing: the queue again with the error (issue 23)
     "approval-batch": ((L, L), (405, 403), (405, 403), (405, 403), (405, 400), (405, 400)),
-    "execution": ALL_SEE,
-    "execution-print": ALL_SEE,
+    "execution": LIST_VIEW,  # read-only: a POST is 405 (issue 24)
+    "execution-print": LIST_VIEW,  # read-only: a POST is 405 (issue 24)
     "execution-export-csv": EXPORTERS,
     "execution-export-xlsx": EXPORTERS,
     "inspection-list": ALL_SEE,
