@@ -83,11 +83,15 @@ def _value_getter(table, bound_column):
     ``value_<name>`` or else the column's own ``value``, called with the arguments it
     takes, worked out once for the column (django-tables2 inspects the function's
     signature again for every cell; docs/performance.md)."""
+    accessor = str(bound_column.accessor)
+    column_class = type(bound_column.column)
+    if (not hasattr(table, f"value_{bound_column.name}")
+            and column_class.value is Column.value and column_class.render is Column.render):
+        return lambda record: record.get(accessor)  # a plain column: the value itself
     function = getattr(table, f"value_{bound_column.name}", None) or bound_column.column.value
     parameters = inspect.signature(function).parameters
     takes_all = any(p.kind is p.VAR_KEYWORD for p in parameters.values())
     wanted = [name for name in _VALUE_ARGUMENTS if takes_all or name in parameters]
-    accessor = str(bound_column.accessor)
     fixed = {"bound_column": bound_column, "column": bound_column.column, "table": table}
 
     def getter(record):

@@ -79,6 +79,9 @@ class AllocationTable(OwnColumnsMixin, tables.Table):
                       export_header=_("Execution rate (%)"),
                       footer=lambda table: table.footer_execution("execution_rate"))
 
+    #: rows are plain dicts: the project's row template renders them (templatetags/cards)
+    plain_rows = True
+
     class Meta:
         fields = ("code", "name", "kind", "category", "rank", "floor", "standard", "total",
                   "reimbursed", "rate")
@@ -162,6 +165,8 @@ class ExecutionTable(OwnColumnsMixin, tables.Table):
     rate = RateColumn(verbose_name=_("Execution rate"), empty_values=(), orderable=False,
                       export_header=_("Execution rate (%)"),
                       footer=lambda table: format_percent(table.totals.execution_rate))
+
+    plain_rows = True
 
     class Meta:
         fields = ("code", "name", "category", "allocation", "approved", "reimbursed",
