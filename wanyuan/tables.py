@@ -93,14 +93,19 @@ def _value_getter(table, bound_column):
     takes_all = any(p.kind is p.VAR_KEYWORD for p in parameters.values())
     wanted = [name for name in _VALUE_ARGUMENTS if takes_all or name in parameters]
     fixed = {"bound_column": bound_column, "column": bound_column.column, "table": table}
+    arguments = {name: fixed[name] for name in wanted if name in fixed}
+    if wanted == ["value"]:
+        return lambda record: function(value=record.get(accessor))
+    if wanted == ["record"]:
+        return lambda record: function(record=record)
 
     def getter(record):
-        arguments = {name: fixed[name] for name in wanted if name in fixed}
+        called = dict(arguments)
         if "value" in wanted:
-            arguments["value"] = record.get(accessor)
+            called["value"] = record.get(accessor)
         if "record" in wanted:
-            arguments["record"] = record
-        return function(**arguments)
+            called["record"] = record
+        return function(**called)
 
     return getter
 

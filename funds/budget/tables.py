@@ -44,6 +44,12 @@ ALLOCATION_FIELDS = ("pk", "code", "name", "kind", "category", "rank", "floor_am
                      "standard_amount", "total_amount", "approved_cents", "reimbursed_cents")
 
 
+def _category_labels() -> dict:
+    """Each category's label in the active language, and "not set" for None: worked out
+    once per table, not once per exported row."""
+    return {None: str(_("not set"))} | {c: str(label) for c, label in Category.choices}
+
+
 def _budget(record) -> TownshipBudget:
     return TownshipBudget.of_row(to_yuan(record["total_amount"]), record["approved_cents"],
                                  record["reimbursed_cents"])
@@ -96,6 +102,7 @@ class AllocationTable(OwnColumnsMixin, tables.Table):
         self.badges = {c: format_html('<span class="tier tier-{}">{}</span>', c,
                                       Category(c).label) for c in Category.values}
         self.kinds = dict(TownshipKind.choices)
+        self.category_labels = _category_labels()
         super().__init__(*args, **kwargs)
 
     def render_name(self, record, value):
@@ -112,7 +119,7 @@ class AllocationTable(OwnColumnsMixin, tables.Table):
         return self.badges[value]
 
     def value_category(self, value):
-        return str(Category(value).label if value else _("not set"))
+        return self.category_labels[value]
 
     def value_rank(self, value):
         return "" if value is None else value
@@ -178,6 +185,7 @@ class ExecutionTable(OwnColumnsMixin, tables.Table):
     def __init__(self, *args, fund_year, totals, **kwargs):
         self.fund_year = fund_year
         self.totals = totals
+        self.category_labels = _category_labels()
         super().__init__(*args, **kwargs)
 
     def render_name(self, record, value):
@@ -188,7 +196,7 @@ class ExecutionTable(OwnColumnsMixin, tables.Table):
         return format_html('<span class="tier tier-{}">{}</span>', value, Category(value).label)
 
     def value_category(self, value):
-        return str(Category(value).label if value else _("not set"))
+        return self.category_labels[value]
 
     def render_remaining(self, record):
         return format_wan(_budget(record).remaining)
