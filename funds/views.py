@@ -48,7 +48,7 @@ def overview(request):
     fund_year, years = chosen_fund_year(request)
     context = {"fund_year": fund_year, "years": years}
     if fund_year is not None:
-        check = budget_check_get(fund_year)
+        check = budget_check_get(fund_year=fund_year)
         preview = services.reclassification_preview(fund_year=fund_year)
         context.update(
             history_charts=_history_charts(years),
@@ -64,7 +64,7 @@ def overview(request):
             steps=(steps := yearly_step_list(fund_year=fund_year)),
             next_step=first_open_step(steps),
             notifications=notifications_get(user=request.user, sees_all=True),
-            execution=execution_total_get(fund_year, check=check),
+            execution=execution_total_get(fund_year=fund_year, check=check),
             open_findings=Finding.objects.filter(closed_at__isnull=True).count(),
             overdue_findings=Finding.objects.filter(
                 closed_at__isnull=True, deadline__lt=timezone.localdate()).count(),
@@ -75,7 +75,7 @@ def overview(request):
 
 
 def _history_charts(years: list[FundYear]):
-    checks = budget_check_list(years)
+    checks = budget_check_list(fund_years=years)
     bars_count = [charts.Bar(str(y), checks[y].counts) for y in checks]
     bars_money = [charts.Bar(str(fy.year), checks[fy.year].allocations_by_category(fy))
                   for fy in years]

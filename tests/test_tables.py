@@ -107,7 +107,7 @@ def test_plain_rows_render_the_cells_django_tables2_renders(rf, demo, staff_user
     from townships.models import Township
 
     Township.objects.filter(code="511781100").update(name="<b>太平&镇</b>")
-    check, execution = allocation_summary_get(demo)
+    check, execution = allocation_summary_get(fund_year=demo)
     def body(table_class, plain, query=(("sort", "-total"),), **kwargs):
         request = rf.get("/", dict(query))
         table = table_class(allocation_row_list(fund_year=demo), fund_year=demo, **kwargs)

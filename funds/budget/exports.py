@@ -18,6 +18,7 @@ from django.http import HttpResponse, StreamingHttpResponse
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Alignment, Border, Side
 
 from funds.budget.selectors import (
     allocation_row_list,
@@ -55,7 +56,7 @@ def allocation_file(*, fund_year: FundYear, rows=None):
 
     narrowed = rows is not None
     rows = (rows if narrowed else allocation_row_list(fund_year=fund_year)).order_by("code")
-    check, execution = allocation_summary_get(fund_year, rows if narrowed else None)
+    check, execution = allocation_summary_get(fund_year=fund_year, rows=rows if narrowed else None)
     table = AllocationTable([], fund_year=fund_year, budget=check, execution=execution)
     return (export_header(table), export_rows(table, rows.iterator(chunk_size=2000)),
             export_formats(table))
@@ -67,7 +68,7 @@ def execution_file(*, fund_year: FundYear, rows=None):
 
     narrowed = rows is not None
     rows = (rows if narrowed else allocation_row_list(fund_year=fund_year)).order_by("code")
-    totals = execution_total_get(fund_year, rows if narrowed else None)
+    totals = execution_total_get(fund_year=fund_year, rows=rows if narrowed else None)
     table = ExecutionTable([], fund_year=fund_year, totals=totals)
     return (export_header(table), export_rows(table, rows.iterator(chunk_size=2000)),
             export_formats(table))
@@ -105,6 +106,30 @@ def display_width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in str(text))
 
 
+#: Column widths (characters) that fit an A4 page upright; wider tables print landscape.
+A4_PORTRAIT_WIDTH = 90
+#: A text column wider than this wraps its text instead of growing.
+WRAP_WIDTH = 40
+THIN = Side(style="thin", color="000000")
+WRAP = Alignment(wrap_text=True, vertical="top")
+BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+
+
+def print_setup(sheet, widths: list[float]) -> None:
+    """A sheet that prints: A4, upright or, when its columns are wider than an upright
+    page, landscape; fitted to one page wide (as many pages down as it needs); the title
+    and header rows repeated on every page."""
+    from openpyxl.worksheet.worksheet import Worksheet
+
+    sheet.page_setup.paperSize = Worksheet.PAPERSIZE_A4
+    sheet.page_setup.orientation = "landscape" if sum(widths) > A4_PORTRAIT_WIDTH else "portrait"
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.print_title_rows = "1:2"
+    sheet.print_options.horizontalCentered = True
+
+
 def xlsx_workbook(header: list[str], rows, *, title: str, sheet_title: str,
                   yuan_columns: set[int], percent_columns: frozenset[int] = frozenset()):
     """A write-only workbook that opens right in Excel, WPS and LibreOffice: a title row
@@ -120,23 +145,25 @@ def xlsx_workbook(header: list[str], rows, *, title: str, sheet_title: str,
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=sheet_title)
+    widths = []
     for index, name in enumerate(header):
         least = 18 if index in yuan_columns else 12 if index in percent_columns else 10
-        sheet.column_dimensions[get_column_letter(index + 1)].width = max(
-            least, display_width(name) + 2)
+        widths.append(max(least, display_width(name) + 2))
+        sheet.column_dimensions[get_column_letter(index + 1)].width = widths[-1]
     sheet.freeze_panes = "A3"
+    print_setup(sheet, widths)
     bold = Font(bold=True)
     sheet.append([xlsx_cell(sheet, title, font=Font(bold=True, size=14))])
-    sheet.append([xlsx_cell(sheet, v, font=bold) for v in header])
+    sheet.append([xlsx_cell(sheet, v, font=bold, border=BORDER) for v in header])
     formats = {**dict.fromkeys(yuan_columns, YUAN_FORMAT),
                **dict.fromkeys(percent_columns, PERCENT_FORMAT)}
     previous = None
     for row in rows:
         if previous is not None:
-            sheet.append(_xlsx_row(sheet, previous, formats))
+            sheet.append(_xlsx_row(sheet, previous, formats, widths))
         previous = row
     if previous is not None:
-        sheet.append(_xlsx_row(sheet, previous, formats, font=bold))
+        sheet.append(_xlsx_row(sheet, previous, formats, widths, font=bold))
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
@@ -160,7 +187,7 @@ def csv_download(header, rows, *, filename: str, prepared: bool = False
     return response
 
 
-def xlsx_cell(sheet, value, *, font=None, number_format=None):
+def xlsx_cell(sheet, value, *, font=None, number_format=None, border=None, wrap=False):
     if value is None:
         value = ""
     elif isinstance(value, Decimal):
@@ -170,14 +197,21 @@ def xlsx_cell(sheet, value, *, font=None, number_format=None):
     cell = WriteOnlyCell(sheet, value=value)
     if font is not None:
         cell.font = font
+    if border is not None:
+        cell.border = border
+    if wrap:
+        cell.alignment = WRAP
     if number_format and isinstance(value, float):
         cell.number_format = number_format
     return cell
 
 
-def _xlsx_row(sheet, row, formats, *, font=None):
+def _xlsx_row(sheet, row, formats, widths, *, font=None):
+    """A row's cells: bordered, a text longer than its column wrapped inside it."""
     return [xlsx_cell(sheet, v / 100 if formats.get(i) == PERCENT_FORMAT and v else v,
-                       font=font, number_format=formats.get(i))
+                      font=font, number_format=formats.get(i), border=BORDER,
+                      wrap=isinstance(v, str) and i < len(widths)
+                      and display_width(v) > widths[i])
             for i, v in enumerate(row)]
 
 

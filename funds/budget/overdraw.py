@@ -76,7 +76,7 @@ def overdrawn_list(year: int, proposed: dict[int, Decimal],
 def allocations_of(fund_year: FundYear) -> dict[int, Decimal]:
     """Every township's allocation under a fund year's settings, saved or not (the one
     definition: ``allocation_list``)."""
-    return dict(allocation_list(fund_year).values_list("pk", "total_amount"))
+    return dict(allocation_list(fund_year=fund_year).values_list("pk", "total_amount"))
 
 
 def overdrawn_by_settings(stored: FundYear, values: dict,
@@ -134,7 +134,7 @@ def category_change_check(*, year: int, categories: dict[int, int], reason: str 
     fund_year = FundYear.objects.filter(year=year).first()
     if fund_year is None or not categories:
         return {}
-    current = dict(allocation_list(fund_year).filter(pk__in=categories)
+    current = dict(allocation_list(fund_year=fund_year).filter(pk__in=categories)
                    .values_list("pk", "total_amount"))
     lines = {}
     if fund_year.adopted_scenario_id is not None:

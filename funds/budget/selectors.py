@@ -55,7 +55,7 @@ def townships_with_category(year: int):
         category=F("year_category__category"))
 
 
-def allocation_list(fund_year: FundYear):
+def allocation_list(*, fund_year: FundYear):
     """Townships in service in the year with category, rank, score and amounts.
 
     One query whatever the number of townships; the year's category and result are the
@@ -224,21 +224,22 @@ def category_sums(queryset) -> tuple[dict[int | None, int], dict]:
     return counts, sums
 
 
-def budget_check_get(fund_year: FundYear, queryset=None) -> BudgetCheck:
+def budget_check_get(*, fund_year: FundYear, rows=None) -> BudgetCheck:
     """The budget check of the given allocation rows; of the whole year by default.
     One query; with an adopted plan it sums the rows' lines."""
     if fund_year.adopted_scenario_id is not None:
-        counts, sums = category_sums(allocation_list(fund_year) if queryset is None
-                                     else queryset)
+        counts, sums = category_sums(allocation_list(fund_year=fund_year) if rows is None
+                                     else rows)
         return budget_check_from_counts(fund_year, counts, sums)
-    rows = townships_with_category(fund_year.year) if queryset is None else queryset
+    rows = townships_with_category(fund_year.year) if rows is None else rows
     return budget_check_from_counts(fund_year, category_counts(rows))
 
 
-def budget_check_list(fund_years) -> dict[int, BudgetCheck]:
+def budget_check_list(*, fund_years) -> dict[int, BudgetCheck]:
     """The budget check of every given fund year (one query each: the fund years are
     few), for the history chart."""
-    return {fy.year: budget_check_get(fy) for fy in sorted(fund_years, key=lambda f: f.year)}
+    return {fy.year: budget_check_get(fund_year=fy)
+            for fy in sorted(fund_years, key=lambda f: f.year)}
 
 
 # --- Spending: budget, ledger, execution ------------------------------------------------
@@ -309,7 +310,7 @@ class TownshipBudget:
         return rate(self.reimbursed, self.allocation)
 
 
-def township_budget_get(township, fund_year: FundYear, *, exclude_pk=None) -> TownshipBudget:
+def township_budget_get(*, township, fund_year: FundYear, exclude_pk=None) -> TownshipBudget:
     """One township's budget of one year; ``exclude_pk`` leaves one expenditure out."""
     from funds.models import Expenditure
 
@@ -339,7 +340,7 @@ class LedgerLine:
     remaining_after: Decimal | None  # None: this line does not touch the budget
 
 
-def ledger_line_list(expenditures, allocation: Decimal) -> list[LedgerLine]:
+def ledger_line_list(*, expenditures, allocation: Decimal) -> list[LedgerLine]:
     """Each expenditure with the remaining budget after it, in date order."""
     remaining = to_yuan(allocation)
     lines = []
@@ -352,18 +353,18 @@ def ledger_line_list(expenditures, allocation: Decimal) -> list[LedgerLine]:
     return lines
 
 
-def execution_total_get(fund_year: FundYear, queryset=None,
+def execution_total_get(*, fund_year: FundYear, rows=None,
                      check: BudgetCheck | None = None) -> TownshipBudget:
     """The year's execution over the given allocation rows (all townships by default);
     pass the rows' budget check when it is already known."""
     from funds.models import Expenditure
 
     if check is None:
-        check = budget_check_get(fund_year, queryset)
+        check = budget_check_get(fund_year=fund_year, rows=rows)
     # The whole year's townships are those in service: a simpler subquery to build and
     # to run than the allocation rows.
-    townships = (Township.objects.in_service(fund_year.year) if queryset is None
-                 else queryset).values("pk")
+    townships = (Township.objects.in_service(fund_year.year) if rows is None
+                 else rows).values("pk")
     sums = dict(
         Expenditure.objects.filter(year=fund_year.year, status__in=SPENT_STATUSES,
                                    township__in=townships)
@@ -383,14 +384,14 @@ def allocation_row_list(*, fund_year: FundYear):
     """The year's allocation as plain rows (dicts of the money tables' fields, spending
     included), one query: what the allocation and execution pages and their exports
     show (funds.budget.tables.ALLOCATION_FIELDS)."""
-    return with_spending(allocation_list(fund_year), fund_year.year).values(
+    return with_spending(allocation_list(fund_year=fund_year), fund_year.year).values(
         "pk", "code", "name", "kind", "category", "rank", "floor_amount", "standard_amount",
         "total_amount", "approved_cents", "reimbursed_cents")
 
 
-def allocation_summary_get(fund_year: FundYear, queryset=None
+def allocation_summary_get(*, fund_year: FundYear, rows=None
                        ) -> tuple[BudgetCheck, TownshipBudget]:
     """The budget check and the execution of the given allocation rows (of the whole
-    year when ``queryset`` is None), in two queries."""
-    check = budget_check_get(fund_year, queryset)
-    return check, execution_total_get(fund_year, queryset, check)
+    year when ``rows`` is None), in two queries."""
+    check = budget_check_get(fund_year=fund_year, rows=rows)
+    return check, execution_total_get(fund_year=fund_year, rows=rows, check=check)

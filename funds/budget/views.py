@@ -38,7 +38,8 @@ class AllocationListView(SeesAllTownshipsMixin, ListPage):
         """The budget check and execution of the rows shown (of the whole year when the
         filter does not narrow them: the cheaper query)."""
         narrowed = self.filterset.narrows()
-        return allocation_summary_get(self.fund_year, self.object_list if narrowed else None)
+        return allocation_summary_get(fund_year=self.fund_year,
+                                      rows=self.object_list if narrowed else None)
 
     def get_table_kwargs(self):
         check, execution = self.summary

@@ -264,8 +264,8 @@ def plan_figures(fund_year: FundYear, settings: DocumentSettings, *,
                  today: datetime.date | None = None, excess_source: str = "") -> dict:
     """资金分配方案: the basis, the changes from last year, every township, the totals."""
     today = today or timezone.localdate()
-    check = budget_check_get(fund_year)
-    rows = _allocation_rows(fund_year, allocation_list(fund_year))
+    check = budget_check_get(fund_year=fund_year)
+    rows = _allocation_rows(fund_year, allocation_list(fund_year=fund_year))
     changes = _changes(fund_year.year)
     difference = check.difference
     covered = ("补助标准合计" if fund_year.floor_mode == FloorMode.ELSEWHERE
@@ -379,11 +379,11 @@ def posting_figures(fund_year: FundYear, settings: DocumentSettings, *, township
     (first_month, first_day), (last_month, last_day), period_name = PERIODS[period]
     start = datetime.date(fund_year.year, first_month, first_day)
     end = datetime.date(fund_year.year, last_month, last_day)
-    queryset = allocation_list(fund_year)
+    queryset = allocation_list(fund_year=fund_year)
     if township is not None:
         queryset = queryset.filter(pk=township.pk)
     rows = _allocation_rows(fund_year, queryset)
-    check = budget_check_get(fund_year, queryset if township is not None else None)
+    check = budget_check_get(fund_year=fund_year, rows=queryset if township is not None else None)
     items = defaultdict(list)
     spent = defaultdict(lambda: Decimal("0.00"))
     for e in spent_expenditure_list(year=fund_year.year, township=township):
@@ -425,13 +425,13 @@ def execution_figures(fund_year: FundYear, settings: DocumentSettings, *,
     Returns the template's context and the same figures as numbers for the workbook.
     """
     today = today or timezone.localdate()
-    rows = (with_spending(allocation_list(fund_year), fund_year.year).order_by("code")
+    rows = (with_spending(allocation_list(fund_year=fund_year), fund_year.year).order_by("code")
             .values_list("code", "name", "category", "total_amount", "approved_cents",
                          "reimbursed_cents"))
     budgets = [(code, name, _category_label(category),
                 TownshipBudget.of_row(to_yuan(total), approved, reimbursed))
                for code, name, category, total, approved, reimbursed in rows]
-    total = execution_total_get(fund_year)
+    total = execution_total_get(fund_year=fund_year)
     low = settings.low_execution_rate / 100
     below = [(name, b.execution_rate) for _c, name, _k, b in budgets
              if b.execution_rate is not None and b.execution_rate < low]
@@ -477,7 +477,7 @@ def execution_figures(fund_year: FundYear, settings: DocumentSettings, *,
 def _source_text(fund_year: FundYear) -> str:
     """Where the allocated money comes from, for the execution report: the floors paid
     from other funds are not 专项经费."""
-    check = budget_check_get(fund_year)
+    check = budget_check_get(fund_year=fund_year)
     from_fund = min(check.fund_covered, check.fund_available)
     text = f"其中专项经费{format_yuan(from_fund)}元"
     if fund_year.floor_mode == FloorMode.ELSEWHERE and check.floors_total:

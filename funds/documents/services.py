@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import logging
 import re
 from dataclasses import dataclass
 
@@ -19,6 +20,8 @@ from townships.audit import acting, stored_text
 from townships.models import AuditEvent, Township
 from townships.roles import require_permission
 from wanyuan.money import format_wan
+
+logger = logging.getLogger(__name__)
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -111,7 +114,7 @@ def excess_problem(fund_year: FundYear, excess_source: str) -> str | None:
     """Why a document issuing money cannot be generated as it stands, or None: the money
     to issue exceeds the special fund (less the reserve) and no one has said where the
     excess comes from. The ways out are named."""
-    check = budget_check_get(fund_year)
+    check = budget_check_get(fund_year=fund_year)
     if not check.shortfall or excess_source.strip():
         return None
     return _("The amounts to issue exceed the special fund available by %(excess)s (10k "
@@ -215,17 +218,29 @@ def _fill(kind, fmt, fund_year, document_settings, *, township, number, dated=No
                 else workbooks.rectification_workbook)
         return context, book(context, extra), 0
     template, version = _template(kind)
-    return context, rendering.render_docx(template, context), version
+    try:
+        return context, rendering.render_docx(template, context), version
+    except rendering.RenderError as exc:
+        if not version:
+            raise
+        logger.warning("template %s v%s failed: %s", kind, version, exc)
+        raise DocumentError(_(
+            "The uploaded template of %(kind)s (version %(version)s) could not be filled: "
+            "%(reason)s An administrator can put the default template back on this "
+            "page (Reset to the default).") % {
+            "kind": DocumentKind(kind).label, "version": version, "reason": exc}) from exc
 
 
 # --- Replacement templates ---------------------------------------------------------------
 
 
 @transaction.atomic
-def document_template_upload(*, kind: str, upload, acting_user) -> DocumentTemplate:
-    """Check an uploaded .docx against the kind's fields and the sandbox's rules; if it
-    passes, it becomes the kind's template (the next version). Nothing is saved when it
-    does not pass (DocumentError with every problem)."""
+def document_template_upload(*, kind: str, upload, acting_user,
+                             year: int | None = None) -> DocumentTemplate:
+    """Check an uploaded .docx against the kind's fields and the sandbox's rules, and
+    fill it with the kind's real figures of ``year`` (the page's) within the rendering's
+    limits; if it passes, it becomes the kind's template (the next version). Nothing is
+    saved when it does not pass (DocumentError with every problem)."""
     require_permission(acting_user, "funds.add_documenttemplate")
     if kind not in DocumentKind.values:
         raise DocumentError(_("There is no such document."))
@@ -233,6 +248,19 @@ def document_template_upload(*, kind: str, upload, acting_user) -> DocumentTempl
     problems = rendering.template_problems(kind, data)
     if problems:
         raise DocumentError(" ".join(problems))
+    fund_year = (FundYear.objects.filter(year=year).first() if year is not None
+                 else FundYear.objects.order_by("-year").first())
+    if fund_year is not None:
+        with translation.override(django_settings.LANGUAGE_CODE):
+            context, _extra = figures_for(kind, fund_year, DocumentSettings.get(),
+                                          number=default_number(fund_year.year),
+                                          dated=timezone.localdate(), excess_source="—")
+            try:
+                rendering.render_docx(data, context)
+            except rendering.RenderError as exc:
+                raise DocumentError(_("Filled with the figures of %(year)s, the template "
+                                      "fails: %(reason)s") % {
+                    "year": fund_year.year, "reason": exc}) from exc
     # one writer at a time per kind: the versions' row locks
     current = list(DocumentTemplate.objects.select_for_update().filter(kind=kind))
     version = max((t.version for t in current), default=0) + 1

@@ -150,7 +150,7 @@ def template_upload(request, year: int):
         try:
             template = services.document_template_upload(
                 kind=form.cleaned_data["kind"], upload=form.cleaned_data["file"],
-                acting_user=request.user)
+                acting_user=request.user, year=year)
         except services.DocumentError as exc:
             messages.error(request, _("The template was not saved: %(problems)s")
                            % {"problems": exc})

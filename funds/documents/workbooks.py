@@ -16,7 +16,15 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from funds.budget.exports import PERCENT_FORMAT, YUAN_FORMAT, display_width, xlsx_cell
+from funds.budget.exports import (
+    BORDER,
+    PERCENT_FORMAT,
+    WRAP_WIDTH,
+    YUAN_FORMAT,
+    display_width,
+    print_setup,
+    xlsx_cell,
+)
 from wanyuan.money import to_yuan
 
 BOLD = Font(bold=True)
@@ -28,20 +36,27 @@ def add_sheet(workbook, *, name: str, title: str, header: list[str], rows,
               totals: bool = False):
     """One table on its own sheet; ``percent`` columns hold fractions (0.0593)."""
     sheet = workbook.create_sheet(title=name)
+    rows = list(rows)
+    widths, wrapped = [], set()
     for index, text in enumerate(header):
         least = 18 if index in yuan else 12 if index in percent else 10
-        sheet.column_dimensions[get_column_letter(index + 1)].width = max(
-            least, display_width(text) + 2)
+        longest = max((display_width(row[index]) for row in rows
+                       if index < len(row) and isinstance(row[index], str)), default=0)
+        width = max(least, display_width(text) + 2, min(longest + 2, WRAP_WIDTH))
+        if longest + 2 > WRAP_WIDTH:
+            wrapped.add(index)  # long text wraps in its column instead of widening it
+        widths.append(width)
+        sheet.column_dimensions[get_column_letter(index + 1)].width = width
     sheet.freeze_panes = "A3"
+    print_setup(sheet, widths)
     sheet.append([xlsx_cell(sheet, title, font=TITLE)])
-    sheet.append([xlsx_cell(sheet, text, font=BOLD) for text in header])
-    rows = list(rows)
+    sheet.append([xlsx_cell(sheet, text, font=BOLD, border=BORDER) for text in header])
     for number, row in enumerate(rows, start=1):
         font = BOLD if totals and number == len(rows) else None
         sheet.append([
-            xlsx_cell(sheet, value, font=font,
-                  number_format=YUAN_FORMAT if i in yuan else
-                  PERCENT_FORMAT if i in percent else None)
+            xlsx_cell(sheet, value, font=font, border=BORDER, wrap=i in wrapped,
+                      number_format=YUAN_FORMAT if i in yuan else
+                      PERCENT_FORMAT if i in percent else None)
             for i, value in enumerate(row)])
     return sheet
 

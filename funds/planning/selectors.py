@@ -103,7 +103,7 @@ def comparison_get(*, fund_year: FundYear, scenarios: list[PlanScenario]) -> Com
     Three queries whatever the number of townships: this year's allocation rows, the
     scenarios' lines, Y−1's allocation rows.
     """
-    current = list(allocation_list(fund_year).order_by("code").values_list(
+    current = list(allocation_list(fund_year=fund_year).order_by("code").values_list(
         "pk", "code", "name", "category", "total_amount"))
     index = {s.pk: i for i, s in enumerate(scenarios)}
     amounts: dict[int, list] = {pk: [None] * len(scenarios) for pk, *_rest in current}
@@ -114,7 +114,8 @@ def comparison_get(*, fund_year: FundYear, scenarios: list[PlanScenario]) -> Com
     previous_year = FundYear.objects.filter(year=fund_year.year - 1).first()
     previous = {}
     if previous_year is not None:
-        previous = dict(allocation_list(previous_year).values_list("pk", F("total_amount")))
+        previous = dict(allocation_list(fund_year=previous_year)
+                        .values_list("pk", F("total_amount")))
     rows = [ComparisonRow(code, name, category, total, previous.get(pk), amounts[pk])
             for pk, code, name, category, total in current]
     return Comparison(fund_year, list(scenarios), rows)

@@ -187,14 +187,18 @@ def plan_compare_export_xlsx(request, year: int):
                                  (_("Difference to the fund available"), "difference")):
             yield ["", label, "", "", *[v for s in scenarios
                                          for v in (getattr(s, attribute), None)]]
-        for s in scenarios:
-            yield ["", _("Formula: %(name)s") % {"name": s.name}, "", "",
-                   services.formula_in(s)]
+        # each scenario's formula under its own amounts (it wraps in its column)
+        yield ["", _("Formula"), "", "", *[v for s in scenarios
+                                           for v in (services.formula_in(s), None)]]
+        # a total adds up its column: the changes of the townships that have one
+        zero = type(scenarios[0].total)("0.00")
         previous_total = sum((r.previous for r in comparison.rows if r.previous is not None),
-                             start=type(scenarios[0].total)("0.00"))
+                             start=zero)
+        change_totals = [sum((c for r in comparison.rows if (c := r.changes()[i]) is not None),
+                             start=zero) for i in range(len(scenarios))]
         yield [_("Total"), _("%(n)s townships") % {"n": len(comparison.rows)}, "",
-               previous_total, *[v for s in scenarios
-                                 for v in (s.total, s.total - previous_total)]]
+               previous_total, *[v for s, change in zip(scenarios, change_totals, strict=True)
+                                 for v in (s.total, change)]]
 
     names = {"county": settings.COUNTY_NAME, "year": year}
     yuan_columns = {3, *range(4, 4 + 2 * len(scenarios))}

@@ -373,7 +373,7 @@ def ledger_import_preview(*, township: Township, year: int, data: bytes, filenam
         problems.append(Problem(None, None, _("The file has a header but no expenditure rows.")))
     _flag_duplicates(preview)
     if fund_year is not None:
-        preview.budget_before = township_budget_get(township, fund_year)
+        preview.budget_before = township_budget_get(township=township, fund_year=fund_year)
     if len(problems) > MAX_PROBLEMS:
         more = len(problems) - MAX_PROBLEMS
         del problems[MAX_PROBLEMS:]

@@ -387,7 +387,8 @@ def expenditure_warnings(expenditure: Expenditure) -> list[str]:
     beyond what is left of the budget, or large spending without a collective decision
     that covers it."""
     fund_year = _fund_year(expenditure.year)
-    budget = township_budget_get(expenditure.township, fund_year, exclude_pk=expenditure.pk)
+    budget = township_budget_get(township=expenditure.township, fund_year=fund_year,
+                                 exclude_pk=expenditure.pk)
     warnings = [m for m in [over_budget_message(budget, expenditure.amount)] if m]
     if expenditure.needs_decision(fund_year):
         warnings.append(_large_needs_decision(fund_year))
@@ -404,7 +405,8 @@ def expenditure_submit(*, expenditure: Expenditure, acting_user) -> list[str]:
     check("submit", expenditure, acting_user)
     warnings = []
     fund_year = _fund_year(expenditure.year)
-    budget = township_budget_get(expenditure.township, fund_year, exclude_pk=expenditure.pk)
+    budget = township_budget_get(township=expenditure.township, fund_year=fund_year,
+                                 exclude_pk=expenditure.pk)
     over_budget = over_budget_message(budget, expenditure.amount)
     if over_budget:
         warnings.append(over_budget)
@@ -442,7 +444,8 @@ def expenditure_approve(*, expenditure: Expenditure, acting_user, override_reaso
     if message := precondition("approve", expenditure):
         raise SpendingError(message)
     warnings, note = [], ""
-    budget = township_budget_get(expenditure.township, fund_year, exclude_pk=expenditure.pk)
+    budget = township_budget_get(township=expenditure.township, fund_year=fund_year,
+                                 exclude_pk=expenditure.pk)
     if message := over_budget_message(budget, expenditure.amount):
         override_reason = override_reason.strip()
         if fund_year.overspend_policy == OverspendPolicy.WARN:

@@ -139,7 +139,7 @@ def clerk_home(request):
     context = {"township": township, "fund_year": fund_year}
     if fund_year is not None:
         context.update(
-            budget=township_budget_get(township, fund_year),
+            budget=township_budget_get(township=township, fund_year=fund_year),
             todo=clerk_todo_get(township=township, year=fund_year.year),
             notifications=notifications_get(user=request.user, township_id=township_id),
             can_add=request.user.has_perm("funds.add_expenditure")
@@ -156,8 +156,8 @@ def _ledger(township, fund_year):
         Expenditure.objects.filter(township=township, year=fund_year.year)
         .select_related("category").order_by("date", "id")
     )
-    budget = township_budget_get(township, fund_year)
-    return ledger_line_list(expenditures, budget.allocation), budget
+    budget = township_budget_get(township=township, fund_year=fund_year)
+    return ledger_line_list(expenditures=expenditures, allocation=budget.allocation), budget
 
 
 @permission_required("funds.view_expenditure", raise_exception=True)
@@ -274,7 +274,8 @@ def expenditure_detail(request, pk: int, *, posted=None, status=200):
         actions[action] = False
     actions["decision"] = actions["decision"] and bool(
         fund_year and expenditure.needs_decision(fund_year))
-    budget = township_budget_get(expenditure.township, fund_year) if fund_year else None
+    budget = (township_budget_get(township=expenditure.township, fund_year=fund_year)
+              if fund_year else None)
     vouchers = list(expenditure.vouchers.select_related("uploaded_by"))
     transitions = list(expenditure.transitions.all())  # who acted: as recorded then
     # Why it came back, at the top of the page: on a phone the history's note column is
@@ -566,7 +567,7 @@ class ExecutionListView(SeesAllTownshipsMixin, ListPage):
     def get_table_kwargs(self):
         narrowed = self.filterset.narrows()
         return {"fund_year": self.fund_year, "totals": execution_total_get(
-            self.fund_year, self.object_list if narrowed else None)}
+            fund_year=self.fund_year, rows=self.object_list if narrowed else None)}
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(

@@ -319,7 +319,7 @@ def _exports():
         return sum(len(line.encode()) for line in csv_lines(header, rows))
 
     def tables2():
-        check, execution = allocation_summary_get(fund_year)
+        check, execution = allocation_summary_get(fund_year=fund_year)
         table = AllocationTable(allocation_row_list(fund_year=fund_year).order_by("code"),
                                 fund_year=fund_year, budget=check, execution=execution)
         return len(TableExport("csv", table).export())
@@ -472,13 +472,13 @@ def explain():
             cursor.execute(f"EXPLAIN (ANALYZE, COSTS OFF) {sql}")
             plans[title] = "\n".join(row[0] for row in cursor.fetchall())
 
-    rows = with_spending(allocation_list(fund_year), 2020).order_by("code")
+    rows = with_spending(allocation_list(fund_year=fund_year), 2020).order_by("code")
     capture("allocation page: the 100 rows of a page", lambda: list(rows[:100]))
     capture("allocation page: townships per category",
             lambda: category_counts(townships_with_category(2020)))
-    capture("allocation page: spending sums", lambda: execution_total_get(fund_year))
+    capture("allocation page: spending sums", lambda: execution_total_get(fund_year=fund_year))
     capture("CSV export: every row", lambda: list(
-        allocation_list(fund_year).order_by("code").values_list(
+        allocation_list(fund_year=fund_year).order_by("code").values_list(
             "code", "name", "kind", "category", "rank", "standard_amount")))
     capture("reclassification: every township with category and rank",
             lambda: reclassification_entries(2020))

@@ -15,7 +15,7 @@ def test_fills_an_empty_database_and_replaces_its_own_data(db):
     assert Township.objects.count() == 300
     assert TownshipCategory.objects.filter(year=2021).count() == 300
     assert AssessmentResult.objects.filter(year=2020).count() == 300
-    check = budget_check_get(FundYear.objects.get(year=2020))
+    check = budget_check_get(fund_year=FundYear.objects.get(year=2020))
     assert check.counts == {1: 120, 2: 90, 3: 90}
     synthetic_generate(townships=50, years=1)
     assert Township.objects.count() == 50

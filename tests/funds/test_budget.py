@@ -14,7 +14,7 @@ from townships.models import Category
 
 
 def test_demo_2020_budget_check_matches_the_article(demo):
-    check = budget_check_get(demo)
+    check = budget_check_get(fund_year=demo)
     assert check.counts == {1: 20, 2: 16, 3: 16}
     assert check.standards_total == Decimal("7720000.00")
     assert check.special_fund == Decimal("6690000.00")
@@ -25,7 +25,7 @@ def test_demo_2020_budget_check_matches_the_article(demo):
 
 
 def test_allocation_of_one_township_is_floor_plus_standard(demo):
-    rows = {t.name: t for t in allocation_list(demo)}
+    rows = {t.name: t for t in allocation_list(fund_year=demo)}
     taiping = rows["太平镇"]
     assert taiping.category == Category.FIRST
     assert demo.allocation_for(taiping.category) == Decimal("200000.00")
@@ -83,11 +83,11 @@ def test_whole_year_counts_leave_out_units_out_of_service(demo):
         Township.objects.create(code=code, name=f"未分类{code}", kind="town")
     assert _year_counts(2020) == {1: 20, 2: 16, 3: 16, None: 2}
     # the allocation rows of the year count the same
-    assert category_counts(allocation_list(demo)) == _year_counts(2020)
+    assert category_counts(allocation_list(fund_year=demo)) == _year_counts(2020)
     # a year with townships but no categories at all
     assert _year_counts(2021) == {None: 55}
-    assert budget_check_get(demo).counts == {1: 20, 2: 16, 3: 16}
-    assert budget_check_get(demo).uncategorised == 2
+    assert budget_check_get(fund_year=demo).counts == {1: 20, 2: 16, 3: 16}
+    assert budget_check_get(fund_year=demo).uncategorised == 2
 
 
 def test_whole_year_counts_after_the_merger(demo, admin_user):

@@ -236,13 +236,13 @@ def test_the_notice_amounts_equal_the_selector_and_the_csv_export_to_the_yuan(
     attachment = next(t for t in doc.tables if t.rows[0].cells[-1].text == "大写金额")
     rows = table_rows(attachment)
     body, total = rows[1:-1], rows[-1]
-    selector = {t.code: t.total_amount for t in allocation_list(demo)}
+    selector = {t.code: t.total_amount for t in allocation_list(fund_year=demo)}
     exported = csv_totals(client, finance_user)
     shown = {code: Decimal(amount.replace(",", "")) for code, _n, _c, amount, _w in body}
     assert shown == selector == {c: a for c, a in exported.items() if c != "合计"}
     for code, _name, _category, _amount, words in body:
         assert words == amount_in_capitals(selector[code])
-    grand = budget_check_get(demo).grand_total
+    grand = budget_check_get(fund_year=demo).grand_total
     assert total[0] == "合计" and total[1] == "52个乡镇"
     assert Decimal(total[3].replace(",", "")) == grand == exported["合计"]
     assert total[4] == amount_in_capitals(grand) == "玖佰贰拾捌万元整"
@@ -259,7 +259,7 @@ def test_the_plan_lists_every_township_in_yuan_and_states_the_money_by_source(
     assert len(re.findall(r"(?<![\d.])3万元", text)) == 1  # the floor stated once
     table = next(t for t in doc.tables if t.rows[0].cells[0].text == "代码")
     rows = table_rows(table)
-    selector = {t.code: t for t in allocation_list(demo)}
+    selector = {t.code: t for t in allocation_list(fund_year=demo)}
     assert len(rows) == 1 + 52 + 1
     labels = {1: "一类", 2: "二类", 3: "三类"}
     for code, _name, category, floor, standard, total in rows[1:-1]:
@@ -368,7 +368,7 @@ def test_the_posting_lists_categories_amounts_and_itemised_spending(demo, admin_
 def test_the_execution_report_and_workbook_give_the_selectors_totals(demo, admin_user):
     taiping = Township.objects.get(name="太平镇")
     _spend_and_inspect(taiping, admin_user)
-    total = execution_total_get(demo)
+    total = execution_total_get(fund_year=demo)
     assert total.reimbursed == Decimal("12000.50")
     book = load_workbook(io.BytesIO(generate("execution", "xlsx", admin_user).content))
     sheet = book.worksheets[0]

@@ -118,7 +118,7 @@ def test_two_approvals_cannot_both_spend_the_last_money(
         thread.start()
     for thread in threads:
         thread.join()
-    remaining = township_budget_get(taiping, FundYear.objects.get(year=2020)).remaining
+    remaining = township_budget_get(township=taiping, fund_year=FundYear.objects.get(year=2020)).remaining
     assert remaining == Decimal("6000.00")  # exactly one of the two was counted
     statuses = sorted(Expenditure.objects.filter(pk__in=[first.pk, other.pk])
                       .values_list("status", flat=True))

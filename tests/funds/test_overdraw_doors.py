@@ -69,7 +69,7 @@ def test_the_settings_page_saves_it_confirmed_with_a_reason_and_audits_both(
     assert response.status_code == 302
     fund_year = FundYear.objects.get(year=2020)
     assert fund_year.standard_first == 15 * WAN
-    assert township_budget_get(spent, fund_year).remaining == -1 * WAN
+    assert township_budget_get(township=spent, fund_year=fund_year).remaining == -1 * WAN
     event = AuditEvent.objects.filter(action=AuditEvent.Action.FUND_YEAR_CHANGED).latest("id")
     assert event.details["overdraw_reason"] == "市委批准"
     assert event.details["overdrawn"] == [{

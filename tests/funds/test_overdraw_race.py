@@ -56,4 +56,4 @@ def test_lowering_the_standards_during_an_approval_sees_it(demo, clerk_user, sta
     assert isinstance(lowered, OverdrawRefused), lowered
     fund_year.refresh_from_db()
     assert fund_year.standard_first == Decimal("170000.00")
-    assert township_budget_get(taiping, fund_year).remaining == Decimal("9500.00")
+    assert township_budget_get(township=taiping, fund_year=fund_year).remaining == Decimal("9500.00")

@@ -83,16 +83,16 @@ def test_adopting_changes_the_allocation_everywhere_and_is_audited(year, admin_u
     assert year.adopted_scenario == scenario
     assert year.standard_first == Decimal("147318.00")
     lines = {line.township_id: line for line in scenario.lines.all()}
-    rows = list(allocation_list(year))
+    rows = list(allocation_list(fund_year=year))
     assert {r.pk: r.total_amount for r in rows} == {t: line.total for t, line in lines.items()}
     # townships of one category differ by one yuan: the lines, not the formula
     third = sorted({r.standard_amount for r in rows if r.category == 3})
     assert third == [Decimal("103989.00"), Decimal("103990.00")]
-    check = budget_check_get(year)
+    check = budget_check_get(fund_year=year)
     assert check.standards_total == 669 * WAN and check.difference == 0
     assert check.grand_total == 669 * WAN + 52 * 3 * WAN
     taiping = Township.objects.get(name="太平镇")
-    assert township_budget_get(taiping, year).allocation == lines[taiping.pk].total
+    assert township_budget_get(township=taiping, fund_year=year).allocation == lines[taiping.pk].total
     after_csv = list(allocation_file(fund_year=year)[1])
     assert after_csv != before_csv
     assert after_csv[-1][6] == Decimal("6690000.00")  # the standards' total in the file
@@ -111,7 +111,7 @@ def test_a_changed_category_falls_back_to_the_formula(year, admin_user):
     year.refresh_from_db()
     line = scenario.lines.filter(category=1).first()
     line.township.categories.filter(year=2020).update(category=3)
-    row = allocation_list(year).get(pk=line.township_id)
+    row = allocation_list(fund_year=year).get(pk=line.township_id)
     assert row.total_amount == year.allocation_for(3)
 
 
@@ -142,7 +142,7 @@ def test_revert_restores_the_settings_while_nothing_is_spent(year, admin_user):
     assert year.adopted_scenario is None
     assert year.standards == {1: 17 * WAN, 2: 15 * WAN, 3: 12 * WAN}
     assert AuditEvent.objects.filter(action=AuditEvent.Action.PLAN_REVERTED).count() == 1
-    assert budget_check_get(year).standards_total == 772 * WAN
+    assert budget_check_get(fund_year=year).standards_total == 772 * WAN
 
 
 def test_the_lines_add_up_to_the_budget_check_in_every_floor_mode(year, admin_user):
@@ -153,7 +153,7 @@ def test_the_lines_add_up_to_the_budget_check_in_every_floor_mode(year, admin_us
         scenario = _scale(year, admin_user, reserve=Decimal("12345.67"))
         services.scenario_adopt(scenario=scenario, acting_user=admin_user)
         year.refresh_from_db()
-        check = budget_check_get(year)
+        check = budget_check_get(fund_year=year)
         totals = PlanLine.objects.filter(scenario=scenario)
         assert check.grand_total == sum(line.total for line in totals)
         assert Decimal(0) <= check.difference < 1, mode

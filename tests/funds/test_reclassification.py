@@ -109,7 +109,7 @@ def test_revert_is_refused_when_later_changes_depend_on_it(demo, admin_user):
 def test_after_applying_2020_the_2021_pages_show_the_new_categories(client, demo, admin_user):
     record = services.reclassification_apply(year=2020, acting_user=admin_user)
     fund_year = FundYear.objects.get(year=2021)
-    check = budget_check_get(fund_year)
+    check = budget_check_get(fund_year=fund_year)
     assert check.counts == {int(k): v for k, v in record.counts_after.items()}
     login(client, admin_user)
     response = client.get(reverse("allocation-list", args=[2021]))

@@ -192,14 +192,14 @@ def test_beyond_the_budget_is_stopped_and_only_an_administrator_overrides(
     assert warnings and Expenditure.objects.get(pk=over.pk).status == S.APPROVED
     note = ExpenditureTransition.objects.filter(expenditure=over).last().note
     assert "强制审批" in note and "市委同意追加" in note
-    assert township_budget_get(taiping, _fund_year()).remaining == Decimal("-0.01")
+    assert township_budget_get(township=taiping, fund_year=_fund_year()).remaining == Decimal("-0.01")
 
 
 def test_exactly_the_remaining_budget_is_allowed(taiping, clerk_user, staff_user):
     _spend_all_but(taiping, clerk_user, staff_user, left=Decimal("500.00"))
     exact = _submitted(taiping, clerk_user, amount="500.00")
     assert spending.expenditure_approve(expenditure=exact, acting_user=staff_user) == []
-    assert township_budget_get(taiping, _fund_year()).remaining == Decimal("0.00")
+    assert township_budget_get(township=taiping, fund_year=_fund_year()).remaining == Decimal("0.00")
 
 
 def test_warn_policy_approves_with_a_warning(taiping, clerk_user, staff_user):
@@ -501,7 +501,7 @@ def test_execution_everywhere_equals_the_ledger_sums(client, spent, staff_user, 
     approved = sum(_ledger_sums(t)[0] for t in spent)
     reimbursed = sum(_ledger_sums(t)[1] for t in spent)
     assert reimbursed > 0 and approved > 0
-    totals = execution_total_get(_fund_year())
+    totals = execution_total_get(fund_year=_fund_year())
     assert (totals.approved, totals.reimbursed) == (approved, reimbursed)
 
     login(client, staff_user)
@@ -512,7 +512,7 @@ def test_execution_everywhere_equals_the_ledger_sums(client, spent, staff_user, 
         township = Township.objects.get(pk=row.record["pk"])
         ledger_approved, ledger_reimbursed = _ledger_sums(township)
         assert row.get_cell_value("reimbursed") == ledger_reimbursed
-        budget = township_budget_get(township, _fund_year())
+        budget = township_budget_get(township=township, fund_year=_fund_year())
         assert (budget.approved, budget.reimbursed) == (ledger_approved, ledger_reimbursed)
         expected_rate = (ledger_reimbursed / budget.allocation * 100).quantize(Decimal("0.01"))
         assert row.get_cell("rate") == f"{expected_rate}%"
