@@ -95,7 +95,21 @@ def _value_getter(table, bound_column):
     fixed = {"bound_column": bound_column, "column": bound_column.column, "table": table}
     arguments = {name: fixed[name] for name in wanted if name in fixed}
     if wanted == ["value"]:
-        return lambda record: function(value=record.get(accessor))
+        # a value of the value alone: worked out once per distinct value (amounts of one
+        # category, labels, ranks repeat down a column)
+        cache = {}
+
+        def of_value(record):
+            value = record.get(accessor)
+            try:
+                return cache[value]
+            except KeyError:
+                result = cache[value] = function(value=value)
+                return result
+            except TypeError:  # an unhashable value
+                return function(value=value)
+
+        return of_value
     if wanted == ["record"]:
         return lambda record: function(record=record)
 

@@ -8,6 +8,7 @@ as a formula are neutralised.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import unicodedata
 from collections.abc import Iterator
@@ -74,9 +75,14 @@ def execution_file(*, fund_year: FundYear, rows=None):
             export_formats(table))
 
 
+@functools.lru_cache(maxsize=4096)
+def _amount_text(value: Decimal) -> str:
+    return f"{value:.2f}"
+
+
 def _cell(value):
     if isinstance(value, Decimal):
-        return f"{value:.2f}"
+        return _amount_text(value)
     if value is None:
         return ""
     return neutralise(value)

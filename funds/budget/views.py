@@ -8,30 +8,20 @@ from django.utils.translation import gettext as _
 
 from funds.budget.exports import allocation_file, csv_download, xlsx_download
 from funds.budget.filters import AllocationFilter, refuse_invalid
+from funds.budget.pages import AllocationRowsPage
 from funds.budget.selectors import allocation_row_list, allocation_summary_get
 from funds.budget.tables import AllocationTable
 from funds.scope import fund_year_or_404
 from townships.models import Township
-from townships.roles import SeesAllTownshipsMixin
-from wanyuan.lists import ListPage
 from wanyuan.printing import print_context
 from wanyuan.years import remember_year
 
 
-class AllocationListView(SeesAllTownshipsMixin, ListPage):
+class AllocationListView(AllocationRowsPage):
     """A year's allocation: filter, table and footers, the budget check below."""
 
     table_class = AllocationTable
-    filterset_class = AllocationFilter
     template_name = "funds/allocation_list.html"
-    per_page = 100
-
-    @cached_property
-    def fund_year(self):
-        return fund_year_or_404(self.kwargs["year"])
-
-    def get_queryset(self):
-        return allocation_row_list(fund_year=self.fund_year)
 
     @cached_property
     def summary(self):

@@ -237,17 +237,25 @@ def _paid_text(rows: list[dict]) -> str:
     return "；".join(parts)
 
 
+def _sources(check, fund_year: FundYear) -> tuple[Decimal, Decimal, Decimal]:
+    """The allocation by source, the one rule of every document: what the special fund
+    pays (never more than the fund less the reserve), the floors paid from other funds,
+    and the excess over the fund."""
+    floors = check.floors_total if fund_year.floor_mode == FloorMode.ELSEWHERE else Decimal(0)
+    return min(check.fund_covered, check.fund_available), floors, check.shortfall
+
+
 def _money_text(check, fund_year: FundYear, excess_source: str) -> str:
     """The money by source, each figure once: the total, what the special fund pays
     (never more than the fund less the reserve), the floors from other funds, and an
     excess over the fund with the source the user stated; then the fund itself only
     where it says something more (a reserve, money left unallocated)."""
-    from_fund = min(check.fund_covered, check.fund_available)
+    from_fund, floors, excess = _sources(check, fund_year)
     text = f"分配总额{wan_exact(check.grand_total)}万元，其中专项经费{wan_exact(from_fund)}万元"
-    if fund_year.floor_mode == FloorMode.ELSEWHERE and check.floors_total:
-        text += f"，保底资金{wan_exact(check.floors_total)}万元由其他资金保障"
-    if check.shortfall:
-        text += f"，超出专项经费的{wan_exact(check.shortfall)}万元由{excess_source}解决"
+    if floors:
+        text += f"，保底资金{wan_exact(floors)}万元由其他资金保障"
+    if excess:
+        text += f"，超出专项经费的{wan_exact(excess)}万元由{excess_source}解决"
     text += "。"
     fund_parts = []
     if check.reserve:
@@ -477,13 +485,12 @@ def execution_figures(fund_year: FundYear, settings: DocumentSettings, *,
 def _source_text(fund_year: FundYear) -> str:
     """Where the allocated money comes from, for the execution report: the floors paid
     from other funds are not 专项经费."""
-    check = budget_check_get(fund_year=fund_year)
-    from_fund = min(check.fund_covered, check.fund_available)
+    from_fund, floors, excess = _sources(budget_check_get(fund_year=fund_year), fund_year)
     text = f"其中专项经费{format_yuan(from_fund)}元"
-    if fund_year.floor_mode == FloorMode.ELSEWHERE and check.floors_total:
-        text += f"，保底资金{format_yuan(check.floors_total)}元由其他资金保障"
-    if check.shortfall:
-        text += f"，超出专项经费{format_yuan(check.shortfall)}元由其他资金解决"
+    if floors:
+        text += f"，保底资金{format_yuan(floors)}元由其他资金保障"
+    if excess:
+        text += f"，超出专项经费{format_yuan(excess)}元由其他资金解决"
     return text
 
 

@@ -19,7 +19,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
-from django.utils.functional import cached_property
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
@@ -35,6 +34,7 @@ from funds.budget.exports import (
     xlsx_download,
 )
 from funds.budget.filters import AllocationFilter, refuse_invalid
+from funds.budget.pages import AllocationRowsPage
 from funds.budget.selectors import (
     allocation_row_list,
     execution_total_get,
@@ -84,7 +84,6 @@ from funds.spending.tables import (
 from townships.accounts import display_name
 from townships.models import YEAR_MAX, YEAR_MIN, Township
 from townships.roles import (
-    SeesAllTownshipsMixin,
     all_townships_required,
     may_act_for,
     own_township_id,
@@ -545,21 +544,12 @@ def approval_batch(request):
     return render(request, "funds/approval_batch.html", {"results": results})
 
 
-class ExecutionListView(SeesAllTownshipsMixin, ListPage):
+class ExecutionListView(AllocationRowsPage):
     """A year's execution per township (its print view with ``printing``): the
     allocation's filter over the same rows, its own table."""
 
     table_class = ExecutionTable
-    filterset_class = AllocationFilter
     template_name = "funds/execution.html"
-    per_page = 100
-
-    @cached_property
-    def fund_year(self):
-        return fund_year_or_404(self.kwargs["year"])
-
-    def get_queryset(self):
-        return allocation_row_list(fund_year=self.fund_year)
 
     def get_table_pagination(self, table):
         return False if self.kwargs.get("printing") else super().get_table_pagination(table)
