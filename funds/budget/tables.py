@@ -1,3 +1,5 @@
+import functools
+
 import django_tables2 as tables
 from django.urls import reverse
 from django.utils.html import format_html
@@ -48,6 +50,14 @@ def _category_labels() -> dict:
     """Each category's label in the active language, and "not set" for None: worked out
     once per table, not once per exported row."""
     return {None: str(_("not set"))} | {c: str(label) for c, label in Category.choices}
+
+
+@functools.lru_cache(maxsize=4096)
+def _rate_of(allocation, reimbursed_cents):
+    """The execution rate in percent of an allocation and what was reimbursed of it: the
+    same few pairs repeat down a column (most townships share their category's amount)."""
+    return percent(TownshipBudget.of_row(to_yuan(allocation), None,
+                                         reimbursed_cents).execution_rate)
 
 
 def _budget(record) -> TownshipBudget:
@@ -128,7 +138,7 @@ class AllocationTable(OwnColumnsMixin, tables.Table):
         return format_percent(_budget(record).execution_rate)
 
     def value_rate(self, record):
-        return percent(_budget(record).execution_rate)
+        return _rate_of(record["total_amount"], record["reimbursed_cents"])
 
     def footer_amount(self, attribute):
         return format_wan(getattr(self.budget, attribute)) if self.budget else ""
@@ -208,7 +218,7 @@ class ExecutionTable(OwnColumnsMixin, tables.Table):
         return format_percent(_budget(record).execution_rate)
 
     def value_rate(self, record):
-        return percent(_budget(record).execution_rate)
+        return _rate_of(record["total_amount"], record["reimbursed_cents"])
 
     def export_totals(self) -> dict:
         return {"code": str(_("Total")), "allocation": self.totals.allocation,
