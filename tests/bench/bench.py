@@ -18,7 +18,8 @@ townships; BENCH_SIZES overrides), in a fresh database filled by synthetic.py:
 6. the preview of a 2,000-row ledger import, CSV and XLSX, against the 2 s target
    (BENCH_ONLY=ledger measures only this).
 
-BENCH_ONLY=pages measures only 1 and 2 (with the pages' p95 server time).
+BENCH_ONLY=pages measures only 1 and 2 (with the pages' p95 server time);
+BENCH_ONLY=documents only 3.
 
 Times are the median of BENCH_REPEAT (3) runs, except django-tables2's export and, at
 40,000, the one-save-per-township baseline, which run once. The two pages take turns
@@ -132,6 +133,9 @@ def measure():
 
     if ONLY == "ledger":
         print(json.dumps(_ledger_import(user)))
+        return
+    if ONLY == "documents":
+        print(json.dumps(_documents(user)))
         return
     results = [] if ONLY == "pages" else _plans(cookie, user)
     if ONLY == "plans":
