@@ -516,7 +516,7 @@ def rectification_figures(fund_year: FundYear, settings: DocumentSettings, *, to
         **_common(fund_year, settings, today=today,
                   scope=township.name if township is not None else ""),
         "findings": [{"township": f.township.name, "problem": f.description,
-                      "found": f"{f.inspection.date.year}年",
+                      "found": str(f.inspection.date.year),
                       "involved": format_yuan(f.amount_involved),
                       "deadline": f"{f.deadline:%Y-%m-%d}", "status": _status(f, now),
                       "note": f.closure_note, "restored": format_yuan(f.amount_restored)}

@@ -702,7 +702,7 @@ def build_rectification(b: Builder):
     b.table(["乡镇", "年度", "问题", "涉及金额\n（元）", "整改期限", "状态", "整改情况"],
             ["{{ f.township }}", "{{ f.found }}", "{{ f.problem }}", "{{ f.involved }}",
              "{{ f.deadline }}", "{{ f.status }}", "{{ f.note }}"],
-            loop="f in findings", widths=[25, 14, 29, 22, 24, 22, 20],
+            loop="f in findings", widths=[25, 15, 26, 22, 24, 26, 18],
             left=frozenset({2, 6}))
     b.tag("{%p else %}")
     b.p("本年度检查未发现问题。", "正文")

@@ -424,8 +424,8 @@ def test_the_next_years_rectification_report_carries_over_open_findings(demo, ad
     assert "以前年度检查发现、本年初尚未整改完成的问题2个一并列入本报告" in text
     assert "整改中1个（其中逾期1个）" in text
     table = next(t for t in doc.tables if t.rows[0].cells[1].text == "年度")
-    assert [row[1:3] for row in table_rows(table)[1:]] == [["2020年", "签到表缺签名"],
-                                                          ["2020年", "发票抬头有误"]]
+    assert [row[1:3] for row in table_rows(table)[1:]] == [["2020", "签到表缺签名"],
+                                                          ["2020", "发票抬头有误"]]
 
 
 # --- Who, and the audit trail -------------------------------------------------------------
