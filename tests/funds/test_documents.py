@@ -781,3 +781,31 @@ def test_the_2021_notice_describes_the_merger_in_the_countys_words(db):
     assert "新设乡镇2021年的类别由中共万源市委组织部研究确定" in text
     assert "管理员" not in text and "新定类" not in text
     assert "2021年3月5日" in text
+
+
+def test_no_document_of_any_demo_year_states_more_special_fund_than_it_has(db):
+    """Every demo year (2019–2021, across the merger), every document that states the
+    专项经费 it issues or spends: never more than the fund less the reserve."""
+    from django.contrib.auth import get_user_model
+
+    from demo.data import demo_accounts_create, demo_history_load, reference_load
+    from funds.models import FundYear
+
+    reference_load()
+    demo_accounts_create("a-long-demo-password-1")
+    demo_history_load()
+    admin = get_user_model().objects.get(username="admin")
+    for fund_year in FundYear.objects.order_by("year"):
+        available = (fund_year.special_fund - fund_year.reserve) / 10000
+        for kind in ("plan", "notice", "execution"):
+            document = services.document_generate(
+                kind=kind, fmt="docx", year=fund_year.year,
+                dated=datetime.date(fund_year.year, 12, 1), excess_source=EXCESS_SOURCE,
+                acting_user=admin)
+            text = "\n".join(visible_text(read_docx(document)))
+            in_wan = [Decimal(v) for v in re.findall(r"专项经费(\d+(?:\.\d+)?)万元", text)]
+            in_yuan = [Decimal(v.replace(",", "")) / 10000
+                       for v in re.findall(r"专项经费([\d,]+\.\d\d)元", text)]
+            stated = in_wan + in_yuan
+            assert stated, (fund_year.year, kind)
+            assert max(stated) <= available, (fund_year.year, kind, stated)
