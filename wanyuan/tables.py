@@ -78,6 +78,14 @@ class LocalDateTimeColumn(Column):
 _VALUE_ARGUMENTS = ("value", "record", "bound_column", "column", "table")
 
 
+def argument_names(function, candidates) -> list[str]:
+    """Which of django-tables2's cell arguments ``function`` takes (all of them when it
+    takes ``**kwargs``): worked out once per column, not once per cell."""
+    parameters = inspect.signature(function).parameters
+    takes_all = any(p.kind is p.VAR_KEYWORD for p in parameters.values())
+    return [name for name in candidates if takes_all or name in parameters]
+
+
 def _value_getter(table, bound_column):
     """A function of a record giving the column's exported value: the table's
     ``value_<name>`` or else the column's own ``value``, called with the arguments it
@@ -89,9 +97,7 @@ def _value_getter(table, bound_column):
             and column_class.value is Column.value and column_class.render is Column.render):
         return lambda record: record.get(accessor)  # a plain column: the value itself
     function = getattr(table, f"value_{bound_column.name}", None) or bound_column.column.value
-    parameters = inspect.signature(function).parameters
-    takes_all = any(p.kind is p.VAR_KEYWORD for p in parameters.values())
-    wanted = [name for name in _VALUE_ARGUMENTS if takes_all or name in parameters]
+    wanted = argument_names(function, _VALUE_ARGUMENTS)
     fixed = {"bound_column": bound_column, "column": bound_column.column, "table": table}
     arguments = {name: fixed[name] for name in wanted if name in fixed}
     if wanted == ["value"]:

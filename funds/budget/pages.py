@@ -4,7 +4,7 @@ the pages of the subpackages above subclass it."""
 
 from django.utils.functional import cached_property
 
-from funds.budget.filters import AllocationFilter
+from funds.budget.filters import AllocationFilter, refuse_invalid
 from funds.budget.selectors import allocation_row_list
 from funds.scope import fund_year_or_404
 from townships.roles import SeesAllTownshipsMixin
@@ -24,3 +24,13 @@ class AllocationRowsPage(SeesAllTownshipsMixin, ListPage):
 
     def get_queryset(self):
         return allocation_row_list(fund_year=self.fund_year)
+
+
+def filtered_rows(request, fund_year):
+    """The allocation rows a file of the query string holds: the filtered rows, or None
+    when the filter does not narrow them (the whole year: the cheaper totals); a 400 for
+    an invalid filter."""
+    filterset = AllocationFilter(request.GET or None,
+                                 queryset=allocation_row_list(fund_year=fund_year))
+    refuse_invalid(filterset)
+    return filterset.qs if filterset.narrows() else None

@@ -7,9 +7,9 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 
 from funds.budget.exports import allocation_file, csv_download, xlsx_download
-from funds.budget.filters import AllocationFilter, refuse_invalid
-from funds.budget.pages import AllocationRowsPage
-from funds.budget.selectors import allocation_row_list, allocation_summary_get
+from funds.budget.filters import refuse_invalid
+from funds.budget.pages import AllocationRowsPage, filtered_rows
+from funds.budget.selectors import allocation_summary_get
 from funds.budget.tables import AllocationTable
 from funds.scope import fund_year_or_404
 from townships.models import Township
@@ -77,12 +77,8 @@ class AllocationPrintView(AllocationListView):
 def _allocation_file(request, year: int):
     """The allocation table of the query string as a file (a 400 for an invalid filter)."""
     fund_year = fund_year_or_404(year)
-    filterset = AllocationFilter(request.GET or None,
-                                 queryset=allocation_row_list(fund_year=fund_year))
-    refuse_invalid(filterset)
     names = {"county": settings.COUNTY_NAME, "year": year}
-    return (*allocation_file(fund_year=fund_year,
-                             rows=filterset.qs if filterset.narrows() else None),
+    return (*allocation_file(fund_year=fund_year, rows=filtered_rows(request, fund_year)),
             _("%(county)s: party-building fund allocation %(year)s (yuan)") % names,
             _("allocation-%(year)s") % names)
 

@@ -33,10 +33,8 @@ from funds.budget.exports import (
     payment_rows,
     xlsx_download,
 )
-from funds.budget.filters import AllocationFilter, refuse_invalid
-from funds.budget.pages import AllocationRowsPage
+from funds.budget.pages import AllocationRowsPage, filtered_rows
 from funds.budget.selectors import (
-    allocation_row_list,
     execution_total_get,
     ledger_line_list,
     township_budget_get,
@@ -570,12 +568,8 @@ def _execution_file(request, year: int):
     if not sees_all_townships(request.user):
         raise PermissionDenied
     fund_year = fund_year_or_404(year)
-    filterset = AllocationFilter(request.GET or None,
-                                 queryset=allocation_row_list(fund_year=fund_year))
-    refuse_invalid(filterset)
     names = {"county": settings.COUNTY_NAME, "year": year}
-    return (*execution_file(fund_year=fund_year,
-                            rows=filterset.qs if filterset.narrows() else None),
+    return (*execution_file(fund_year=fund_year, rows=filtered_rows(request, fund_year)),
             _("%(county)s: fund execution %(year)s (yuan)") % names,
             _("execution-%(year)s") % names)
 

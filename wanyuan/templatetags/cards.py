@@ -3,13 +3,14 @@ is a ``table.cards``, and each cell carries its column's name, so that on a phon
 reads as a card (static/css/site.css)."""
 
 import html
-import inspect
 from weakref import WeakKeyDictionary
 
 from django import template
 from django.utils.html import conditional_escape, format_html, strip_tags
 from django.utils.safestring import mark_safe
 from django_tables2.utils import AttributeDict
+
+from wanyuan.tables import argument_names
 
 register = template.Library()
 
@@ -78,9 +79,7 @@ def _renderer(table, bound_column):
     ``render_<name>`` or the column's ``render``, called with the arguments it takes,
     worked out once for the column; an empty value shows the column's default."""
     function = getattr(table, f"render_{bound_column.name}", None) or bound_column.column.render
-    parameters = inspect.signature(function).parameters
-    takes_all = any(p.kind is p.VAR_KEYWORD for p in parameters.values())
-    wanted = [name for name in _RENDER_ARGUMENTS if takes_all or name in parameters]
+    wanted = argument_names(function, _RENDER_ARGUMENTS)
     fixed = {"column": bound_column.column, "bound_column": bound_column, "table": table,
              "bound_row": None}
     key = str(bound_column.accessor)
