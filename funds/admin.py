@@ -17,6 +17,7 @@ from funds.models import (
     Inspection,
     SpendingCategory,
     Voucher,
+    WorkdayOverride,
 )
 from funds.signals import noted
 from funds.yearly import services
@@ -138,6 +139,16 @@ class SpendingCategoryAdmin(ActingAdmin, admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(WorkdayOverride)
+class WorkdayOverrideAdmin(ActingAdmin, admin.ModelAdmin):
+    """The year's holiday notice, typed in once a year: it wins over the package's
+    calendar, and a year with days here counts as entered (funds.workdays)."""
+
+    list_display = ("date", "is_workday", "name")
+    list_filter = ("is_workday",)
+    date_hierarchy = "date"
 
 
 class TransitionInline(admin.TabularInline):

@@ -655,6 +655,28 @@ class Finding(models.Model):
         return self.closed_at is None and self.deadline < timezone.localdate()
 
 
+class WorkdayOverride(models.Model):
+    """One day of the State Council's holiday notice (国务院办公厅关于节假日安排的通知),
+    typed in by an administrator: a holiday on a weekday, or a make-up working day (调休)
+    on a weekend. It wins over the ``chinesecalendar`` package, which knows 2004–2026
+    only (funds.workdays)."""
+
+    date = models.DateField(_("date"), unique=True)
+    is_workday = models.BooleanField(
+        _("working day"),
+        help_text=_("Ticked: a make-up working day (调休上班). Not ticked: a day off."))
+    name = models.CharField(_("name"), max_length=40,
+                            help_text=_("The holiday, e.g. 春节, or 调休上班."))
+
+    class Meta:
+        verbose_name = _("holiday arrangement day")
+        verbose_name_plural = _("holiday arrangement days")
+        ordering = ["date"]
+
+    def __str__(self):
+        return f"{self.date:%Y-%m-%d} {self.name}"
+
+
 class NotificationsRead(models.Model):
     """Up to when a user has read the dashboard's notifications (in-app, no email)."""
 
