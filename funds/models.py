@@ -560,11 +560,34 @@ class Voucher(models.Model):
         related_name="+",
     )
     uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    sha256 = models.CharField(_("SHA-256 of the file"), max_length=64, blank=True,
+                              db_index=True)
+    # An invoice's facts (发票信息), read from its QR code or OFD file or typed in
+    # (funds.spending.invoices). The key is unique among non-voided expenditures
+    # county-wide unless an administrator allowed a duplicate with a reason.
+    invoice_type = models.CharField(_("invoice type"), max_length=4, blank=True)
+    invoice_code = models.CharField(_("invoice code"), max_length=12, blank=True)
+    invoice_number = models.CharField(_("invoice number"), max_length=20, blank=True)
+    invoice_date = models.DateField(_("invoice date"), null=True, blank=True)
+    invoice_amount = models.DecimalField(_("invoice amount (yuan)"), max_digits=14,
+                                         decimal_places=2, null=True, blank=True)
+    invoice_seller = models.CharField(_("seller"), max_length=100, blank=True)
+    invoice_key = models.CharField(_("invoice key"), max_length=34, blank=True,
+                                   db_index=True, editable=False)
+    duplicate_reason = models.TextField(
+        _("reason to allow a duplicate invoice"), blank=True,
+        help_text=_("Given by an administrator who let an invoice already used elsewhere "
+                    "be recorded again."))
+    duplicate_allowed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("duplicate allowed by"), null=True,
+        blank=True, on_delete=models.PROTECT, related_name="+")
 
     class Meta:
         verbose_name = _("voucher")
         verbose_name_plural = _("vouchers")
         ordering = ["uploaded_at", "id"]
+        permissions = [("allow_duplicate_invoice",
+                        _("Can record an invoice already used on another expenditure"))]
 
     def __str__(self):
         return self.original_name
@@ -576,6 +599,26 @@ class Voucher(models.Model):
     @property
     def is_pdf(self) -> bool:
         return self.file.name.lower().endswith(".pdf")
+
+    @property
+    def has_invoice_facts(self) -> bool:
+        """An invoice whose number is known: it can be checked for duplicates. An invoice
+        voucher without it counts as no invoice (白条) in the red flags."""
+        return self.kind == self.Kind.INVOICE and bool(self.invoice_key)
+
+
+class InvoiceKey(models.Model):
+    """One row per invoice key ever recorded: the row lock that makes two clerks recording
+    the same invoice at once wait for each other (funds.spending.services)."""
+
+    key = models.CharField(_("invoice key"), max_length=34, unique=True)
+
+    class Meta:
+        verbose_name = _("invoice key")
+        verbose_name_plural = _("invoice keys")
+
+    def __str__(self):
+        return self.key
 
 
 class Inspection(models.Model):

@@ -41,7 +41,7 @@ def test_imports_run_one_way(package):
 #: below its own, never a layer above it nor a sibling of its own layer.
 FUNDS_LAYERS = [
     {"funds.models", "funds.templatetags", "funds.migrations"},
-    {"funds.signals", "funds.scope"},
+    {"funds.signals", "funds.scope", "funds.workdays"},
     {"funds.budget"},
     {"funds.spending", "funds.yearly", "funds.planning"},
     {"funds.documents"},
@@ -121,7 +121,8 @@ def test_the_layer_rules_catch_an_upward_import(tmp_path):
 def test_funds_top_level_is_its_foundation_and_what_sits_above_the_subpackages():
     modules = {p.name for p in (ROOT / "funds").glob("*.py")}
     assert modules == {"__init__.py", "admin.py", "apps.py", "context_processors.py",
-                       "models.py", "scope.py", "signals.py", "urls.py", "views.py"}
+                       "models.py", "scope.py", "signals.py", "urls.py", "views.py",
+                       "workdays.py"}
     assert {p.name for p in (ROOT / "funds").iterdir() if (p / "__init__.py").exists()} == {
         "budget", "yearly", "spending", "planning", "documents", "management", "migrations",
         "templatetags"}

@@ -91,6 +91,8 @@ EXPECTED = {
     "decision-update": OWN_FORM_POST,
     "expenditure-action": OWN_POST_ONLY,  # "submit": the clerk's and the administrator's
     "voucher-download": OWN_TOWNSHIP,
+    # reads an invoice's QR code for the voucher form: an empty POST has no file (400)
+    "invoice-read": ((L, L), (405, 400), (405, 400), (405, 403), (405, 403), (405, 400)),
     "decision-minutes": OWN_TOWNSHIP,
     "approval-queue": ((L, L), (403, 403), (403, 403), (403, 403), (200, 405), (200, 405)),
     # finance's month of payments, to reconcile (issue 23): everyone who sees all

@@ -383,6 +383,9 @@ class AuditEvent(RecordsActor):
         ACCOUNT_DEACTIVATED = "account_deactivated", _("Account deactivated")
         ACCOUNT_CHANGED = "account_changed", _("Account changed")
         LEDGER_IMPORTED = "ledger_imported", _("Ledger imported")
+        DUPLICATE_INVOICE_ALLOWED = "duplicate_invoice_allowed", _("Duplicate invoice allowed")
+        FLAG_CLOSED = "flag_closed", _("Red flag closed")
+        AUDIT_PACK_GENERATED = "audit_pack_generated", _("Audit pack generated")
 
     action = models.CharField(_("action"), max_length=40, choices=Action.choices)
     year = models.PositiveSmallIntegerField(_("year"), null=True, blank=True)

@@ -1,5 +1,7 @@
 """Forms of the spending loop: expenditures, decisions, vouchers, inspections."""
 
+from decimal import Decimal
+
 from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -11,10 +13,11 @@ from funds.models import (
     SpendingCategory,
     Voucher,
 )
+from funds.spending.invoices import InvoiceFacts
 from townships.models import Township
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-VOUCHER_ACCEPT = ".pdf,.png,.jpg,.jpeg"
+VOUCHER_ACCEPT = ".pdf,.png,.jpg,.jpeg,.ofd"
 #: A phone offers its camera for images; the server still checks every file's bytes.
 VOUCHER_ACCEPT_CAMERA = "image/*,application/pdf," + VOUCHER_ACCEPT
 
@@ -99,8 +102,57 @@ class ReimburseForm(forms.Form):
 
 
 class VoucherForm(forms.Form):
+    """Files of one kind; for one invoice, its facts as read from its QR code (the page
+    fills them in for the clerk to confirm) or typed; an administrator's reason lets an
+    invoice already used elsewhere be recorded again."""
+
     kind = forms.ChoiceField(label=_("Kind"), choices=Voucher.Kind.choices)
-    file = MultipleFileField(label=_("Files (PDF, PNG or JPEG; several at once)"))
+    file = MultipleFileField(label=_("Files (PDF, PNG, JPEG or OFD; several at once)"))
+    invoice_number = forms.CharField(
+        label=_("Invoice number"), required=False, max_length=20,
+        help_text=_("8 digits, or 20 for an all-electronic invoice (数电票)."))
+    invoice_code = forms.CharField(label=_("Invoice code"), required=False, max_length=12,
+                                   help_text=_("10 or 12 digits; none on a 数电票."))
+    invoice_date = forms.DateField(label=_("Invoice date"), required=False, widget=DATE_INPUT)
+    invoice_amount = forms.DecimalField(label=_("Invoice amount (yuan)"), required=False,
+                                        max_digits=14, decimal_places=2,
+                                        min_value=Decimal("0.01"))
+    invoice_seller = forms.CharField(label=_("Seller"), required=False, max_length=100)
+    duplicate_reason = forms.CharField(
+        label=_("Reason to allow an invoice used elsewhere (administrators)"),
+        required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, may_allow_duplicate: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not may_allow_duplicate:
+            del self.fields["duplicate_reason"]
+
+    def clean(self):
+        data = super().clean()
+        number = (data.get("invoice_number") or "").strip()
+        code = (data.get("invoice_code") or "").strip()
+        data["invoice"] = None
+        if not number:
+            if code or data.get("invoice_date") or data.get("invoice_amount"):
+                self.add_error("invoice_number", _("Give the invoice number."))
+            return data
+        if data.get("kind") != Voucher.Kind.INVOICE:
+            raise forms.ValidationError(_("Invoice facts go with a file of the kind invoice."))
+        if len(data.get("file") or []) > 1:
+            raise forms.ValidationError(_("Typed invoice facts go with one invoice file."))
+        if not number.isdigit() or len(number) not in (8, 20):
+            self.add_error("invoice_number", _("An invoice number has 8 or 20 digits."))
+        elif len(number) == 8 and not (code.isdigit() and len(code) in (10, 12)):
+            self.add_error("invoice_code", _("An 8-digit invoice number goes with its 10- or "
+                                             "12-digit invoice code."))
+        elif len(number) == 20 and code:
+            self.add_error("invoice_code", _("An all-electronic invoice has no invoice code."))
+        else:
+            data["invoice"] = InvoiceFacts(
+                number=number, code=code, date=data.get("invoice_date"),
+                amount=data.get("invoice_amount"),
+                seller=(data.get("invoice_seller") or "").strip())
+        return data
 
 
 class DecisionForm(forms.Form):

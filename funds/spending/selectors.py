@@ -22,6 +22,7 @@ from funds.models import (
     Voucher,
 )
 from townships.models import TownshipCategory
+from wanyuan.money import format_yuan
 
 Status = Expenditure.Status
 
@@ -255,3 +256,43 @@ def spending_from_year(township_ids: list[int], first_year: int) -> dict[int, li
             _("spending in %(year)s (%(count)s items)") % {"year": row["year"],
                                                             "count": row["n"]})
     return found
+
+
+def invoice_warnings(expenditure: Expenditure) -> list[str]:
+    """What a look at an expenditure's invoices should make a person check, beyond the
+    duplicate number the recording refuses (INSPECTION.md, "Duplicate checks"): the same
+    file bytes on another expenditure, the same seller, amount and date under another
+    number, an invoice without its number, and invoice amounts that do not add up to the
+    expenditure (the QR code's amount may exclude tax)."""
+    invoices = [v for v in expenditure.vouchers.all() if v.kind == Voucher.Kind.INVOICE]
+    if not invoices:
+        return []
+    warnings = []
+    others = Voucher.objects.exclude(expenditure=expenditure).exclude(
+        expenditure__status=Status.VOIDED)
+    same_bytes = dict(others.filter(sha256__in=[v.sha256 for v in invoices if v.sha256])
+                      .values_list("sha256", "expenditure_id"))
+    for voucher in invoices:
+        if voucher.sha256 in same_bytes:
+            warnings.append(_("“%(name)s” is the same file as a voucher of expenditure "
+                              "No. %(id)s.") % {"name": voucher.original_name,
+                                               "id": same_bytes[voucher.sha256]})
+        if not voucher.invoice_key:
+            warnings.append(_("The number of invoice “%(name)s” is not known: it cannot be "
+                              "checked for duplicates and counts as no invoice (白条) until "
+                              "it is given.") % {"name": voucher.original_name})
+        elif voucher.invoice_seller and voucher.invoice_amount and voucher.invoice_date:
+            twin = others.filter(
+                kind=Voucher.Kind.INVOICE, invoice_seller=voucher.invoice_seller,
+                invoice_amount=voucher.invoice_amount, invoice_date=voucher.invoice_date,
+            ).exclude(invoice_key=voucher.invoice_key).values_list(
+                "expenditure_id", flat=True).first()
+            if twin is not None:
+                warnings.append(_("Expenditure No. %(id)s has an invoice of the same seller, "
+                                  "amount and date under another number.") % {"id": twin})
+    amounts = [v.invoice_amount for v in invoices if v.invoice_amount is not None]
+    if amounts and len(amounts) == len(invoices) and sum(amounts) != expenditure.amount:
+        warnings.append(_("The invoices add up to %(invoices)s, the expenditure is %(amount)s "
+                          "(the amount in a QR code may exclude tax): check them.") % {
+            "invoices": format_yuan(sum(amounts)), "amount": format_yuan(expenditure.amount)})
+    return warnings

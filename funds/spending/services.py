@@ -24,6 +24,7 @@ that the write spends, and no two writes of one township take locks in another o
 from __future__ import annotations
 
 import datetime
+import hashlib
 import os
 import uuid
 from dataclasses import dataclass
@@ -45,13 +46,15 @@ from funds.models import (
     Finding,
     FundYear,
     Inspection,
+    InvoiceKey,
     NotificationsRead,
     OverspendPolicy,
     SpendingCategory,
     Voucher,
 )
+from funds.spending.invoices import InvoiceError, InvoiceFacts, read_invoice
 from townships.audit import stored_text
-from townships.models import Township
+from townships.models import AuditEvent, Township
 from townships.roles import may_act_for, require_permission
 from wanyuan.money import format_wan, format_yuan, to_yuan
 
@@ -596,6 +599,7 @@ VOUCHER_TYPES = {
     ".png": (b"\x89PNG\r\n\x1a\n", "image/png"),
     ".jpg": (b"\xff\xd8\xff", "image/jpeg"),
     ".jpeg": (b"\xff\xd8\xff", "image/jpeg"),
+    ".ofd": (b"PK\x03\x04", "application/ofd"),  # GB/T 33190 e-invoices: a ZIP of XML
 }
 ORIGINAL_NAME_MAX = 200
 
@@ -605,7 +609,7 @@ def check_upload(upload) -> str:
     name = os.path.basename(upload.name or "")
     extension = os.path.splitext(name)[1].lower()
     if extension not in VOUCHER_TYPES:
-        raise SpendingError(_("“%(name)s”: only PDF, PNG and JPEG files are accepted.")
+        raise SpendingError(_("“%(name)s”: only PDF, PNG, JPEG and OFD files are accepted.")
                             % {"name": name})
     if upload.size == 0:
         raise SpendingError(_("“%(name)s” is empty.") % {"name": name})
@@ -644,35 +648,130 @@ def _stored_name(extension: str) -> str:
     return f"{uuid.uuid4().hex}{extension}"
 
 
+def _file_facts(upload, *, invoice: bool) -> tuple[str, InvoiceFacts | None]:
+    """The file's SHA-256, and for an invoice the facts read from it when they can be
+    (else None: the clerk types them, or it counts as an invoice without a number)."""
+    upload.seek(0)
+    data = upload.read()
+    upload.seek(0)
+    if not invoice:
+        return hashlib.sha256(data).hexdigest(), None
+    try:
+        facts = read_invoice(data)
+    except InvoiceError:
+        facts = None
+    return hashlib.sha256(data).hexdigest(), facts
+
+
+def _lock_invoice(key: str) -> None:
+    """The invoice key's row lock, taken before looking for the key elsewhere: a second
+    clerk recording the same invoice at the same moment waits here, then finds it."""
+    InvoiceKey.objects.get_or_create(key=key)
+    InvoiceKey.objects.select_for_update().filter(key=key).first()
+
+
+def invoice_used_on(key: str, *, exclude_voucher=None) -> Voucher | None:
+    """The voucher of a non-voided expenditure that already carries this invoice."""
+    if not key:
+        return None
+    vouchers = Voucher.objects.filter(invoice_key=key, kind=Voucher.Kind.INVOICE).exclude(
+        expenditure__status=Status.VOIDED).select_related("expenditure__township")
+    if exclude_voucher is not None:
+        vouchers = vouchers.exclude(pk=exclude_voucher.pk)
+    return vouchers.order_by("pk").first()
+
+
+def _duplicate_message(other: Voucher, key: str) -> str:
+    spent = other.expenditure
+    return _("Invoice %(key)s is already recorded on expenditure No. %(id)s of %(township)s "
+             "(%(date)s, %(amount)s): one invoice is reimbursed once. An administrator may "
+             "allow it with a reason.") % {
+        "key": key, "id": spent.pk, "township": spent.township.name,
+        "date": f"{spent.date:%Y-%m-%d}", "amount": format_yuan(spent.amount)}
+
+
 @transaction.atomic
-def vouchers_add(*, expenditure: Expenditure, kind: str, uploads, acting_user
+def vouchers_add(*, expenditure: Expenditure, kind: str, uploads, acting_user,
+                 invoice: InvoiceFacts | None = None, duplicate_reason: str = ""
                  ) -> list[Voucher]:
     """Attach several files of one kind at once, all or nothing: every file is checked
-    before the first is stored, and a refusal names the file."""
+    before the first is stored, and a refusal names the file.
+
+    An invoice's facts are read from each file (its QR code, or an OFD's XML), or given
+    in ``invoice`` (typed in or confirmed by the clerk; one file only). An invoice already
+    recorded on a non-voided expenditure anywhere in the county is refused, unless an
+    administrator allows it with ``duplicate_reason`` (audited)."""
     expenditure = _locked(expenditure)
     check("voucher", expenditure, acting_user)
     uploads = list(uploads)
     if not uploads:
         raise SpendingError(_("Choose at least one file."))
+    if invoice is not None and (kind != Voucher.Kind.INVOICE or len(uploads) != 1):
+        raise SpendingError(_("Typed invoice facts go with one invoice file."))
     extensions = [check_upload(upload) for upload in uploads]
+    read = [_file_facts(upload, invoice=kind == Voucher.Kind.INVOICE and invoice is None)
+            for upload in uploads]
+    if invoice is not None:
+        read = [(read[0][0], invoice)]
+    duplicate_reason = duplicate_reason.strip()
     vouchers = []
-    for upload, extension in zip(uploads, extensions, strict=True):
+    for upload, extension, (sha256, facts) in zip(uploads, extensions, read, strict=True):
+        key = facts.key if facts is not None else ""
+        allowed_by = None
+        if key:
+            _lock_invoice(key)
+            other = invoice_used_on(key)
+            if other is not None:  # on another expenditure, this one, or a file before
+                if not duplicate_reason:
+                    raise SpendingError(_duplicate_message(other, key))
+                if not acting_user.has_perm("funds.allow_duplicate_invoice"):
+                    raise PermissionDenied
+                allowed_by = acting_user
         original_name = _display_name(upload.name, extension)
         upload.name = _stored_name(extension)
         voucher = Voucher.objects.create(
             expenditure=expenditure, kind=kind, file=upload, original_name=original_name,
-            size=upload.size, uploaded_by=acting_user,
+            size=upload.size, uploaded_by=acting_user, sha256=sha256,
+            invoice_key=key, duplicate_reason=duplicate_reason if allowed_by else "",
+            duplicate_allowed_by=allowed_by,
+            **(_invoice_fields(facts) if facts is not None else {}),
         )
         _record(expenditure, expenditure.status, acting_user=acting_user,
                 note=stored_text(lambda v=voucher: _("Voucher added: %(kind)s “%(name)s”")
                                  % {"kind": v.get_kind_display(), "name": v.original_name}))
+        if allowed_by is not None:
+            _audit_duplicate_allowed(voucher, other, acting_user)
         vouchers.append(voucher)
     return vouchers
 
 
-def voucher_add(*, expenditure: Expenditure, kind: str, upload, acting_user) -> Voucher:
+def _invoice_fields(facts: InvoiceFacts) -> dict:
+    return {"invoice_type": facts.type[:4], "invoice_code": facts.code[:12],
+            "invoice_number": facts.number[:20], "invoice_date": facts.date,
+            "invoice_amount": facts.amount, "invoice_seller": facts.seller[:100]}
+
+
+def _audit_duplicate_allowed(voucher: Voucher, other: Voucher | None, acting_user) -> None:
+    spent = voucher.expenditure
+    AuditEvent.objects.create(
+        action=AuditEvent.Action.DUPLICATE_INVOICE_ALLOWED, year=spent.year,
+        actor=acting_user,
+        summary=stored_text(lambda: _(
+            "Invoice %(key)s allowed on expenditure No. %(id)s of %(township)s although it "
+            "is recorded on No. %(other)s: %(reason)s") % {
+            "key": voucher.invoice_key, "id": spent.pk, "township": spent.township.name,
+            "other": other.expenditure_id if other is not None else spent.pk,
+            "reason": voucher.duplicate_reason}),
+        details={"voucher": voucher.pk, "expenditure": spent.pk,
+                 "other_expenditure": other.expenditure_id if other is not None else None,
+                 "key": voucher.invoice_key, "reason": voucher.duplicate_reason})
+
+
+def voucher_add(*, expenditure: Expenditure, kind: str, upload, acting_user,
+                invoice: InvoiceFacts | None = None, duplicate_reason: str = "") -> Voucher:
     return vouchers_add(expenditure=expenditure, kind=kind, uploads=[upload],
-                        acting_user=acting_user)[0]
+                        acting_user=acting_user, invoice=invoice,
+                        duplicate_reason=duplicate_reason)[0]
 
 
 @transaction.atomic

@@ -32,6 +32,7 @@ urlpatterns = [
     path("expenditures/<int:pk>/<slug:action>/", spending.expenditure_action,
          name="expenditure-action"),
     path("vouchers/<int:pk>/", spending.voucher_download, name="voucher-download"),
+    path("invoices/read/", spending.invoice_read, name="invoice-read"),
     path("decisions/<int:pk>/minutes/", spending.decision_minutes, name="decision-minutes"),
     path("approvals/", spending.ApprovalQueueView.as_view(), name="approval-queue"),
     path("approvals/batch/", spending.approval_batch, name="approval-batch"),

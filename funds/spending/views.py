@@ -14,7 +14,7 @@ from django.contrib.auth.decorators import permission_required
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import BadRequest, PermissionDenied
 from django.db.models import Count, Q
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -65,10 +65,12 @@ from funds.spending.forms import (
     ReimburseForm,
     VoucherForm,
 )
+from funds.spending.invoices import InvoiceError, read_invoice
 from funds.spending.selectors import (
     approval_queue_list,
     clerk_todo_get,
     expenditure_search_list,
+    invoice_warnings,
     notifications_get,
     payment_month_list,
     township_budgets_get,
@@ -304,7 +306,9 @@ def expenditure_detail(request, pk: int, *, posted=None, status=200):
                           ("void", _("Void"))],
         "enabled_note_actions": [name for name in ("return", "reject", "void")
                                  if actions[name]],
-        "voucher_form": VoucherForm(),
+        "voucher_form": VoucherForm(may_allow_duplicate=user.has_perm(
+            "funds.allow_duplicate_invoice")),
+        "invoice_warnings": invoice_warnings(expenditure),
         "decision_form": DecisionForm(),
     }
     decision = expenditure.decision
@@ -422,12 +426,45 @@ def expenditure_action(request, pk: int, action: str):
 @permission_required("funds.add_voucher", raise_exception=True)
 def voucher_upload(request, pk: int):
     expenditure = _expenditure_in_scope(request, pk)
+    form = VoucherForm(request.POST, request.FILES, may_allow_duplicate=request.user.has_perm(
+        "funds.allow_duplicate_invoice"))
+
+    def attach(kind, file, invoice=None, duplicate_reason="", **_typed):
+        vouchers = spending.vouchers_add(
+            expenditure=expenditure, kind=kind, uploads=file, acting_user=request.user,
+            invoice=invoice, duplicate_reason=duplicate_reason)
+        _report(request, invoice_warnings(expenditure))
+        return vouchers
+
     return _post_on_expenditure(
-        request, pk, VoucherForm(request.POST, request.FILES),
-        lambda kind, file: spending.vouchers_add(expenditure=expenditure, kind=kind,
-                                                 uploads=file, acting_user=request.user),
+        request, pk, form, attach,
         lambda vouchers: _("Attached: %(names)s.") % {
             "names": "、".join(f"“{v.original_name}”" for v in vouchers)}, slot="voucher")
+
+
+@require_POST
+@permission_required("funds.add_voucher", raise_exception=True)
+def invoice_read(request):
+    """The facts of an invoice file's QR code (or OFD data), for the page to fill in the
+    voucher form for the clerk to confirm. Nothing is stored."""
+    upload = request.FILES.get("file")
+    if upload is None:
+        return JsonResponse({"error": _("Choose the invoice file.")}, status=400)
+    try:
+        spending.check_upload(upload)
+        facts = read_invoice(upload.read())
+    except (spending.SpendingError, InvoiceError) as exc:
+        return JsonResponse({"error": str(exc)}, status=422)
+    other = spending.invoice_used_on(facts.key)
+    return JsonResponse({
+        "number": facts.number, "code": facts.code, "type": facts.type_label,
+        "date": facts.date.isoformat() if facts.date else "",
+        "amount": str(facts.amount) if facts.amount is not None else "",
+        "seller": facts.seller,
+        "used_on": other.expenditure_id if other is not None and may_act_for(
+            request.user, other.expenditure.township_id) else None,
+        "duplicate": other is not None,
+    })
 
 
 def _send_file(field, filename, *, inline=False):

@@ -1,0 +1,267 @@
+"""Invoice facts: the QR parser on real-format strings and on garbage, reading photos,
+PDFs and OFD files, and the county-wide refusal of an invoice recorded twice."""
+
+import datetime
+import io
+import zipfile
+from decimal import Decimal
+
+import pytest
+import segno
+from django.core.exceptions import PermissionDenied
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import translation
+from hypothesis import given
+from hypothesis import strategies as st
+from PIL import Image
+
+from funds.models import Expenditure, SpendingCategory, Voucher
+from funds.spending import services as spending
+from funds.spending.invoices import InvoiceError, parse_qr, read_invoice
+from funds.spending.selectors import invoice_warnings
+from townships.models import AuditEvent, Township
+
+OLD = "01,10,011001605111,80100798,64.9,20161018,85342965681116380258"
+DIGITAL = "01,32,,23442000000014209621,112,20230215,,74AE"
+
+
+def test_an_older_electronic_invoice():
+    facts = parse_qr(OLD)
+    assert (facts.type, facts.code, facts.number) == ("10", "011001605111", "80100798")
+    assert facts.amount == Decimal("64.90") and facts.date == datetime.date(2016, 10, 18)
+    assert facts.key == "011001605111-80100798"
+    assert facts.check_code == "85342965681116380258"
+
+
+def test_an_all_electronic_invoice_is_keyed_by_its_number():
+    facts = parse_qr(DIGITAL)
+    assert facts.code == "" and facts.number == "23442000000014209621"
+    assert facts.key == "23442000000014209621" and facts.amount == Decimal("112.00")
+    with translation.override("zh-hans"):
+        assert str(facts.type_label) == "数电发票（普通发票）"
+
+
+@pytest.mark.parametrize("text", [
+    DIGITAL + ",",                                   # a scanner's trailing comma
+    DIGITAL.replace(",", "%2C"),                     # URL-encoded
+    " " + DIGITAL + "\n",
+])
+def test_what_scanners_add_is_tolerated(text):
+    assert parse_qr(text).key == "23442000000014209621"
+
+
+def test_an_unknown_type_is_kept_as_other():
+    facts = parse_qr("01,99,,23442000000014209621,112,20230215,,74AE")
+    with translation.override("zh-hans"):
+        assert facts.type == "99" and str(facts.type_label) == "其他"
+
+
+@pytest.mark.parametrize("text", [
+    "", "hello", "https://example.com/?a=1", "02,32,,23442000000014209621,112,20230215,,74AE",
+    "01,32,,2344200000001420962,112,20230215,,74AE",        # 19 digits
+    "01,32,1234567890,23442000000014209621,112,20230215",   # a 数电票 with a code
+    "01,10,0110016051,8010079X,64.9,20161018",
+    "01,10,011,80100798,64.9,20161018",                      # a 3-digit code
+    "01,32,,23442000000014209621,abc,20230215",
+    "01,32,,23442000000014209621,-5,20230215",
+    "01,32,,23442000000014209621,1.234,20230215",
+    "01,32,,23442000000014209621,NaN,20230215",
+    "01,32,,23442000000014209621,112,20231345",
+])
+def test_garbage_is_refused_with_a_reason(text):
+    with pytest.raises(InvoiceError):
+        parse_qr(text)
+
+
+fields = st.one_of(st.text(max_size=24), st.from_regex(r"\A[0-9]{0,21}\Z"),
+                   st.sampled_from(["01", "32", "10", "112", "64.9", "20230215", ""]))
+
+
+@given(st.one_of(st.text(max_size=120),
+                 st.lists(fields, min_size=0, max_size=9).map(",".join)))
+def test_any_text_is_an_invoice_or_a_reason(text):
+    """Nothing but InvoiceError escapes, and whatever parses is a well-formed invoice."""
+    try:
+        facts = parse_qr(text)
+    except InvoiceError as exc:
+        assert str(exc)
+        return
+    assert facts.number.isdigit() and len(facts.number) in (8, 20)
+    assert facts.key and facts.amount > 0 and facts.date is not None
+
+
+def qr_png(text: str) -> bytes:
+    buffer = io.BytesIO()
+    segno.make(text, error="m").save(buffer, kind="png", scale=6, border=4)
+    return buffer.getvalue()
+
+
+def qr_jpeg_photo(text: str) -> bytes:
+    """The QR code on a larger grey page, as a JPEG: closer to a phone's photo."""
+    code = Image.open(io.BytesIO(qr_png(text))).convert("L")
+    page = Image.new("L", (code.width * 3, code.height * 2), 235)
+    page.paste(code, (code.width * 2 - 40, 30))
+    buffer = io.BytesIO()
+    page.save(buffer, format="JPEG", quality=80)
+    return buffer.getvalue()
+
+
+def qr_pdf(text: str) -> bytes:
+    code = Image.open(io.BytesIO(qr_png(text))).convert("RGB")
+    buffer = io.BytesIO()
+    code.save(buffer, format="PDF", resolution=150)
+    return buffer.getvalue()
+
+
+def ofd(number="25512000000012345678", amount="1280.00", seller="万源市新华书店"):
+    xml = f"""<?xml version="1.0" encoding="UTF-8"?>
+<EInvoice xmlns="http://www.chinatax.gov.cn/tirip/dataspec/1.0">
+  <TaxSupervisionInfo><InvoiceNumber>{number}</InvoiceNumber>
+    <IssueTime>2020-05-03 10:11:12</IssueTime></TaxSupervisionInfo>
+  <EInvoiceData><SellerInformation><SellerName>{seller}</SellerName></SellerInformation>
+    <BasicInformation><TotalTax-includedAmount>{amount}</TotalTax-includedAmount>
+    </BasicInformation></EInvoiceData>
+</EInvoice>"""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("OFD.xml", "<ofd:OFD xmlns:ofd='http://www.ofdspec.org/2016'/>")
+        archive.writestr("Doc_0/Attachs/original_invoice.xml", xml)
+    return buffer.getvalue()
+
+
+def _blank_png() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("L", (200, 200), 255).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def test_a_photo_a_pdf_and_an_ofd_are_read():
+    assert read_invoice(qr_png(DIGITAL)).key == "23442000000014209621"
+    assert read_invoice(qr_jpeg_photo(OLD)).key == "011001605111-80100798"
+    assert read_invoice(qr_pdf(DIGITAL)).amount == Decimal("112.00")
+    facts = read_invoice(ofd())
+    assert facts.number == "25512000000012345678" and facts.seller == "万源市新华书店"
+    assert facts.amount == Decimal("1280.00") and facts.date == datetime.date(2020, 5, 3)
+
+
+def test_unreadable_files_say_why():
+    with pytest.raises(InvoiceError, match="不是发票二维码"):
+        read_invoice(qr_png("not an invoice"))
+    with pytest.raises(InvoiceError, match="没有找到发票二维码"):
+        read_invoice(_blank_png())
+    with pytest.raises(InvoiceError):
+        read_invoice(b"PK\x03\x04 broken zip")
+    with pytest.raises(InvoiceError):
+        read_invoice(b"\x89PNG\r\n\x1a\n broken")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:  # entities are refused (defusedxml)
+        archive.writestr("Doc_0/Attachs/original_invoice.xml",
+                         '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]><x>&a;</x>')
+    with pytest.raises(InvoiceError):
+        read_invoice(buffer.getvalue())
+
+
+# --- Recording --------------------------------------------------------------------------
+
+
+def _expenditure(township, clerk, amount="112.00"):
+    return spending.expenditure_create(
+        township=township, date=datetime.date(2020, 5, 1), amount=Decimal(amount),
+        category=SpendingCategory.objects.get(name="教育培训"), purpose="党员培训资料",
+        payee="新华书店", acting_user=clerk)
+
+
+@pytest.mark.django_db
+def test_the_facts_are_read_at_recording_and_a_second_use_is_refused(
+        demo, taiping, clerk_user, other_clerk_user, admin_user):
+    first = _expenditure(taiping, clerk_user)
+    voucher = spending.voucher_add(expenditure=first, kind="invoice", acting_user=clerk_user,
+                                   upload=SimpleUploadedFile("发票.png", qr_png(DIGITAL)))
+    assert voucher.invoice_key == "23442000000014209621"
+    assert voucher.invoice_amount == Decimal("112.00") and len(voucher.sha256) == 64
+    assert invoice_warnings(first) == []
+
+    # Another township's clerk, another expenditure: the same invoice is refused.
+    other_clerk = other_clerk_user
+    other_township = Township.objects.get(name="青花镇")
+    second = _expenditure(other_township, other_clerk)
+    with pytest.raises(spending.SpendingError, match=f"已登记在太平镇第 {first.pk} 号支出"):
+        spending.voucher_add(expenditure=second, kind="invoice", acting_user=other_clerk,
+                             upload=SimpleUploadedFile("a.png", qr_png(DIGITAL)))
+    assert not second.vouchers.exists()
+    # A clerk cannot override; an administrator can, with a reason, audited.
+    with pytest.raises(PermissionDenied):
+        spending.voucher_add(expenditure=second, kind="invoice", acting_user=other_clerk,
+                             upload=SimpleUploadedFile("a.png", qr_png(DIGITAL)),
+                             duplicate_reason="分两次报销")
+    allowed = spending.voucher_add(expenditure=second, kind="invoice", acting_user=admin_user,
+                                   upload=SimpleUploadedFile("a.png", qr_png(DIGITAL)),
+                                   duplicate_reason="同一发票分摊两镇，见会议纪要")
+    assert allowed.duplicate_allowed_by == admin_user
+    event = AuditEvent.objects.get(action=AuditEvent.Action.DUPLICATE_INVOICE_ALLOWED)
+    assert event.details["other_expenditure"] == first.pk
+    # The same bytes on another expenditure are a warning too.
+    assert any("是同一个文件" in w for w in invoice_warnings(second))
+
+
+@pytest.mark.django_db
+def test_a_voided_expenditure_frees_its_invoice(demo, taiping, clerk_user, staff_user):
+    first = _expenditure(taiping, clerk_user)
+    spending.voucher_add(expenditure=first, kind="invoice", acting_user=clerk_user,
+                         upload=SimpleUploadedFile("发票.png", qr_png(OLD)))
+    spending.expenditure_void(expenditure=first, acting_user=staff_user, note="录错")
+    second = _expenditure(taiping, clerk_user, amount="64.90")
+    voucher = spending.voucher_add(expenditure=second, kind="invoice", acting_user=clerk_user,
+                                   upload=SimpleUploadedFile("发票.png", qr_png(OLD)))
+    assert voucher.invoice_key == "011001605111-80100798"
+
+
+@pytest.mark.django_db
+def test_typed_facts_and_the_amount_check(demo, taiping, clerk_user):
+    expenditure = _expenditure(taiping, clerk_user, amount="150.00")
+    from funds.spending.invoices import InvoiceFacts
+    spending.voucher_add(
+        expenditure=expenditure, kind="invoice", acting_user=clerk_user,
+        upload=SimpleUploadedFile("收据.jpg", qr_jpeg_photo("not an invoice")),
+        invoice=InvoiceFacts(number="12345678", code="5100201130", amount=Decimal("140.00"),
+                             date=datetime.date(2020, 4, 30), seller="万源市印刷厂"))
+    voucher = Voucher.objects.get(expenditure=expenditure)
+    assert voucher.invoice_key == "5100201130-12345678"
+    assert [w for w in invoice_warnings(expenditure) if "发票金额合计" in w]
+    # An invoice whose number is not known is said to count as 白条.
+    spending.voucher_add(expenditure=expenditure, kind="invoice", acting_user=clerk_user,
+                         upload=SimpleUploadedFile("收据2.jpg", qr_jpeg_photo("x")))
+    assert any("白条" in w for w in invoice_warnings(expenditure))
+    # The same invoice twice among one upload's files is refused, nothing stored.
+    before = Voucher.objects.count()
+    with pytest.raises(spending.SpendingError, match="已登记在"):
+        spending.vouchers_add(expenditure=expenditure, kind="invoice", acting_user=clerk_user,
+                              uploads=[SimpleUploadedFile("a.png", qr_png(DIGITAL)),
+                                       SimpleUploadedFile("b.png", qr_png(DIGITAL))])
+    assert Voucher.objects.count() == before
+    assert Expenditure.objects.get(pk=expenditure.pk).status == "draft"
+
+
+@pytest.mark.django_db
+def test_the_read_endpoint_and_the_form(client, demo, taiping, clerk_user):
+    from tests.conftest import login
+    login(client, clerk_user)
+    response = client.post("/invoices/read/", {"file": SimpleUploadedFile(
+        "发票.pdf", qr_pdf(DIGITAL), content_type="application/pdf")})
+    assert response.status_code == 200
+    assert response.json()["number"] == "23442000000014209621"
+    assert response.json()["amount"] == "112.00" and not response.json()["duplicate"]
+    bad = client.post("/invoices/read/", {"file": SimpleUploadedFile("x.png", qr_png("x"))})
+    assert bad.status_code == 422 and bad.json()["error"] == "这个二维码不是发票二维码。"
+    # Typed facts on the page: an 8-digit number needs its code.
+    expenditure = _expenditure(taiping, clerk_user)
+    response = client.post(f"/expenditures/{expenditure.pk}/vouchers/", {
+        "kind": "invoice", "file": SimpleUploadedFile("x.png", qr_png("x")),
+        "invoice_number": "12345678"})
+    assert response.status_code == 400 and not expenditure.vouchers.exists()
+    response = client.post(f"/expenditures/{expenditure.pk}/vouchers/", {
+        "kind": "invoice", "file": SimpleUploadedFile("x.png", qr_png("x")),
+        "invoice_number": "12345678", "invoice_code": "5100201130",
+        "invoice_amount": "112.00"})
+    assert response.status_code == 302
+    assert expenditure.vouchers.get().invoice_key == "5100201130-12345678"
