@@ -25,6 +25,11 @@ from townships.admin import ReadOnlyAdmin
 from townships.audit import ActingAdmin, acting
 from townships.services import ReclassificationError
 
+#: The red flags' thresholds of a year (funds.inspection.flags).
+FLAG_FIELDS = ("flag_split_days", "flag_year_end_percent", "flag_prohibited_words",
+               "flag_meal_words", "flag_meal_cap", "flag_trip_words", "flag_allowance_words",
+               "flag_idle_points", "flag_slow_workdays")
+
 
 class FundYearAdminForm(forms.ModelForm):
     """The admin's fund year under the one rule of every door into a year's numbers
@@ -42,7 +47,7 @@ class FundYearAdminForm(forms.ModelForm):
         fields = ["year", "is_illustrative", "notes", "floor_amount", "special_fund",
                   "standard_first", "standard_second", "standard_third", "floor_mode",
                   "reserve", "promote_count", "demote_count", "large_spending_threshold",
-                  "overspend_policy", "approver_may_pay"]
+                  "overspend_policy", "approver_may_pay", *FLAG_FIELDS]
 
     def clean(self):
         cleaned = super().clean()
@@ -82,6 +87,7 @@ class FundYearAdmin(ActingAdmin, admin.ModelAdmin):
         (gettext_lazy("Reclassification"), {"fields": ("promote_count", "demote_count")}),
         (gettext_lazy("Spending"), {"fields": ("large_spending_threshold",
                                                "overspend_policy", "approver_may_pay")}),
+        (gettext_lazy("Red flags"), {"fields": FLAG_FIELDS, "classes": ("collapse",)}),
         (gettext_lazy("A change that leaves townships below zero"), {"fields": (
             "overdraw_confirmed", "overdraw_reason")}),
     )

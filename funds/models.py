@@ -88,6 +88,43 @@ class FundYear(models.Model):
         help_text=_("Off: finance records the payment and is never the expenditure's "
                     "approver. On: for a county where one office both approves and pays."),
     )
+    # The red flags' thresholds (funds.inspection.flags; INSPECTION.md): settings of the
+    # year, audited with the rest.
+    flag_split_days = models.PositiveSmallIntegerField(
+        _("splitting window (days)"), default=30,
+        validators=[MinValueValidator(1), MaxValueValidator(366)],
+        help_text=_("化整为零: payments of a township to one payee within this many days, "
+                    "each under the large-spending threshold, together at or over it."))
+    flag_year_end_percent = models.DecimalField(
+        _("year-end rush (percent of the allocation)"), max_digits=5, decimal_places=2,
+        default=Decimal("30.00"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+        help_text=_("年底突击: December spending over this share of the allocation."))
+    flag_prohibited_words = models.TextField(
+        _("prohibited words (八项规定)"), default="宴请\n烟\n酒\n礼品\n购物卡\n旅游\n景区",
+        help_text=_("One per line: a purpose, payee or category holding one is flagged."))
+    flag_meal_words = models.TextField(
+        _("meal words"), default="餐费\n伙食\n工作餐\n用餐",
+        help_text=_("One per line: a meal is flagged above the meal cap, and on a day off."))
+    flag_meal_cap = models.DecimalField(
+        _("meal cap per expenditure (yuan)"), default=Decimal("1000.00"),
+        help_text=_("The ledger records no head count: the cap is per expenditure."), **MONEY)
+    flag_trip_words = models.TextField(
+        _("trip words"), default="考察\n参观\n住宿\n差旅",
+        help_text=_("One per line: a trip dated on a day off is flagged."))
+    flag_allowance_words = models.TextField(
+        _("allowance words (津补贴)"), default="补贴\n劳务\n奖金\n慰问金",
+        help_text=_("One per line: such a payment to a person is flagged."))
+    flag_idle_points = models.DecimalField(
+        _("idle money (points behind time)"), max_digits=5, decimal_places=2,
+        default=Decimal("20.00"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+        help_text=_("资金滞留: after 30 September, execution this many points behind the "
+                    "share of the year elapsed."))
+    flag_slow_workdays = models.PositiveSmallIntegerField(
+        _("slow approval (working days)"), default=10,
+        validators=[MinValueValidator(1), MaxValueValidator(250)],
+        help_text=_("久拖未批: submitted and undecided for more than this many working days."))
     is_illustrative = models.BooleanField(
         _("illustrative data"), default=False,
         help_text=_("The categories and ranking of this year are examples, not official."),
@@ -696,6 +733,36 @@ class Finding(models.Model):
     def is_overdue(self) -> bool:
         """Open after its rectification deadline: flagged wherever the finding shows."""
         return self.closed_at is None and self.deadline < timezone.localdate()
+
+
+class RedFlagReview(models.Model):
+    """An inspector's closing of a red flag, with the explanation (audited). The flag is
+    closed while its items are as they were (``fingerprint``); when they change, it opens
+    again, and this row stays as its history."""
+
+    year = models.PositiveSmallIntegerField(
+        _("year"), validators=[MinValueValidator(YEAR_MIN), MaxValueValidator(YEAR_MAX)])
+    township = models.ForeignKey("townships.Township", verbose_name=_("township"),
+                                 on_delete=models.PROTECT, related_name="flag_reviews")
+    rule = models.CharField(_("rule"), max_length=20)
+    subject = models.CharField(_("subject"), max_length=200)
+    fingerprint = models.CharField(_("fingerprint of the items"), max_length=64)
+    figure = models.CharField(_("figure"), max_length=300)
+    explanation = models.TextField(_("explanation"))
+    closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("closed by"),
+                                  on_delete=models.PROTECT, related_name="+")
+    closed_at = models.DateTimeField(_("closed at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("red flag review")
+        verbose_name_plural = _("red flag reviews")
+        ordering = ["-closed_at", "-id"]
+        indexes = [models.Index(fields=["year", "township", "rule"],
+                                name="flag_review_lookup_idx")]
+        permissions = [("close_redflag", _("Can close a red flag with an explanation"))]
+
+    def __str__(self):
+        return f"{self.year} {self.rule} {self.subject}"
 
 
 class WorkdayOverride(models.Model):

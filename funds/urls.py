@@ -13,4 +13,5 @@ urlpatterns = [
     path("", include("funds.yearly.urls")),
     path("", include("funds.spending.urls")),
     path("", include("funds.documents.urls")),
+    path("", include("funds.inspection.urls")),
 ]

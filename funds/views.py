@@ -21,7 +21,7 @@ from wanyuan.years import remember_year
 
 #: Pages that show the year switcher and take the year in their path.
 YEAR_PAGES = {"allocation-list", "ranking-list", "reclassification", "execution",
-              "fund-year-settings"}
+              "fund-year-settings", "red-flags", "behind"}
 #: Pages that show the switcher without a year in their path: they show the chosen one.
 CHOSEN_YEAR_PAGES = {"overview", "clerk-home"}
 

@@ -108,6 +108,12 @@ EXPECTED = {
     "execution-export-csv": EXPORTERS,
     "execution-export-xlsx": EXPORTERS,
     "inspection-list": ALL_SEE,
+    # the red flags (issue 26): everyone signed in sees those of their scope (a clerk the
+    # own township's); staff and administrators close them (an empty POST: back, 302)
+    "red-flags": ((L, L),) + ((200, 405),) * 5,
+    "red-flags-export-csv": ((L, L),) + ((200, 405),) * 5,
+    "red-flags-export-xlsx": ((L, L),) + ((200, 405),) * 5,
+    "red-flag-close": ((L, L), (405, 403), (405, 403), (405, 403), (405, 302), (405, 302)),
     "inspection-print": ALL_SEE,
     "inspection-create": ((L, L), (403, 403), (403, 403), (403, 403), (200, 400), (200, 400)),
     "inspection-detail": ((L, L), (403, 403), (403, 403), (200, 403), (200, 400), (200, 400)),

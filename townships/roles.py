@@ -30,7 +30,9 @@ ROLE_PERMISSIONS = {
             # the yearly documents (issue 16)
             "funds.generate_documents", "funds.generate_township_documents",
             # bringing a township's existing ledger in (issue 23)
-            "funds.add_ledgerimport"],
+            "funds.add_ledgerimport",
+            # the inspection desk (issue 26): close a red flag with an explanation
+            "funds.close_redflag"],
     # Finance records the payment (报账, issue 23): a second person, never who made the
     # expenditure and by default not its approver (funds.spending.services).
     FINANCE: ["townships.view_*", "funds.view_*", "townships.view_all_townships",
@@ -43,7 +45,7 @@ ROLE_PERMISSIONS = {
              "funds.view_voucher", "funds.add_voucher", "funds.view_collectivedecision",
              "funds.add_collectivedecision", "funds.view_finding",
              "funds.generate_township_documents", "funds.view_ledgerimport",
-             "funds.add_ledgerimport"],
+             "funds.add_ledgerimport", "funds.view_redflagreview"],
 }
 
 

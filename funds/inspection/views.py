@@ -1,0 +1,119 @@
+"""Pages of the inspection desk: the red flags of a year, and who is behind."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST, require_safe
+
+from funds.budget.exports import csv_download, xlsx_download
+from funds.inspection import services
+from funds.inspection.flags import RULES, Rules
+from funds.inspection.forms import FlagCloseForm, FlagFilterForm
+from funds.inspection.selectors import flag_export_header, flag_export_rows, red_flags_get
+from funds.scope import fund_year_or_404, township_in_scope
+from funds.workdays import WorkingCalendar
+from townships.models import Township
+from townships.roles import own_township_id, sees_all_townships
+from wanyuan.years import remember_year
+
+STATES = ("open", "closed", "all")
+
+
+def _scope(request, fund_year):
+    """The townships the user may see flags of, and the one chosen: a clerk sees the
+    own township only; others all, or the one of ``?township=``."""
+    townships = Township.objects.in_service(fund_year.year).order_by("code")
+    if not sees_all_townships(request.user):
+        own = own_township_id(request.user)
+        if own is None:
+            raise Http404
+        townships = townships.filter(pk=own)
+    form = FlagFilterForm(request.GET or None, townships=townships)
+    if request.GET and not form.is_valid():
+        raise Http404(_("There is no such township or rule."))
+    data = form.cleaned_data if form.is_bound else {}
+    chosen = data.get("township") or (townships.first() if not sees_all_townships(
+        request.user) else None)
+    ids = {chosen.pk} if chosen is not None else None
+    return form, data, chosen, ids, {t.pk: t for t in townships}
+
+
+def _flags(request, year: int):
+    fund_year = fund_year_or_404(year)
+    form, data, chosen, ids, townships = _scope(request, fund_year)
+    calendar = WorkingCalendar()
+    flags = [f for f in red_flags_get(fund_year=fund_year, township_ids=ids,
+                                      calendar=calendar) if f.township_id in townships]
+    counts = {rule: [0, 0] for rule in RULES}
+    for flag in flags:
+        counts[flag.rule][flag.is_closed] += 1
+    state = data.get("state") or "open"
+    shown = [f for f in flags if (not data.get("rule") or f.rule == data["rule"])
+             and (state == "all" or f.is_closed == (state == "closed"))]
+    for flag in shown:
+        flag.township = townships[flag.township_id]
+    return fund_year, form, chosen, flags, shown, counts, calendar
+
+
+@require_safe
+@permission_required("funds.view_redflagreview", raise_exception=True)
+def red_flags(request, year: int):
+    fund_year, form, chosen, flags, shown, counts, calendar = _flags(request, year)
+    remember_year(request, year)
+    words = Rules.of(fund_year).words_of()
+    rules = [{"code": code, "name": name, "text": text % words, "open": counts[code][0],
+              "closed": counts[code][1]} for code, (name, text) in RULES.items()]
+    return render(request, "funds/red_flags.html", {
+        "fund_year": fund_year, "form": form, "township": chosen, "flags": shown,
+        "rules": rules, "open_count": sum(1 for f in flags if not f.is_closed),
+        "calendar_notice": calendar.unknown_notice(),
+        "may_close": request.user.has_perm("funds.close_redflag"),
+        "close_form": FlagCloseForm(),
+        "query": request.GET.urlencode(),
+    })
+
+
+@require_safe
+@permission_required("funds.view_redflagreview", raise_exception=True)
+def red_flags_export(request, year: int, file_format: str):
+    fund_year, form, chosen, flags, shown, counts, calendar = _flags(request, year)
+    name = _("Red flags %(year)s") % {"year": year}
+    if chosen is not None:
+        name = f"{chosen.name} {name}"
+    rows = flag_export_rows(shown)
+    if file_format == "csv":
+        return csv_download(flag_export_header(), rows, filename=f"{name}.csv")
+    return xlsx_download(flag_export_header(), list(rows), title=name, sheet_title=str(year),
+                         filename=f"{name}.xlsx", yuan_columns={6})
+
+
+@require_POST
+@permission_required("funds.close_redflag", raise_exception=True)
+def red_flag_close(request, year: int):
+    fund_year = fund_year_or_404(year)
+    form = FlagCloseForm(request.POST)
+    back = request.POST.get("back", "")
+    target = reverse("red-flags", args=[year]) + (f"?{back}" if back else "")
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect(target)
+    township = township_in_scope(request, form.cleaned_data["township"])
+    try:
+        services.red_flag_close(
+            fund_year=fund_year, township=township, rule=form.cleaned_data["rule"],
+            subject=form.cleaned_data["subject"],
+            explanation=form.cleaned_data["explanation"], acting_user=request.user)
+    except services.InspectionError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("The flag is closed; it opens again if its items "
+                                    "change."))
+    return redirect(target)
+
