@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from funds.budget import charts
 from funds.budget.selectors import budget_check_get, budget_check_list, execution_total_get
+from funds.inspection.selectors import behind_list
 from funds.models import Expenditure, Finding, FundYear
 from funds.scope import chosen_fund_year
 from funds.spending.selectors import notifications_get
@@ -70,8 +71,19 @@ def overview(request):
                 closed_at__isnull=True, deadline__lt=timezone.localdate()).count(),
             awaiting_approval=Expenditure.objects.filter(
                 status=Expenditure.Status.SUBMITTED).count(),
+            behind=_furthest_behind(fund_year),
         )
     return render(request, "funds/overview.html", context)
+
+
+def _furthest_behind(fund_year: FundYear, shown: int = 5) -> dict:
+    """The townships more than the set points behind time progress, furthest first (the
+    who-is-behind page's figures, without its red flags)."""
+    rows = [row for row in behind_list(fund_year=fund_year, flags=[])
+            if row["gap"] > fund_year.flag_idle_points]
+    rows.sort(key=lambda row: (-row["gap"], row["code"]))
+    return {"count": len(rows), "names": [row["name"] for row in rows[:shown]],
+            "more": max(0, len(rows) - shown)}
 
 
 def _history_charts(years: list[FundYear]):

@@ -113,6 +113,11 @@ EXPECTED = {
     "red-flags": ((L, L),) + ((200, 405),) * 5,
     "red-flags-export-csv": ((L, L),) + ((200, 405),) * 5,
     "red-flags-export-xlsx": ((L, L),) + ((200, 405),) * 5,
+    # who is behind: the county's weekly page (a clerk: 403)
+    "behind": ((L, L), (403, 405), (403, 405), (200, 405), (200, 405), (200, 405)),
+    "behind-export-csv": ((L, L), (403, 405), (403, 405), (200, 405), (200, 405), (200, 405)),
+    "behind-export-xlsx": ((L, L), (403, 405), (403, 405), (200, 405), (200, 405),
+                           (200, 405)),
     "red-flag-close": ((L, L), (405, 403), (405, 403), (405, 403), (405, 302), (405, 302)),
     "inspection-print": ALL_SEE,
     "inspection-create": ((L, L), (403, 403), (403, 403), (403, 403), (200, 400), (200, 400)),

@@ -7,7 +7,7 @@ import datetime
 from collections import defaultdict
 from decimal import Decimal
 
-from django.db.models import F, Max, Q
+from django.db.models import Count, F, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
@@ -20,6 +20,7 @@ from funds.inspection.flags import (
     Spending,
     TownshipMoney,
     red_flag_list,
+    time_share,
 )
 from funds.models import (
     Expenditure,
@@ -182,3 +183,43 @@ def flag_export_rows(flags, *, totals: bool = True):
         yield [_("Total"), "", "", _("%(n)s flags, %(open)s open") % {
             "n": len(flags), "open": sum(1 for f in flags if not f.is_closed)}, "", "",
             sum((f.amount for f in flags), Decimal("0.00")), "", "", "", ""]
+
+
+def behind_list(*, fund_year: FundYear, today: datetime.date | None = None,
+                calendar: WorkingCalendar | None = None, flags=None) -> list[dict]:
+    """Who is behind (the staff's weekly page): per township in service, the allocation,
+    approved and reimbursed money, execution against the share of the year elapsed
+    (时间进度) and the gap in points, the open red flags, the items waiting for approval
+    and the longest wait in working days, and the overdue findings (of any year)."""
+    today = today or timezone.localdate()
+    calendar = calendar or WorkingCalendar()
+    as_of = min(today, datetime.date(fund_year.year, 12, 31))
+    share = time_share(fund_year.year, as_of)
+    if flags is None:
+        flags = red_flags_get(fund_year=fund_year, today=today, calendar=calendar)
+    open_flags = defaultdict(int)
+    for flag in flags:
+        open_flags[flag.township_id] += not flag.is_closed
+    waiting = defaultdict(list)
+    for s in spending_list(year=fund_year.year):
+        if s.status == Status.SUBMITTED and s.submitted_on is not None:
+            waiting[s.township_id].append(calendar.between(s.submitted_on, today))
+    overdue = dict(Finding.objects.filter(closed_at__isnull=True, deadline__lt=today)
+                   .order_by().values("township_id").annotate(n=Count("pk"))
+                   .values_list("township_id", "n"))
+    rows = []
+    for row in allocation_row_list(fund_year=fund_year):
+        allocation = row["total_amount"]
+        reimbursed = cents_to_yuan(row["reimbursed_cents"])
+        execution = (reimbursed / allocation).quantize(Decimal("0.0001")) if allocation else (
+            Decimal(0))
+        waits = waiting.get(row["pk"], [])
+        rows.append({
+            "pk": row["pk"], "code": row["code"], "name": row["name"],
+            "allocation": allocation, "approved": cents_to_yuan(row["approved_cents"]),
+            "reimbursed": reimbursed, "execution": execution,
+            "time": share.quantize(Decimal("0.0001")),
+            "gap": ((share - execution) * 100).quantize(Decimal("0.01")),
+            "open_flags": open_flags.get(row["pk"], 0), "waiting": len(waits),
+            "longest_wait": max(waits, default=0), "overdue": overdue.get(row["pk"], 0)})
+    return rows

@@ -11,4 +11,9 @@ urlpatterns = [
     path("flags/<int:year>/export.xlsx", inspection.red_flags_export,
          {"file_format": "xlsx"}, name="red-flags-export-xlsx"),
     path("flags/<int:year>/close/", inspection.red_flag_close, name="red-flag-close"),
+    path("behind/<int:year>/", inspection.behind, name="behind"),
+    path("behind/<int:year>/export.csv", inspection.behind_export, {"file_format": "csv"},
+         name="behind-export-csv"),
+    path("behind/<int:year>/export.xlsx", inspection.behind_export, {"file_format": "xlsx"},
+         name="behind-export-xlsx"),
 ]

@@ -9,16 +9,24 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
+from django_tables2 import RequestConfig
 
 from funds.budget.exports import csv_download, xlsx_download
-from funds.inspection import services
+from funds.inspection import charts, services
 from funds.inspection.flags import RULES, Rules
 from funds.inspection.forms import FlagCloseForm, FlagFilterForm
-from funds.inspection.selectors import flag_export_header, flag_export_rows, red_flags_get
+from funds.inspection.selectors import (
+    behind_list,
+    flag_export_header,
+    flag_export_rows,
+    red_flags_get,
+)
+from funds.inspection.tables import BehindTable
 from funds.scope import fund_year_or_404, township_in_scope
 from funds.workdays import WorkingCalendar
 from townships.models import Township
-from townships.roles import own_township_id, sees_all_townships
+from townships.roles import all_townships_required, own_township_id, sees_all_townships
+from wanyuan.tables import export_formats, export_header, export_rows
 from wanyuan.years import remember_year
 
 STATES = ("open", "closed", "all")
@@ -117,3 +125,48 @@ def red_flag_close(request, year: int):
                                     "change."))
     return redirect(target)
 
+
+
+#: How many townships the chart draws: the furthest behind first.
+CHART_ROWS = 30
+
+
+def _behind(request, year: int):
+    fund_year = fund_year_or_404(year)
+    rows = behind_list(fund_year=fund_year)
+    table = BehindTable(rows, fund_year=fund_year, behind_points=fund_year.flag_idle_points)
+    return fund_year, rows, table
+
+
+@require_safe
+@all_townships_required
+def behind(request, year: int):
+    fund_year, rows, table = _behind(request, year)
+    remember_year(request, year)
+    RequestConfig(request, paginate=False).configure(table)
+    furthest = sorted(rows, key=lambda r: (-r["gap"], r["code"]))[:CHART_ROWS]
+    time = rows[0]["time"] if rows else None
+    title = _("Execution against time progress, %(year)s") % {"year": year}
+    return render(request, "funds/behind.html", {
+        "fund_year": fund_year, "table": table, "time": time,
+        "behind_count": sum(1 for r in rows if r["gap"] > fund_year.flag_idle_points),
+        "chart": charts.execution_against_time(
+            furthest, time=time, behind_points=fund_year.flag_idle_points, title=title)
+        if rows else None,
+        "chart_title": title, "chart_cut": len(rows) > CHART_ROWS, "chart_rows": CHART_ROWS,
+    })
+
+
+@require_safe
+@all_townships_required
+def behind_export(request, year: int, file_format: str):
+    fund_year, rows, table = _behind(request, year)
+    RequestConfig(request, paginate=False).configure(table)  # the page's order
+    name = _("Who is behind %(year)s") % {"year": year}
+    header = export_header(table)
+    records = export_rows(table, [row.record for row in table.rows])
+    if file_format == "csv":
+        return csv_download(header, records, filename=f"{name}.csv")
+    yuan, percents = export_formats(table)
+    return xlsx_download(header, list(records), title=name, sheet_title=str(year),
+                         filename=f"{name}.xlsx", yuan_columns=yuan, percent_columns=percents)

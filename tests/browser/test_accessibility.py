@@ -68,6 +68,12 @@ NOT_PAGES = {
     "execution-export-xlsx": "a download",
     "voucher-download": "a download (the stored file)",
     "decision-minutes": "a download (the stored file)",
+    "invoice-read": "POST only (the voucher form's QR reading, answered in JSON)",
+    "red-flag-close": "POST only",
+    "red-flags-export-csv": "a download",
+    "red-flags-export-xlsx": "a download",
+    "behind-export-csv": "a download",
+    "behind-export-xlsx": "a download",
 }
 
 #: For a route with ``<int:pk>``: which objects to open, by the route's name.
