@@ -765,6 +765,42 @@ class RedFlagReview(models.Model):
         return f"{self.year} {self.rule} {self.subject}"
 
 
+class Reminder(models.Model):
+    """An in-app reminder made by ``manage.py send_reminders`` (funds.inspection.reminders):
+    once per kind, subject, due day and recipient, whatever how often the command runs."""
+
+    class Kind(models.TextChoices):
+        FINDING_DUE = "finding_due", _("Finding due soon")
+        FINDING_OVERDUE = "finding_overdue", _("Finding overdue")
+        WAITING = "waiting", _("Waiting too long for approval")
+        HALF_YEAR_REPORT = "half_year_report", _("Half-year report due")
+        ANNUAL_REPORT = "annual_report", _("Annual report due")
+        RED_FLAG = "red_flag", _("Open red flag")
+
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("recipient"),
+                                  on_delete=models.CASCADE, related_name="reminders")
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    subject = models.CharField(_("subject"), max_length=200)
+    due = models.DateField(_("due"))
+    message = models.TextField(_("message"))
+    url = models.CharField(_("link"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("made at"), auto_now_add=True, db_index=True)
+    emailed_at = models.DateTimeField(_("e-mailed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("reminder")
+        verbose_name_plural = _("reminders")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "subject", "due", "recipient"],
+                                    name="reminder_once",
+                                    violation_error_message=_("This reminder was sent.")),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} {self.subject} {self.due}"
+
+
 class WorkdayOverride(models.Model):
     """One day of the State Council's holiday notice (国务院办公厅关于节假日安排的通知),
     typed in by an administrator: a holiday on a weekday, or a make-up working day (调休)

@@ -277,6 +277,16 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
 AXES_CLIENT_IP_CALLABLE = "wanyuan.client.client_address"
 
+# Reminders (manage.py send_reminders) are in-app; they are e-mailed as well only where
+# the deployment sets REMINDER_EMAILS=1 and an SMTP server (EMAIL_HOST and the rest).
+REMINDER_EMAILS = env_bool("REMINDER_EMAILS")
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "webmaster@localhost")
+
 # Every list table is a table.cards: a card per row on a phone (templates/django_tables2/).
 DJANGO_TABLES2_TEMPLATE = "django_tables2/cards.html"
 DJANGO_TABLES2_TABLE_ATTRS = {"class": "data-table"}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import Count, Exists, Max, OuterRef, Q, Subquery
@@ -19,6 +19,7 @@ from funds.models import (
     FundYear,
     Inspection,
     NotificationsRead,
+    Reminder,
     Voucher,
 )
 from townships.models import TownshipCategory
@@ -134,14 +135,16 @@ class Notifications:
     findings_due: list[Finding]  # open, deadline within DEADLINE_NOTICE_DAYS
     since: datetime.datetime
     made_at: datetime.datetime  # what "mark read" marks up to
+    reminders: list[Reminder] = field(default_factory=list)  # manage.py send_reminders
 
     @property
     def count(self) -> int:
-        return len(self.transitions) + len(self.findings_due)
+        return len(self.transitions) + len(self.findings_due) + len(self.reminders)
 
 
 def notifications_get(*, user, township_id=None, sees_all=False, limit=30) -> Notifications:
-    """A user's in-app notifications in three queries: a clerk (``township_id``) hears of
+    """A user's in-app notifications in four queries: the reminders made for them since
+    (``manage.py send_reminders``); a clerk (``township_id``) hears of
     the own township's expenditures being returned, approved, rejected, reimbursed or
     voided; an approver of what was submitted; both of the findings due within a week."""
     now = timezone.now()
@@ -179,9 +182,11 @@ def notifications_get(*, user, township_id=None, sees_all=False, limit=30) -> No
         deadline__lte=today + datetime.timedelta(days=DEADLINE_NOTICE_DAYS))
     if not sees_all:
         findings = findings.filter(township_id=township_id)
+    reminders = list(Reminder.objects.filter(recipient=user, created_at__gt=since)
+                     .order_by("-created_at", "-id")[:limit])
     return Notifications(transitions=transitions,
                          findings_due=list(findings.select_related("township")[:limit]),
-                         since=since, made_at=now)
+                         since=since, made_at=now, reminders=reminders)
 # --- What the yearly documents list (funds/documents) ------------------------------------
 
 
