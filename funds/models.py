@@ -759,7 +759,8 @@ class RedFlagReview(models.Model):
         ordering = ["-closed_at", "-id"]
         indexes = [models.Index(fields=["year", "township", "rule"],
                                 name="flag_review_lookup_idx")]
-        permissions = [("close_redflag", _("Can close a red flag with an explanation"))]
+        permissions = [("close_redflag", _("Can close a red flag with an explanation")),
+                       ("generate_audit_pack", _("Can make the audit pack of a year"))]
 
     def __str__(self):
         return f"{self.year} {self.rule} {self.subject}"

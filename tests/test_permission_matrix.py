@@ -118,6 +118,8 @@ EXPECTED = {
     "behind-export-csv": ((L, L), (403, 405), (403, 405), (200, 405), (200, 405), (200, 405)),
     "behind-export-xlsx": ((L, L), (403, 405), (403, 405), (200, 405), (200, 405),
                            (200, 405)),
+    # the audit pack: staff and administrators; an empty POST is the whole county's ZIP
+    "audit-pack": ((L, L), (403, 403), (403, 403), (403, 403), (200, 200), (200, 200)),
     "red-flag-close": ((L, L), (405, 403), (405, 403), (405, 403), (405, 302), (405, 302)),
     "inspection-print": ALL_SEE,
     "inspection-create": ((L, L), (403, 403), (403, 403), (403, 403), (200, 400), (200, 400)),

@@ -31,8 +31,9 @@ ROLE_PERMISSIONS = {
             "funds.generate_documents", "funds.generate_township_documents",
             # bringing a township's existing ledger in (issue 23)
             "funds.add_ledgerimport",
-            # the inspection desk (issue 26): close a red flag with an explanation
-            "funds.close_redflag"],
+            # the inspection desk (issue 26): close a red flag with an explanation, make
+            # the audit pack
+            "funds.close_redflag", "funds.generate_audit_pack"],
     # Finance records the payment (报账, issue 23): a second person, never who made the
     # expenditure and by default not its approver (funds.spending.services).
     FINANCE: ["townships.view_*", "funds.view_*", "townships.view_all_townships",

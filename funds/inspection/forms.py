@@ -27,3 +27,14 @@ class FlagCloseForm(forms.Form):
     subject = forms.CharField(widget=forms.HiddenInput, max_length=200)
     explanation = forms.CharField(label=_("Explanation"), max_length=2000,
                                   widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class AuditPackForm(forms.Form):
+    township = forms.ModelChoiceField(
+        label=_("Township"), queryset=None, required=False, to_field_name="code",
+        empty_label=_("All townships"),
+        help_text=_("The whole county's pack, or one township's."))
+
+    def __init__(self, *args, townships, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["township"].queryset = townships

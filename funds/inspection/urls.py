@@ -16,4 +16,5 @@ urlpatterns = [
          name="behind-export-csv"),
     path("behind/<int:year>/export.xlsx", inspection.behind_export, {"file_format": "xlsx"},
          name="behind-export-xlsx"),
+    path("audit-pack/<int:year>/", inspection.audit_pack, name="audit-pack"),
 ]

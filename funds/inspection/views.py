@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.http import Http404
+from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 from django_tables2 import RequestConfig
@@ -14,7 +15,8 @@ from django_tables2 import RequestConfig
 from funds.budget.exports import csv_download, xlsx_download
 from funds.inspection import charts, services
 from funds.inspection.flags import RULES, Rules
-from funds.inspection.forms import FlagCloseForm, FlagFilterForm
+from funds.inspection.forms import AuditPackForm, FlagCloseForm, FlagFilterForm
+from funds.inspection.pack import pack_audit, pack_name, pack_stream
 from funds.inspection.selectors import (
     behind_list,
     flag_export_header,
@@ -170,3 +172,29 @@ def behind_export(request, year: int, file_format: str):
     yuan, percents = export_formats(table)
     return xlsx_download(header, list(records), title=name, sheet_title=str(year),
                          filename=f"{name}.xlsx", yuan_columns=yuan, percent_columns=percents)
+
+
+@permission_required("funds.generate_audit_pack", raise_exception=True)
+@all_townships_required
+def audit_pack(request, year: int):
+    """GET: what the pack holds, and the choice of the whole county or one township.
+    POST: the ZIP, streamed (audited before its first byte)."""
+    fund_year = fund_year_or_404(year)
+    townships = Township.objects.in_service(year).order_by("code")
+    form = AuditPackForm(request.POST if request.method == "POST" else None,
+                         townships=townships)
+    if request.method == "POST":
+        if not form.is_valid():
+            return render(request, "funds/audit_pack.html", {
+                "fund_year": fund_year, "form": form}, status=400)
+        township = form.cleaned_data["township"]
+        name = pack_name(fund_year=fund_year, township=township)
+        pack_audit(fund_year=fund_year, township=township, acting_user=request.user,
+                   where=_("downloaded as %(name)s") % {"name": name})
+        response = StreamingHttpResponse(
+            pack_stream(fund_year=fund_year, township=township, acting_user=request.user),
+            content_type="application/zip")
+        response["Content-Disposition"] = content_disposition_header(True, name)
+        return response
+    remember_year(request, year)
+    return render(request, "funds/audit_pack.html", {"fund_year": fund_year, "form": form})
