@@ -113,13 +113,17 @@ def _workbook(sheets) -> bytes:
     for title, heading, header, rows, yuan in sheets:
         sheet = workbook.create_sheet(title=title[:31])
         rows = list(rows)
-        widths = []
+        widths, wraps = [], []
         for index, name in enumerate(header):
-            longest = max([display_width(name)] + [
-                display_width(f"{row[index]:,.2f}" if isinstance(row[index], Decimal)
-                              else row[index] if row[index] is not None else "")
-                for row in rows[:2000]])
-            widths.append(min(max(longest + 2, 8, 16 if index in yuan else 0), 42))
+            texts = [f"{row[index]:,.2f}" if isinstance(row[index], Decimal)
+                     else str(row[index]) if row[index] is not None else ""
+                     for row in rows[:2000]]
+            longest = max([display_width(name)] + [display_width(t) for t in texts])
+            # prose wraps in a column of 42; a code or a hash keeps its line
+            wraps.append(any(display_width(t) > 40 and (" " in t or display_width(t) > len(t))
+                             for t in texts))
+            widths.append(max(min(longest, 42) if wraps[-1] else longest, 8,
+                              16 if index in yuan else 0) + 2)
             sheet.column_dimensions[get_column_letter(index + 1)].width = widths[-1]
         sheet.freeze_panes = "A3"
         print_setup(sheet, widths)
@@ -128,7 +132,7 @@ def _workbook(sheets) -> bytes:
         for row in rows:
             sheet.append([xlsx_cell(sheet, value, border=BORDER,
                                     number_format=YUAN_FORMAT if i in yuan else None,
-                                    wrap=isinstance(value, str) and display_width(value) > 40)
+                                    wrap=wraps[i] and isinstance(value, str))
                           for i, value in enumerate(row)])
     buffer = io.BytesIO()
     workbook.save(buffer)
