@@ -18,6 +18,12 @@ townships; BENCH_SIZES overrides), in a fresh database filled by synthetic.py:
 6. the preview of a 2,000-row ledger import, CSV and XLSX, against the 2 s target
    (BENCH_ONLY=ledger measures only this).
 
+7. the red flags of a year of spending (20 expenditures a township, 3 % of them waiting,
+   a third with an invoice) against the issue's 5 s target, and the county's audit pack
+   with 1,000 voucher files of 100 KB streamed to nowhere: time and peak memory against
+   the 100 MB target (BENCH_ONLY=inspection measures only this; it is not in the full run,
+   which it would slow by the spending it writes).
+
 BENCH_ONLY=pages measures only 1 and 2 (with the pages' p95 server time);
 BENCH_ONLY=documents only 3.
 
@@ -136,6 +142,9 @@ def measure():
         return
     if ONLY == "documents":
         print(json.dumps(_documents(user)))
+        return
+    if ONLY == "inspection":
+        print(json.dumps(_inspection(user)))
         return
     results = [] if ONLY == "pages" else _plans(cookie, user)
     if ONLY == "plans":
@@ -379,6 +388,86 @@ def _documents(user):
         return [("all 7 documents vs target: seconds", f"{elapsed:.3f}", "—", "—")]
     return [("all 7 documents vs target: seconds", f"{elapsed:.3f}", f"{target:.1f}",
              f"{elapsed / target:.2f}×")]
+
+
+def _spending_year(user, *, per_township: int = 20):
+    """A year of synthetic spending for the flags: bulk-written, as a ledger import would
+    leave it (reimbursed), with some waiting and some invoices."""
+    import random
+    from decimal import Decimal
+
+    from funds.models import Expenditure, ExpenditureTransition, SpendingCategory, Voucher
+    from townships.models import Township
+
+    rng = random.Random(7)
+    category = SpendingCategory.objects.first()
+    payees = ["万源市新华书店", "党校", "张三", "印刷厂", "超市", "李四等3人"]
+    purposes = ["党员教育培训资料", "阵地标识牌", "工作餐", "慰问金", "考察学习", "宴请"]
+    rows = []
+    for township_id in Township.objects.values_list("pk", flat=True):
+        for _ in range(per_township):
+            day = datetime.date(2020, 1, 1) + datetime.timedelta(days=rng.randrange(366))
+            status = "submitted" if rng.random() < 0.03 else "reimbursed"
+            rows.append(Expenditure(
+                township_id=township_id, year=2020, date=day,
+                amount=Decimal(rng.randrange(10_000, 1_500_000)) / 100, category=category,
+                purpose=rng.choice(purposes), payee=rng.choice(payees), status=status,
+                created_by=user, reimbursed_on=day if status == "reimbursed" else None,
+                accounting_voucher="记-1" if status == "reimbursed" else ""))
+    made = Expenditure.objects.bulk_create(rows, batch_size=5000)
+    ExpenditureTransition.objects.bulk_create(
+        (ExpenditureTransition(expenditure=e, from_status="draft", to_status="submitted",
+                               amount=e.amount, actor=user) for e in made
+         if e.status == "submitted"), batch_size=5000)
+    Voucher.objects.bulk_create(
+        (Voucher(expenditure=e, kind="invoice", file="bench.pdf", original_name="发票.pdf",
+                 size=1, uploaded_by=user, invoice_number=f"{e.pk:020d}",
+                 invoice_key=f"{e.pk:020d}") for e in made[::3]), batch_size=5000)
+    return made
+
+
+def _inspection(user):
+    """The flags of the year and the county's audit pack (issue 26's targets)."""
+    import shutil
+    import tempfile as tmp
+
+    from django.conf import settings
+    from django.core.files.base import ContentFile
+
+    from funds.inspection.pack import pack_stream
+    from funds.inspection.selectors import red_flags_get
+    from funds.models import FundYear, Voucher
+
+    made = _spending_year(user)
+    fund_year = FundYear.objects.get(year=2020)
+    elapsed, peak, flags = _timed(lambda: len(red_flags_get(fund_year=fund_year)),
+                                  repeat=REPEAT)
+    results = [(f"red flags of a year ({len(made):,} expenditures, {flags:,} flags): s",
+                f"{elapsed:.2f}", "5.0", f"{elapsed / 5:.2f}×"),
+               ("red flags: peak MB", f"{peak / 2**20:.1f}", "—", "—")]
+    media = Path(tmp.mkdtemp(prefix="bench-media-"))
+    settings.MEDIA_ROOT = str(media)
+    try:
+        Voucher.objects.all().delete()
+        payload = os.urandom(100 * 1024)
+        for i, expenditure in enumerate(made[:1000]):
+            voucher = Voucher(expenditure=expenditure, kind="photo", original_name=f"照片{i}.jpg",
+                              size=len(payload), uploaded_by=user)
+            voucher.file.save(f"v{i}.jpg", ContentFile(payload), save=False)
+            voucher.save()
+
+        def whole_pack():
+            return sum(len(part) for part in pack_stream(fund_year=fund_year,
+                                                         acting_user=user))
+
+        elapsed, peak, size = _timed(whole_pack)
+        results.append((f"audit pack, 1,000 vouchers ({size / 2**20:.0f} MB): s",
+                        f"{elapsed:.2f}", "—", "—"))
+        results.append(("audit pack: peak MB (target < 100)", f"{peak / 2**20:.1f}", "100",
+                        f"{peak / 2**20 / 100:.2f}×"))
+    finally:
+        shutil.rmtree(media, ignore_errors=True)
+    return results
 
 
 def _reclassification(user):
