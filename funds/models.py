@@ -974,3 +974,179 @@ class LedgerImport(models.Model):
 
     def __str__(self):
         return f"{self.original_name} ({self.sha256[:12]})"
+
+
+# ---------------------------------------------------------------------------------------
+# The 绩效 cycle (issue 27): targets with the budget, monitoring, the self-evaluation.
+# ---------------------------------------------------------------------------------------
+
+
+#: A share in percent, 0–100, with two places.
+PERCENT = {"max_digits": 5, "decimal_places": 2,
+           "validators": [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))]}
+
+
+class PerformanceSettings(models.Model):
+    """The province's rules for scoring a self-evaluation, and whose sheet it is: one row
+    (pk 1), edited in the admin, audited."""
+
+    class EvaluatedAs(models.TextChoices):
+        PROJECT = "project", _("One organization-department project (the county's sheet)")
+        TRANSFER = "transfer", _("A transfer per township (a sheet per township as well)")
+
+    class LeRule(models.TextChoices):
+        LINEAR = "linear", _("Falls linearly to 0 at twice the target")
+        RATIO = "ratio", _("Target ÷ actual × weight")
+
+    evaluated_as = models.CharField(_("the fund is evaluated as"), max_length=10,
+                                    choices=EvaluatedAs.choices, default=EvaluatedAs.PROJECT)
+    execution_weight = models.DecimalField(
+        _("weight of the execution rate"), max_digits=5, decimal_places=2,
+        default=Decimal("10.00"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))])
+    le_rule = models.CharField(_("a ≤ indicator above its target"), max_length=8,
+                               choices=LeRule.choices, default=LeRule.LINEAR)
+    achieved_low = models.DecimalField(_("achieved: lowest percent of the weight"),
+                                       default=Decimal("80.00"), **PERCENT)
+    achieved_high = models.DecimalField(_("achieved: highest percent"),
+                                        default=Decimal("100.00"), **PERCENT)
+    partial_low = models.DecimalField(_("partly achieved: lowest percent"),
+                                      default=Decimal("60.00"), **PERCENT)
+    partial_high = models.DecimalField(_("partly achieved: highest percent"),
+                                       default=Decimal("80.00"), **PERCENT)
+    failed_low = models.DecimalField(_("not achieved: lowest percent"),
+                                     default=Decimal("0.00"), **PERCENT)
+    failed_high = models.DecimalField(_("not achieved: highest percent"),
+                                      default=Decimal("60.00"), **PERCENT)
+
+    class Meta:
+        verbose_name = _("performance settings")
+        verbose_name_plural = _("performance settings")
+        constraints = [
+            models.CheckConstraint(condition=Q(pk=1), name="performance_settings_singleton",
+                                   violation_error_message=_("There is one settings row.")),
+            models.CheckConstraint(
+                condition=Q(achieved_low__lte=models.F("achieved_high"))
+                & Q(partial_low__lte=models.F("partial_high"))
+                & Q(failed_low__lte=models.F("failed_high"))
+                & Q(failed_low__gte=0) & Q(achieved_high__lte=100),
+                name="performance_bands_ordered",
+                violation_error_message=_("Each band runs from its lowest to its highest "
+                                          "share, within 0–100 %.")),
+        ]
+
+    def __str__(self):
+        return str(_("performance settings"))
+
+    @classmethod
+    def get(cls) -> PerformanceSettings:
+        return cls.objects.filter(pk=1).first() or cls(pk=1)
+
+
+class TargetSheet(models.Model):
+    """绩效目标表 of a fund year: the county's (no township) or a township's, its overall
+    goal and indicators; monitored mid-year, then scored and filed as the 自评."""
+
+    fund_year = models.ForeignKey(FundYear, verbose_name=_("fund year"),
+                                  on_delete=models.PROTECT, related_name="target_sheets")
+    township = models.ForeignKey("townships.Township", verbose_name=_("township"), null=True,
+                                 blank=True, on_delete=models.PROTECT,
+                                 related_name="target_sheets")
+    goal = models.TextField(_("overall goal of the year (年度总体目标)"))
+    achieved = models.TextField(_("what was achieved (实际完成情况)"), blank=True)
+    budget_date = models.DateField(
+        _("budget approved on"), null=True, blank=True,
+        help_text=_("预算批复日期: the issuing of the funds is timed from it."))
+    initial_budget = models.DecimalField(_("initial budget (年初预算数, yuan)"), **MONEY)
+    monitoring_measures = models.TextField(_("corrective measures (监控纠偏措施)"), blank=True)
+    filed_at = models.DateTimeField(_("filed at"), null=True, blank=True)
+    filed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("filed by"),
+                                 null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="+")
+
+    class Meta:
+        verbose_name = _("performance target sheet")
+        verbose_name_plural = _("performance target sheets")
+        ordering = ["-fund_year__year", "township__code"]
+        permissions = [("file_self_evaluation",
+                        _("Can file and reopen a performance self-evaluation"))]
+        constraints = [
+            models.UniqueConstraint(fields=["fund_year", "township"],
+                                    name="one_target_sheet_per_township_year",
+                                    violation_error_message=_("This sheet exists.")),
+            models.UniqueConstraint(fields=["fund_year"], condition=Q(township__isnull=True),
+                                    name="one_county_target_sheet_per_year",
+                                    violation_error_message=_("This sheet exists.")),
+        ]
+
+    def __str__(self):
+        return f"{self.fund_year.year} {self.township or ''}".strip()
+
+    @property
+    def is_filed(self) -> bool:
+        return self.filed_at is not None
+
+
+class Indicator(models.Model):
+    """One row of a target sheet: 一级/二级 level, name, direction, target and unit,
+    weight; its actual, computed from the records (``source``) or entered with evidence;
+    for a qualitative one, the answer and the share of the weight in its band."""
+
+    class Level1(models.TextChoices):
+        OUTPUT = "output", _("Output indicators")
+        BENEFIT = "benefit", _("Benefit indicators")
+        SATISFACTION = "satisfaction", _("Satisfaction indicators")
+
+    class Level2(models.TextChoices):
+        QUANTITY = "quantity", _("Quantity")
+        QUALITY = "quality", _("Quality")
+        TIMELINESS = "timeliness", _("Timeliness")
+        COST = "cost", _("Cost")
+        ECONOMIC = "economic", _("Economic benefit")
+        SOCIAL = "social", _("Social benefit")
+        ECOLOGICAL = "ecological", _("Ecological benefit")
+        SUSTAINABLE = "sustainable", _("Sustainable impact")
+        SATISFACTION = "satisfaction", _("Satisfaction of those served")
+
+    class Direction(models.TextChoices):
+        GE = ">=", "≥"
+        LE = "<=", "≤"
+        EQ = "=", "="
+        QUALITATIVE = "qualitative", _("qualitative")
+
+    class Answer(models.TextChoices):
+        ACHIEVED = "achieved", _("Achieved the year's target")
+        PARTIAL = "partial", _("Partly achieved, with some effect")
+        FAILED = "failed", _("Not achieved, with poor effect")
+
+    sheet = models.ForeignKey(TargetSheet, verbose_name=_("target sheet"),
+                              on_delete=models.CASCADE, related_name="indicators")
+    position = models.PositiveSmallIntegerField(_("order"), default=0)
+    level1 = models.CharField(_("level 1"), max_length=12, choices=Level1.choices)
+    level2 = models.CharField(_("level 2"), max_length=12, choices=Level2.choices)
+    name = models.CharField(_("indicator (三级指标)"), max_length=100)
+    direction = models.CharField(_("direction"), max_length=12, choices=Direction.choices)
+    target = models.DecimalField(_("target value"), max_digits=14, decimal_places=2,
+                                 null=True, blank=True)
+    unit = models.CharField(_("unit"), max_length=12, blank=True)
+    weight = models.DecimalField(_("weight"), max_digits=5, decimal_places=2,
+                                 validators=[MinValueValidator(Decimal("0"))])
+    source = models.CharField(_("computed from"), max_length=30, blank=True,
+                              help_text=_("Filled from the records when set."))
+    actual = models.DecimalField(_("actual value"), max_digits=14, decimal_places=2,
+                                 null=True, blank=True)
+    answer = models.CharField(_("answer"), max_length=10, choices=Answer.choices, blank=True)
+    percent = models.DecimalField(_("share of the weight in its band (percent)"), max_digits=5,
+                                  decimal_places=2, null=True, blank=True)
+    applicable = models.BooleanField(_("applies"), default=True)
+    deviation_reason = models.TextField(_("deviation and measures (偏差原因分析及改进措施)"),
+                                        blank=True)
+    evidence = models.FileField(_("evidence"), upload_to="performance/%Y/", blank=True)
+
+    class Meta:
+        verbose_name = _("performance indicator")
+        verbose_name_plural = _("performance indicators")
+        ordering = ["sheet", "position", "id"]
+
+    def __str__(self):
+        return self.name

@@ -14,4 +14,5 @@ urlpatterns = [
     path("", include("funds.spending.urls")),
     path("", include("funds.documents.urls")),
     path("", include("funds.inspection.urls")),
+    path("", include("funds.performance.urls")),
 ]

@@ -16,6 +16,7 @@ No date raises. Deadlines of findings, reports and approvals count in these days
 from __future__ import annotations
 
 import datetime
+from decimal import Decimal
 
 import chinese_calendar
 from django.utils.translation import gettext as _
@@ -23,6 +24,16 @@ from django.utils.translation import gettext as _
 from funds.models import WorkdayOverride
 
 ONE_DAY = datetime.timedelta(days=1)
+
+
+def time_share(year: int, as_of: datetime.date) -> Decimal:
+    """The share of the year elapsed on a day (时间进度): 0 before it, 1 after it."""
+    first, last = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
+    if as_of < first:
+        return Decimal(0)
+    if as_of >= last:
+        return Decimal(1)
+    return Decimal((as_of - first).days + 1) / Decimal((last - first).days + 1)
 
 
 def _package_knows(day: datetime.date) -> bool | None:

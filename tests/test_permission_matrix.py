@@ -120,6 +120,19 @@ EXPECTED = {
                            (200, 405)),
     # the audit pack: staff and administrators; an empty POST is the whole county's ZIP
     "audit-pack": ((L, L), (403, 403), (403, 403), (403, 403), (200, 200), (200, 200)),
+    # the 绩效 cycle (issue 27): the county's people see it; staff and administrators edit
+    # and file. The matrix's world has no target sheet: its pages answer 404, and an empty
+    # POST to "start" starts one from the library
+    "performance": ((L, L), (403, 403), (403, 403), (200, 404), (200, 404), (200, 404)),
+    "performance-start": ((L, L), (405, 403), (405, 403), (405, 403), (405, 302), (405, 302)),
+    "performance-compute": ((L, L), (405, 403), (405, 403), (405, 403), (405, 404),
+                            (405, 404)),
+    "performance-file": ((L, L), (405, 403), (405, 403), (405, 403), (405, 404), (405, 404)),
+    "performance-reopen": ((L, L), (405, 403), (405, 403), (405, 403), (405, 404), (405, 404)),
+    "performance-monitoring": ((L, L), (403, 405), (403, 405), (404, 405), (404, 405),
+                               (404, 405)),
+    "performance-download": ((L, L), (403, 405), (403, 405), (404, 405), (404, 405),
+                             (404, 405)),
     "red-flag-close": ((L, L), (405, 403), (405, 403), (405, 403), (405, 302), (405, 302)),
     "inspection-print": ALL_SEE,
     "inspection-create": ((L, L), (403, 403), (403, 403), (403, 403), (200, 400), (200, 400)),

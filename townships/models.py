@@ -386,6 +386,9 @@ class AuditEvent(RecordsActor):
         DUPLICATE_INVOICE_ALLOWED = "duplicate_invoice_allowed", _("Duplicate invoice allowed")
         FLAG_CLOSED = "flag_closed", _("Red flag closed")
         AUDIT_PACK_GENERATED = "audit_pack_generated", _("Audit pack generated")
+        PERFORMANCE_CHANGED = "performance_changed", _("Performance sheet changed")
+        PERFORMANCE_FILED = "performance_filed", _("Self-evaluation filed")
+        PERFORMANCE_REOPENED = "performance_reopened", _("Self-evaluation reopened")
 
     action = models.CharField(_("action"), max_length=40, choices=Action.choices)
     year = models.PositiveSmallIntegerField(_("year"), null=True, blank=True)

@@ -33,7 +33,9 @@ ROLE_PERMISSIONS = {
             "funds.add_ledgerimport",
             # the inspection desk (issue 26): close a red flag with an explanation, make
             # the audit pack
-            "funds.close_redflag", "funds.generate_audit_pack"],
+            "funds.close_redflag", "funds.generate_audit_pack",
+            # the 绩效 cycle (issue 27): targets, monitoring, the self-evaluation
+            "funds.add_targetsheet", "funds.change_targetsheet", "funds.file_self_evaluation"],
     # Finance records the payment (报账, issue 23): a second person, never who made the
     # expenditure and by default not its approver (funds.spending.services).
     FINANCE: ["townships.view_*", "funds.view_*", "townships.view_all_townships",

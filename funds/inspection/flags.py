@@ -21,6 +21,7 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from funds.workdays import time_share
 from wanyuan.money import format_percent, format_yuan, rate
 
 ZERO = Decimal("0.00")
@@ -345,16 +346,6 @@ def over_budget(spendings, money: dict[int, TownshipMoney]):
                 "Spent %(total)s of an allocation of %(allocation)s: %(over)s over") % {
                 "total": format_yuan(total), "allocation": format_yuan(allocation),
                 "over": format_yuan(total - allocation)}, items=items)
-
-
-def time_share(year: int, as_of: datetime.date) -> Decimal:
-    """The share of the year elapsed on a day (时间进度): 0 before it, 1 after it."""
-    first, last = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
-    if as_of < first:
-        return Decimal(0)
-    if as_of >= last:
-        return Decimal(1)
-    return Decimal((as_of - first).days + 1) / Decimal((last - first).days + 1)
 
 
 def idle(money: dict[int, TownshipMoney], year: int, as_of: datetime.date, rules: Rules,

@@ -20,7 +20,6 @@ from funds.inspection.flags import (
     Spending,
     TownshipMoney,
     red_flag_list,
-    time_share,
 )
 from funds.models import (
     Expenditure,
@@ -30,7 +29,7 @@ from funds.models import (
     RedFlagReview,
     Voucher,
 )
-from funds.workdays import WorkingCalendar
+from funds.workdays import WorkingCalendar, time_share
 from townships.accounts import display_name
 from wanyuan.money import cents_to_yuan
 

@@ -74,6 +74,13 @@ NOT_PAGES = {
     "red-flags-export-xlsx": "a download",
     "behind-export-csv": "a download",
     "behind-export-xlsx": "a download",
+    "performance-start": "POST only",
+    "performance-compute": "POST only",
+    "performance-file": "POST only",
+    "performance-reopen": "POST only",
+    "performance-download": "a download (.xlsx, .docx)",
+    "performance-monitoring": "needs the year's target sheet: opened in "
+                              "tests/funds/test_performance.py",
 }
 
 #: For a route with ``<int:pk>``: which objects to open, by the route's name.

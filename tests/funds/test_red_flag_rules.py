@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from funds.inspection import flags as f
 from funds.inspection.flags import OpenFinding, Rules, Spending, TownshipMoney
-from funds.workdays import WorkingCalendar
+from funds.workdays import WorkingCalendar, time_share
 
 D = datetime.date
 RULES = Rules(threshold=Decimal("10000.00"))
@@ -131,9 +131,9 @@ def test_idle_after_september_and_money_of_two_years_back():
 
 
 def test_time_share():
-    assert f.time_share(2020, D(2019, 12, 31)) == 0
-    assert f.time_share(2020, D(2020, 12, 31)) == 1
-    assert f.time_share(2021, D(2021, 7, 2)) == Decimal(183) / Decimal(365)
+    assert time_share(2020, D(2019, 12, 31)) == 0
+    assert time_share(2020, D(2020, 12, 31)) == 1
+    assert time_share(2021, D(2021, 7, 2)) == Decimal(183) / Decimal(365)
 
 
 def test_meals_and_trips_on_days_off():
