@@ -139,9 +139,9 @@ def test_the_library_sheet_scores_and_files(ledger, staff_user, clerk_user, admi
     services.sheet_file(sheet=sheet, acting_user=staff_user)
     sheet.refresh_from_db()
     assert sheet.is_filed
-    with pytest.raises(services.PerformanceError, match="filed"):
+    with pytest.raises(services.PerformanceError, match="已提交"):
         services.sheet_update(sheet=sheet, values={}, indicators=values, acting_user=staff_user)
-    with pytest.raises(services.PerformanceError, match="reason"):
+    with pytest.raises(services.PerformanceError, match="须说明理由"):
         services.sheet_reopen(sheet=sheet, reason=" ", acting_user=staff_user)
     services.sheet_reopen(sheet=sheet, reason="财政局要求补充满意度调查", acting_user=staff_user)
     actions = list(AuditEvent.objects.filter(year=2020, action__startswith="performance")
@@ -158,7 +158,7 @@ def test_weights_must_total_100(ledger, staff_user):
     values = [{**{f: getattr(r, f) for f in services.INDICATOR_FIELDS}, "id": r.pk}
               for r in sheet.indicators.all()]
     values[0]["weight"] = D("16.00")
-    with pytest.raises(services.PerformanceError, match="total 101"):
+    with pytest.raises(services.PerformanceError, match="分值合计 101.00"):
         services.sheet_update(sheet=sheet, values={}, indicators=values, acting_user=staff_user)
 
 
@@ -170,7 +170,7 @@ def test_copying_last_year(ledger, staff_user):
     new = services.sheet_start(fund_year=ledger, acting_user=staff_user, copy_last_year=True)
     copied = new.indicators.get(name="发现问题整改率")
     assert copied.target == D(95) and copied.actual is None
-    with pytest.raises(services.PerformanceError, match="exists"):
+    with pytest.raises(services.PerformanceError, match="已存在"):
         services.sheet_start(fund_year=ledger, acting_user=staff_user)
 
 
