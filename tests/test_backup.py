@@ -55,6 +55,29 @@ def full_database(settings, tmp_path):
     ledger = "日期,凭证号,摘要,收款单位,支出\n2020-03-05,记-301,党员培训教材,新华书店,1234.50\n"
     ledger_import_confirm(township=Township.objects.get(name="青花镇"), year=2020,
                           data=ledger.encode(), filename="青花镇台账.csv", acting_user=admin)
+    # the inspection desk and the 绩效 cycle (issues 26, 27): a holiday typed in, an
+    # invoice key's lock row, a red flag closed, a reminder, the scoring settings and a
+    # target sheet with its indicators
+    import datetime
+
+    from funds.inspection.selectors import red_flags_get
+    from funds.inspection.services import red_flag_close
+    from funds.models import InvoiceKey, PerformanceSettings, Reminder, WorkdayOverride
+    from funds.performance.services import sheet_start
+
+    WorkdayOverride.objects.create(date=datetime.date(2027, 1, 1), is_workday=False,
+                                   name="元旦")
+    InvoiceKey.objects.create(key="23442000000014209621")
+    fund_year = FundYear.objects.get(year=2020)
+    flag = next(f for f in red_flags_get(fund_year=fund_year) if f.rule == "IDLE")
+    red_flag_close(fund_year=fund_year, township=Township.objects.get(pk=flag.township_id),
+                   rule=flag.rule, subject=flag.subject, explanation="年底前已拨付",
+                   acting_user=admin)
+    Reminder.objects.create(recipient=admin, kind=Reminder.Kind.HALF_YEAR_REPORT,
+                            subject="half_year_report:2020", due=datetime.date(2020, 7, 10),
+                            message="半年报告")
+    PerformanceSettings.objects.create(pk=1)
+    sheet_start(fund_year=fund_year, acting_user=admin)
     # the admin site's own history of a change, as the admin writes it
     LogEntry.objects.log_actions(
         user_id=admin.pk, queryset=[FundYear.objects.get(year=2020)], action_flag=CHANGE,

@@ -106,7 +106,7 @@ def test_a_clerk_does_the_round_trip_on_a_phone(browser, live_server, people, tm
     invoice = tmp_path / "发票.pdf"
     invoice.write_bytes(DEMO_PDF)
     page.get_by_label("类型").select_option(label="发票")
-    page.get_by_label("文件（PDF、PNG 或 JPEG，可一次选多个）").set_input_files(str(invoice))
+    page.get_by_label("文件（PDF、PNG、JPEG 或 OFD，可一次选多个）").set_input_files(str(invoice))
     _click(page, page.get_by_role("button", name="上传"))
     assert "已上传" in _message(page)
     _click(page, page.get_by_role("button", name="提交审批"))

@@ -202,7 +202,7 @@ def test_clerk_submits_and_staff_approves(watched_page, live_server, demo_live, 
     assert "已保存为草稿" in page.locator(".messages").inner_text()
     invoice = tmp_path / "发票.pdf"
     invoice.write_bytes(DEMO_PDF)
-    page.get_by_label("文件（PDF、PNG 或 JPEG，可一次选多个）").set_input_files(str(invoice))
+    page.get_by_label("文件（PDF、PNG、JPEG 或 OFD，可一次选多个）").set_input_files(str(invoice))
     page.get_by_role("button", name="上传").click()
     page.wait_for_load_state()
     assert "已上传" in page.locator(".messages").inner_text()
