@@ -454,7 +454,9 @@ def invoice_read(request):
         spending.check_upload(upload)
         facts = read_invoice(upload.read())
     except (spending.SpendingError, InvoiceError) as exc:
-        return JsonResponse({"error": str(exc)}, status=422)
+        # a file that holds no readable invoice is an answer, not a failure: the clerk
+        # types the facts (the page says so)
+        return JsonResponse({"error": str(exc)})
     other = spending.invoice_used_on(facts.key)
     return JsonResponse({
         "number": facts.number, "code": facts.code, "type": facts.type_label,
