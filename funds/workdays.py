@@ -55,8 +55,15 @@ class WorkingCalendar:
         #: Years met so far that neither source covers: counted as Monday to Friday.
         self.unknown_years: set[int] = set()
         self._running: dict[int, list[int]] = {}
+        self._days: dict[datetime.date, bool] = {}  # each day asked once
 
     def is_workday(self, day: datetime.date) -> bool:
+        known = self._days.get(day)
+        if known is None:
+            known = self._days[day] = self._is_workday(day)
+        return known
+
+    def _is_workday(self, day: datetime.date) -> bool:
         if day in self.overrides:
             return self.overrides[day]
         known = None if day.year in self.entered_years else _package_knows(day)
