@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import itertools
 import os
 import zipfile
 from collections.abc import Iterator
@@ -112,12 +113,13 @@ def _workbook(sheets) -> bytes:
     bold = Font(bold=True)
     for title, heading, header, rows, yuan in sheets:
         sheet = workbook.create_sheet(title=title[:31])
-        rows = list(rows)
+        rows = iter(rows)
+        sample = list(itertools.islice(rows, 2000))  # the widths, from the first rows
         widths, wraps = [], []
         for index, name in enumerate(header):
             texts = [f"{row[index]:,.2f}" if isinstance(row[index], Decimal)
                      else str(row[index]) if row[index] is not None else ""
-                     for row in rows[:2000]]
+                     for row in sample]
             longest = max([display_width(name)] + [display_width(t) for t in texts])
             # prose wraps in a column of 42; a code or a hash keeps its line
             wraps.append(any(display_width(t) > 40 and (" " in t or display_width(t) > len(t))
@@ -125,6 +127,7 @@ def _workbook(sheets) -> bytes:
             widths.append(max(min(longest, 42) if wraps[-1] else longest, 8,
                               16 if index in yuan else 0) + 2)
             sheet.column_dimensions[get_column_letter(index + 1)].width = widths[-1]
+        rows = itertools.chain(sample, rows)
         sheet.freeze_panes = "A3"
         print_setup(sheet, widths)
         sheet.append([xlsx_cell(sheet, heading, font=Font(bold=True, size=14))])
@@ -147,18 +150,18 @@ def _moment(value) -> str:
     return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
 
 
-def ledger_rows(expenditures) -> list[list]:
-    """The ledger sheet: one row per expenditure, as the database holds it."""
+def ledger_rows(expenditures):
+    """The ledger sheet: one row per expenditure, as the database holds it (streamed)."""
     invoices: dict[int, list[str]] = {}
     for expenditure_id, number, code in Voucher.objects.filter(
             expenditure__in=expenditures, kind=Voucher.Kind.INVOICE).exclude(
             invoice_number="").values_list("expenditure_id", "invoice_number", "invoice_code"):
         invoices.setdefault(expenditure_id, []).append(f"{code}-{number}" if code else number)
-    return [[e.pk, e.township.code, e.township.name, _day(e.date), e.amount,
-             e.category.name, e.purpose, e.payee, _status(e.status),
-             _day(e.decision.meeting_date) if e.decision_id else "",
-             "、".join(invoices.get(e.pk, [])), _day(e.reimbursed_on), e.accounting_voucher]
-            for e in expenditures]
+    for e in expenditures.iterator(chunk_size=2000):
+        yield [e.pk, e.township.code, e.township.name, _day(e.date), e.amount,
+               e.category.name, e.purpose, e.payee, _status(e.status),
+               _day(e.decision.meeting_date) if e.decision_id else "",
+               "、".join(invoices.get(e.pk, [])), _day(e.reimbursed_on), e.accounting_voucher]
 
 
 def ledger_header() -> list[str]:
@@ -168,14 +171,11 @@ def ledger_header() -> list[str]:
             _("Accounting voucher no.")]
 
 
-def history_rows(expenditures) -> list[list]:
-    rows = []
+def history_rows(expenditures):
     for t in ExpenditureTransition.objects.filter(expenditure__in=expenditures).select_related(
-            "actor").order_by("expenditure_id", "at", "pk"):
-        rows.append([t.expenditure_id, _moment(t.at),
-                     _status(t.from_status), _status(t.to_status),
-                     t.amount, t.recorded_actor_and_unit or display_name(t.actor), t.note])
-    return rows
+            "actor").order_by("expenditure_id", "at", "pk").iterator(chunk_size=2000):
+        yield [t.expenditure_id, _moment(t.at), _status(t.from_status), _status(t.to_status),
+               t.amount, t.recorded_actor_and_unit or display_name(t.actor), t.note]
 
 
 # --- What goes in ----------------------------------------------------------------------
@@ -209,7 +209,7 @@ def pack_entries(*, fund_year: FundYear, township: Township | None = None) -> It
                               c.reason, display_name(c.changed_by), _moment(c.changed_at)]
                              for c in changes], set())]))
 
-    ledger = ledger_rows(expenditures)
+    ledger = ledger_rows(expenditures)  # streamed into the sheet
     yield Entry(f"02_支出台账/{year}年支出台账（{_safe(scope)}）.xlsx",
                 _("The ledger, and every line's approval history"),
                 _workbook([(_("Ledger"), _("Ledger %(year)s, %(scope)s") % {

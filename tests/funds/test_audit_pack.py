@@ -79,9 +79,9 @@ def test_the_ledger_sheet_equals_the_database(ledger, taiping, staff_user):
     workbook = load_workbook(io.BytesIO(archive.read(name)))
     sheet = workbook.worksheets[0]
     rows = [[c.value for c in row] for row in sheet.iter_rows(min_row=3)]
-    expected = ledger_rows(Expenditure.objects.filter(township=taiping, year=2020)
+    expected = list(ledger_rows(Expenditure.objects.filter(township=taiping, year=2020)
                            .select_related("township", "category", "decision")
-                           .order_by("township__code", "date", "pk"))
+                           .order_by("township__code", "date", "pk")))
     assert len(rows) == len(expected) == Expenditure.objects.filter(
         township=taiping, year=2020).count()
     for got, want in zip(rows, expected, strict=True):
