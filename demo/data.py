@@ -246,7 +246,46 @@ def demo_history_load() -> list[str]:
     done.append(f"first 2021 categories of the {len(NEW_UNITS_2021)} new units")
     done += _ranking_load(2021, admin)
     done += demo_spending_load()
+    done += demo_performance_load()
     return done
+
+
+def demo_performance_load() -> list[str]:
+    """The 2020 绩效 cycle as a county would leave it: the target sheet from the library
+    with its budget date, the actual values computed from the demo's records, the
+    qualitative answers and the survey entered, the reasons given where a row scored below
+    its weight, the corrective measures of the monitoring, and the self-evaluation filed."""
+    from funds.models import Indicator, TargetSheet
+    from funds.performance import services as performance
+    from funds.performance.selectors import sheet_view
+
+    fund_year = FundYear.objects.filter(year=DEMO_YEAR).first()
+    if fund_year is None or TargetSheet.objects.filter(fund_year=fund_year).exists():
+        return []
+    admin = get_user_model().objects.get(username="admin")
+    sheet = performance.sheet_start(fund_year=fund_year, acting_user=admin)
+    performance.actuals_compute(sheet=sheet, acting_user=admin)
+    entered = {"经费审批流程规范性": {"answer": "achieved", "percent": Decimal("95")},
+               "对基层党组织正常运转的保障作用": {"answer": "partial", "percent": Decimal("75")},
+               "服务对象满意度": {"actual": Decimal("92.40")},
+               "资金下达及时性": {"actual": Decimal("21"), "source": ""}}
+    rows = []
+    for row in sheet.indicators.order_by("position"):
+        data = {f: getattr(row, f) for f in performance.INDICATOR_FIELDS}
+        rows.append({**data, "id": row.pk, **entered.get(row.name, {})})
+    performance.sheet_update(sheet=sheet, indicators=rows, acting_user=admin, values={
+        "achieved": "（示例）全年向52个乡镇下达基层党建专项经费，保障乡镇党组织正常运转；"
+                    "开展专项检查1次，发现问题已部分整改。",
+        "budget_date": datetime.date(2020, 3, 1),
+        "monitoring_measures": "（示例）对执行进度慢的乡镇逐一督办，9月底前完成主要支出。"})
+    for line in sheet_view(sheet=sheet).lines:
+        if line.scored and line.scored.needs_reason:
+            Indicator.objects.filter(pk=line.indicator.pk).update(
+                deviation_reason="（示例）部分乡镇报账进度慢、整改未全部完成；"
+                                 "下一年度按季度督办，整改逾期的纳入考核。")
+    performance.sheet_file(sheet=sheet, acting_user=admin)
+    view = sheet_view(sheet=sheet)
+    return [f"2020 performance self-evaluation filed: {view.score.total} ({view.score.grade})"]
 
 
 # --- Illustrative spending ----------------------------------------------------------------

@@ -186,3 +186,24 @@ def test_production_does_not_install_the_demo(tmp_path):
                      DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}")
     assert result.returncode != 0
     assert "Unknown command: 'setup_demo'" in result.stderr
+
+
+def test_the_2020_self_evaluation_reads_the_records(history, client):
+    """Issue 27: the demo's 2020 sheet is filed; its execution rate is the execution
+    page's and every computed actual is what the records give now."""
+    from funds.budget.selectors import execution_total_get
+    from funds.models import FundYear, TargetSheet
+    from funds.performance.actuals import Scope, actual_of
+    from funds.performance.selectors import sheet_view
+
+    sheet = TargetSheet.objects.get(fund_year__year=2020, township=None)
+    assert sheet.is_filed
+    view = sheet_view(sheet=sheet)
+    page = execution_total_get(fund_year=FundYear.objects.get(year=2020))
+    assert view.budget == page.allocation and view.executed == page.reimbursed
+    assert view.execution_rate == page.execution_rate
+    for line in view.lines:
+        if line.indicator.source:
+            assert line.indicator.actual == actual_of(line.indicator.source,
+                                                      Scope(sheet.fund_year), sheet)
+    assert view.score.total > 0 and view.score.grade in "优良中差"
