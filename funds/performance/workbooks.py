@@ -20,6 +20,16 @@ def _wan(value: Decimal) -> Decimal:
     return (Decimal(value) / WAN).quantize(Decimal("0.0001"))
 
 
+def _height(*texts) -> float:
+    """A row tall enough for its wrapped texts: (text, column width) pairs; a Chinese
+    character takes two widths, a line 14 points."""
+    from funds.budget.exports import display_width
+
+    lines = max([1] + [-(-display_width(text or "") // max(int(width) - 1, 1))
+                       for text, width in texts])
+    return 14.0 * lines + 4
+
+
 def _scope(view) -> str:
     sheet = view.sheet
     return sheet.township.name if sheet.township_id else DocumentSettings.get().county_name
@@ -43,6 +53,8 @@ def self_evaluation_xlsx(view) -> bytes:
 
     def put(row, col, value, *, bold=False, align=center, number=None):
         cell = sheet.cell(row=row, column=col, value=value)
+        if isinstance(value, str) and value.startswith("="):
+            cell.data_type = "s"  # "=52个" is a target, not a formula
         cell.border, cell.alignment = border, align
         cell.font = Font(name="宋体", size=10, bold=bold)
         if number:
@@ -97,7 +109,8 @@ def self_evaluation_xlsx(view) -> bytes:
     put(11, 1, "")
     merge(11, 2, 5, view.sheet.goal, align=left)
     merge(11, 6, 8, view.sheet.achieved, align=left)
-    sheet.row_dimensions[11].height = 60
+    sheet.row_dimensions[11].height = _height((view.sheet.goal, sum(widths[1:5])),
+                                              (view.sheet.achieved, sum(widths[5:8])))
     for col, text in enumerate(["一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值",
                                 "分值", "得分", "偏差原因分析及改进措施"], start=1):
         put(12, col, text, bold=True)
@@ -113,6 +126,9 @@ def self_evaluation_xlsx(view) -> bytes:
         put(row, 6, float(scored.weight) if scored else "—", number="0.00")
         put(row, 7, float(scored.score) if scored else "—", number="0.00")
         put(row, 8, indicator.deviation_reason, align=left)
+        sheet.row_dimensions[row].height = _height(
+            (indicator.name, widths[2]), (indicator.deviation_reason, widths[7]),
+            (actual_text(indicator), widths[4]), (str(indicator.get_level2_display()), widths[1]))
         starts.setdefault(("l1", indicator.level1), []).append(row)
         starts.setdefault(("l2", indicator.level1, indicator.level2), []).append(row)
         row += 1
