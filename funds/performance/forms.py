@@ -26,8 +26,10 @@ class IndicatorForm(forms.ModelForm):
     class Meta:
         model = Indicator
         fields = ["level1", "level2", "name", "direction", "target", "unit", "weight", "source",
-                  "actual", "answer", "percent", "applicable", "deviation_reason"]
-        widgets = {"deviation_reason": forms.Textarea(attrs={"rows": 1, "cols": 24}),
+                  "actual", "answer", "percent", "applicable", "deviation_reason", "evidence"]
+        widgets = {"evidence": forms.ClearableFileInput(attrs={
+                       "accept": ".pdf,.png,.jpg,.jpeg,.ofd"}),
+                   "deviation_reason": forms.Textarea(attrs={"rows": 1, "cols": 24}),
                    "name": forms.TextInput(attrs={"size": 16}),
                    "unit": forms.TextInput(attrs={"size": 4}),
                    "target": forms.NumberInput(attrs={"step": "0.01", "style": "width:7em"}),

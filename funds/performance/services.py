@@ -4,6 +4,7 @@ records, filed (locked) and reopened with a reason."""
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -268,3 +269,26 @@ def sheet_reopen(*, sheet: TargetSheet, reason: str, acting_user) -> TargetSheet
                "year": sheet.fund_year.year, "scope": _scope_name(sheet), "reason": reason},
            {"sheet": sheet.pk, "reason": reason})
     return sheet
+
+
+@transaction.atomic
+def indicator_evidence_attach(*, indicator: Indicator, upload, acting_user) -> Indicator:
+    """Attach the evidence of an entered value (a survey's results, a report): a PDF,
+    image or OFD checked by its content; audited."""
+    from funds.spending.services import SpendingError, check_upload
+
+    require_permission(acting_user, "funds.change_targetsheet")
+    sheet = _locked(indicator.sheet)
+    try:
+        extension = check_upload(upload)
+    except SpendingError as exc:
+        raise PerformanceError(str(exc)) from exc
+    indicator = Indicator.objects.select_for_update().get(pk=indicator.pk, sheet=sheet)
+    name = upload.name
+    indicator.evidence.save(f"{uuid.uuid4().hex}{extension}", upload, save=True)
+    _audit(AuditEvent.Action.PERFORMANCE_CHANGED, sheet, acting_user,
+           lambda: _("Evidence “%(name)s” attached to “%(indicator)s”") % {
+               "name": name, "indicator": indicator.name},
+           {"sheet": sheet.pk, "indicator": indicator.pk, "evidence": indicator.evidence.name,
+            "file": name})
+    return indicator

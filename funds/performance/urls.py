@@ -17,4 +17,6 @@ urlpatterns = [
          name="performance-monitoring"),
     path("performance/<int:year>/<str:kind>.<str:fmt>", performance.performance_file_download,
          name="performance-download"),
+    path("performance/evidence/<int:pk>/", performance.performance_evidence,
+         name="performance-evidence"),
 ]

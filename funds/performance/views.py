@@ -4,22 +4,25 @@ filed), its mid-year monitoring, and their files."""
 from __future__ import annotations
 
 import datetime
+import os
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.db import transaction
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
-from funds.models import DocumentSettings, PerformanceSettings, TargetSheet
+from funds.models import DocumentSettings, Indicator, PerformanceSettings, TargetSheet
 from funds.performance import services, workbooks
 from funds.performance.forms import IndicatorFormSet, MonitoringForm, ReasonForm, SheetForm
 from funds.performance.selectors import monitoring_get, sheet_view
 from funds.scope import fund_year_or_404
+from funds.spending.services import content_type_of
 from townships.models import Township
 from townships.roles import all_townships_required
 from wanyuan.years import remember_year
@@ -68,8 +71,10 @@ def performance(request, year: int):
                 and request.user.has_perm("funds.change_targetsheet"))
     form = formset = None
     if sheet is not None:
-        form = SheetForm(request.POST if request.method == "POST" else None, instance=sheet)
-        formset = IndicatorFormSet(request.POST if request.method == "POST" else None,
+        posted = request.method == "POST"
+        form = SheetForm(request.POST if posted else None, instance=sheet)
+        formset = IndicatorFormSet(request.POST if posted else None,
+                                   request.FILES if posted else None,
                                    queryset=sheet.indicators.order_by("position", "pk"),
                                    prefix="rows")
     if request.method == "POST":
@@ -88,8 +93,8 @@ def performance(request, year: int):
                 row["id"] = row_form.instance.pk
                 rows.append(row)
             try:
-                services.sheet_update(sheet=sheet, values=form.cleaned_data, indicators=rows,
-                                      acting_user=request.user)
+                with transaction.atomic():  # the rows and their evidence, all or nothing
+                    _save(request, sheet, form, formset, rows)
             except services.PerformanceError as exc:
                 messages.error(request, str(exc))
             else:
@@ -109,6 +114,30 @@ def performance(request, year: int):
         "townships": (Township.objects.in_service(year).order_by("code")
                       if PerformanceSettings.get().evaluated_as == "transfer" else None),
     }, status=400 if request.method == "POST" else 200)
+
+
+def _save(request, sheet, form, formset, rows):
+    services.sheet_update(sheet=sheet, values=form.cleaned_data, indicators=rows,
+                          acting_user=request.user)
+    for row_form in formset.forms:
+        upload = request.FILES.get(f"{row_form.prefix}-evidence")
+        if upload is not None and row_form.instance.pk:
+            services.indicator_evidence_attach(indicator=row_form.instance, upload=upload,
+                                               acting_user=request.user)
+
+
+@require_safe
+@permission_required("funds.view_targetsheet", raise_exception=True)
+@all_townships_required
+def performance_evidence(request, pk: int):
+    """An indicator's evidence, offered as a download under the indicator's name."""
+    indicator = Indicator.objects.filter(pk=pk).exclude(evidence="").first()
+    if indicator is None:
+        raise Http404
+    extension = os.path.splitext(indicator.evidence.name)[1].lower()
+    return FileResponse(indicator.evidence.open("rb"), as_attachment=True,
+                        filename=f"{indicator.name}{extension}",
+                        content_type=content_type_of(indicator.evidence.name))
 
 
 def _act(request, year: int, action):

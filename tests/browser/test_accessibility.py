@@ -79,6 +79,7 @@ NOT_PAGES = {
     "performance-file": "POST only",
     "performance-reopen": "POST only",
     "performance-download": "a download (.xlsx, .docx)",
+    "performance-evidence": "a download (the stored file)",
     "performance-monitoring": "needs the year's target sheet: opened in "
                               "tests/funds/test_performance.py",
 }

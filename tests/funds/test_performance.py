@@ -230,3 +230,42 @@ def test_the_command_writes_the_files(ledger, staff_user, tmp_path, capsys):
         call_command("evaluation", "--year", "2019", "--kind", "self", "--out", str(tmp_path),
                      "--user", staff_user.username)
     assert TargetSheet.objects.count() == 1
+
+
+def test_the_page_saves_the_rows_and_their_evidence(client, ledger, staff_user):
+    sheet = services.sheet_start(fund_year=ledger, acting_user=staff_user)
+    login(client, staff_user)
+    page = client.get("/performance/2020/")
+    formset = page.context["formset"]
+    data = {"goal": sheet.goal, "achieved": "保障了运转", "budget_date": "2020-03-01",
+            "initial_budget": str(sheet.initial_budget), "monitoring_measures": "",
+            "rows-TOTAL_FORMS": str(formset.initial_form_count()),
+            "rows-INITIAL_FORMS": str(formset.initial_form_count()),
+            "rows-MIN_NUM_FORMS": "0", "rows-MAX_NUM_FORMS": "1000"}
+    for row_form in formset.forms:
+        if row_form.instance.pk is None:
+            continue
+        for name in ("level1", "level2", "name", "direction", "target", "unit", "weight",
+                     "source", "actual", "answer", "percent", "deviation_reason"):
+            value = row_form.initial.get(name)
+            data[f"{row_form.prefix}-{name}"] = "" if value is None else str(value)
+        data[f"{row_form.prefix}-applicable"] = "on"
+        data[f"{row_form.prefix}-id"] = str(row_form.instance.pk)
+    survey = next(f for f in formset.forms if f.instance.name == "服务对象满意度")
+    data[f"{survey.prefix}-actual"] = "91.20"
+    data[f"{survey.prefix}-evidence"] = SimpleUploadedFile("满意度调查.pdf", DEMO_PDF,
+                                                           content_type="application/pdf")
+    response = client.post("/performance/2020/", data)
+    assert response.status_code == 302, [str(m) for m in response.context["messages"]] + [f.errors for f in response.context["formset"].forms if f.errors] + [response.context["form"].errors, response.context["formset"].non_form_errors()]
+    row = Indicator.objects.get(sheet=sheet, name="服务对象满意度")
+    assert row.actual == D("91.20") and row.evidence
+    sheet.refresh_from_db()
+    assert sheet.achieved == "保障了运转"
+    download = client.get(f"/performance/evidence/{row.pk}/")
+    assert download.status_code == 200 and b"".join(download.streaming_content) == DEMO_PDF
+    # weights that do not total 100 are refused, and nothing changes
+    data[f"{survey.prefix}-weight"] = "11"
+    data.pop(f"{survey.prefix}-evidence")
+    refused = client.post("/performance/2020/", data)
+    assert refused.status_code == 400 and "须为100" in refused.content.decode()
+    assert Indicator.objects.get(pk=row.pk).weight == D("10.00")
