@@ -267,6 +267,7 @@ def world(demo, settings, tmp_path):
         "expenditure-action": expenditure.pk, "voucher-download": voucher.pk,
         "decision-minutes": decision.pk, "inspection-detail": inspection.pk,
         "finding-close": finding.pk,
+        "performance-evidence": 999999,  # no evidence exists: 404 for those who may look
     }
     return {"users": users, "code": a.code, "pks": pks}
 
