@@ -94,7 +94,7 @@ def _scope_name(sheet: TargetSheet) -> str:
 
 
 def _locked(sheet: TargetSheet) -> TargetSheet:
-    sheet = TargetSheet.objects.select_for_update().select_related(
+    sheet = TargetSheet.objects.select_for_update(of=("self",)).select_related(
         "fund_year", "township").get(pk=sheet.pk)
     if sheet.is_filed:
         raise PerformanceError(_("The self-evaluation is filed: reopen it with a reason to "
@@ -255,8 +255,8 @@ def sheet_file(*, sheet: TargetSheet, acting_user) -> TargetSheet:
 @transaction.atomic
 def sheet_reopen(*, sheet: TargetSheet, reason: str, acting_user) -> TargetSheet:
     require_permission(acting_user, "funds.file_self_evaluation")
-    sheet = TargetSheet.objects.select_for_update().select_related("fund_year", "township").get(
-        pk=sheet.pk)
+    sheet = TargetSheet.objects.select_for_update(of=("self",)).select_related(
+        "fund_year", "township").get(pk=sheet.pk)
     if not sheet.is_filed:
         raise PerformanceError(_("The self-evaluation is not filed."))
     reason = (reason or "").strip()
