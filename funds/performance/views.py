@@ -215,6 +215,8 @@ def performance_file_download(request, year: int, kind: str, fmt: str):
     view = sheet_view(sheet=sheet)
     scope = township.name if township is not None else DocumentSettings.get().county_name
     prefix = f"{scope}{year}年度"
+    if kind == "targets" and fmt == "xlsx":
+        return _download(workbooks.targets_xlsx(view), f"{prefix}项目支出绩效目标表.xlsx", XLSX)
     if kind == "self" and fmt == "xlsx":
         return _download(workbooks.self_evaluation_xlsx(view), f"{prefix}项目支出绩效自评表.xlsx",
                          XLSX)

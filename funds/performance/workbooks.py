@@ -35,7 +35,12 @@ def _scope(view) -> str:
     return sheet.township.name if sheet.township_id else DocumentSettings.get().county_name
 
 
-def self_evaluation_xlsx(view) -> bytes:
+def targets_xlsx(view) -> bytes:
+    """The 绩效目标表 set with the budget: the same layout, without what the year did."""
+    return self_evaluation_xlsx(view, targets_only=True)
+
+
+def self_evaluation_xlsx(view, *, targets_only: bool = False) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Border, Font, Side
     from openpyxl.worksheet.worksheet import Worksheet
@@ -69,7 +74,8 @@ def self_evaluation_xlsx(view) -> bytes:
             sheet.merge_cells(start_row=row, start_column=first, end_row=row, end_column=last)
 
     year = view.sheet.fund_year.year
-    title = sheet.cell(row=1, column=1, value="项目支出绩效自评表")
+    title = sheet.cell(row=1, column=1,
+                       value="项目支出绩效目标表" if targets_only else "项目支出绩效自评表")
     title.font, title.alignment = Font(name="宋体", size=16, bold=True), center
     sheet.merge_cells("A1:H1")
     sub = sheet.cell(row=2, column=1, value=f"（{year}年度）")
@@ -91,10 +97,11 @@ def self_evaluation_xlsx(view) -> bytes:
     merge(6, 1, 2, "年度资金总额")
     put(6, 3, float(_wan(view.initial_budget)), number="0.0000")
     put(6, 4, float(_wan(view.budget)), number="0.0000")
-    put(6, 5, float(_wan(view.executed)), number="0.0000")
+    put(6, 5, "" if targets_only else float(_wan(view.executed)), number="0.0000")
     put(6, 6, float(score.execution_weight), number="0.00")
-    put(6, 7, float(rate) if rate is not None else "—", number="0.00%")
-    put(6, 8, float(score.execution_score), number="0.00")
+    put(6, 7, "" if targets_only else float(rate) if rate is not None else "—",
+        number="0.00%")
+    put(6, 8, "" if targets_only else float(score.execution_score), number="0.00")
     for offset, (label, a, b, c) in enumerate((
             ("其中：本年财政拨款", view.initial_budget, view.budget, view.executed),
             ("上年结转资金", 0, 0, 0), ("其他资金", 0, 0, 0)), start=7):
@@ -108,7 +115,7 @@ def self_evaluation_xlsx(view) -> bytes:
     merge(10, 6, 8, "实际完成情况", bold=True)
     put(11, 1, "")
     merge(11, 2, 5, view.sheet.goal, align=left)
-    merge(11, 6, 8, view.sheet.achieved, align=left)
+    merge(11, 6, 8, "" if targets_only else view.sheet.achieved, align=left)
     sheet.row_dimensions[11].height = _height((view.sheet.goal, sum(widths[1:5])),
                                               (view.sheet.achieved, sum(widths[5:8])))
     for col, text in enumerate(["一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值",
@@ -122,10 +129,12 @@ def self_evaluation_xlsx(view) -> bytes:
         put(row, 2, str(indicator.get_level2_display()))
         put(row, 3, indicator.name, align=left)
         put(row, 4, target_text(indicator))
-        put(row, 5, actual_text(indicator))
-        put(row, 6, float(scored.weight) if scored else "—", number="0.00")
-        put(row, 7, float(scored.score) if scored else "—", number="0.00")
-        put(row, 8, indicator.deviation_reason, align=left)
+        put(row, 5, "" if targets_only else actual_text(indicator))
+        put(row, 6, float(indicator.weight if targets_only else scored.weight)
+            if scored or targets_only else "—", number="0.00")
+        put(row, 7, "" if targets_only else float(scored.score) if scored else "—",
+            number="0.00")
+        put(row, 8, "" if targets_only else indicator.deviation_reason, align=left)
         sheet.row_dimensions[row].height = _height(
             (indicator.name, widths[2]), (indicator.deviation_reason, widths[7]),
             (actual_text(indicator), widths[4]), (str(indicator.get_level2_display()), widths[1]))
@@ -139,8 +148,8 @@ def self_evaluation_xlsx(view) -> bytes:
                               end_column=column)
     merge(row, 1, 5, "总分", bold=True)
     put(row, 6, 100, number="0")
-    put(row, 7, float(score.total), bold=True, number="0.00")
-    put(row, 8, f"{score.grade}", bold=True)
+    put(row, 7, "" if targets_only else float(score.total), bold=True, number="0.00")
+    put(row, 8, "" if targets_only else f"{score.grade}", bold=True)
     sheet.page_setup.paperSize = Worksheet.PAPERSIZE_A4
     sheet.page_setup.orientation = "portrait"
     sheet.sheet_properties.pageSetUpPr.fitToPage = True

@@ -54,7 +54,7 @@ class Command(BaseCommand):
                     f"{prefix}绩效运行监控表.xlsx": workbooks.monitoring_xlsx(view, monitoring),
                     f"{prefix}绩效运行监控报告.docx": workbooks.monitoring_docx(view, monitoring)}
             elif kind == "targets":
-                files = {f"{prefix}绩效目标表.xlsx": workbooks.self_evaluation_xlsx(view)}
+                files = {f"{prefix}项目支出绩效目标表.xlsx": workbooks.targets_xlsx(view)}
             else:
                 files = {f"{prefix}项目支出绩效自评表.xlsx": workbooks.self_evaluation_xlsx(view),
                          f"{prefix}绩效自评报告.docx": workbooks.self_evaluation_docx(view)}
