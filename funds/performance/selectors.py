@@ -21,7 +21,9 @@ def target_text(indicator: Indicator) -> str:
     answer expected."""
     if indicator.direction == Indicator.Direction.QUALITATIVE:
         return "达成年度指标"
-    symbol = dict(Indicator.Direction.choices)[indicator.direction]
+    # ＝ (full width), as the tables write it: a text starting "=" is a formula in Excel
+    symbol = "＝" if indicator.direction == Indicator.Direction.EQ else dict(
+        Indicator.Direction.choices)[indicator.direction]
     return f"{symbol}{indicator.target.normalize():f}{indicator.unit}"
 
 

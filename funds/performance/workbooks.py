@@ -220,23 +220,51 @@ def self_evaluation_docx(view) -> bytes:
 
 
 def monitoring_xlsx(view, monitoring: dict) -> bytes:
-    from funds.budget.exports import xlsx_workbook
+    """绩效运行监控表: each indicator's target, progress, expected year-end value and
+    light, then execution against time progress; A4, names wrapped in their column."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Border, Font, Side
+    from openpyxl.worksheet.worksheet import Worksheet
 
-    header = [_("Indicator"), _("Target"), _("Progress"), _("Expected at year's end"),
-              _("Light")]
-    rows = [[line.indicator.name, target_text(line.indicator),
-             value_text(line.progress, line.indicator.unit),
-             value_text(line.expected, line.indicator.unit), LIGHTS[line.light]]
-            for line in monitoring["lines"]]
+    thin = Side(style="thin", color="000000")
+    border = Border(left=thin, right=thin, top=thin, bottom=thin)
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = str(view.sheet.fund_year.year)
+    widths = [30, 16, 16, 16, 10]
+    for i, width in enumerate(widths):
+        sheet.column_dimensions[chr(65 + i)].width = width
+    title = _("Performance monitoring %(year)s, as of %(date)s") % {
+        "year": view.sheet.fund_year.year, "date": f"{monitoring['as_of']:%Y-%m-%d}"}
+    cell = sheet.cell(row=1, column=1, value=title)
+    cell.font, cell.alignment = Font(name="宋体", size=14, bold=True), Alignment(
+        horizontal="center")
+    sheet.merge_cells("A1:E1")
     rate = monitoring["rate"]
-    rows.append([_("Execution against time progress"),
+    rows = [[_("Indicator"), _("Target"), _("Progress"), _("Expected at year's end"),
+             _("Light")]]
+    rows += [[line.indicator.name, target_text(line.indicator), line.progress_text,
+              line.expected_text, line.light_label] for line in monitoring["lines"]]
+    rows.append([_("Execution rate against time progress"),
                  format_percent(monitoring["time"]),
                  format_percent(rate) if rate is not None else "—", "",
                  LIGHTS[monitoring["light"]]])
-    title = _("Performance monitoring %(year)s, as of %(date)s") % {
-        "year": view.sheet.fund_year.year, "date": f"{monitoring['as_of']:%Y-%m-%d}"}
-    return xlsx_workbook(header, rows, title=title, sheet_title=str(view.sheet.fund_year.year),
-                         yuan_columns=set())
+    for r, values in enumerate(rows, start=2):
+        for c, value in enumerate(values, start=1):
+            cell = sheet.cell(row=r, column=c, value=value)
+            cell.data_type = "s"
+            cell.border = border
+            cell.font = Font(name="宋体", size=10, bold=r == 2)
+            cell.alignment = Alignment(wrap_text=True, vertical="center",
+                                       horizontal="left" if c == 1 else "center")
+        sheet.row_dimensions[r].height = _height((values[0], widths[0]))
+    sheet.page_setup.paperSize = Worksheet.PAPERSIZE_A4
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
+    sheet.print_title_rows = "2:2"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
 
 
 def monitoring_docx(view, monitoring: dict) -> bytes:
@@ -251,10 +279,14 @@ def monitoring_docx(view, monitoring: dict) -> bytes:
                            f"监控结果为{LIGHTS[monitoring['light']]}灯。"),
                   ("heading", "二、绩效目标实现情况")]
     for line in monitoring["lines"]:
-        progress = value_text(line.progress, line.indicator.unit)
+        if line.progress is None:
+            state = "待年终评价"
+        else:
+            state = f"目前{value_text(line.progress, line.indicator.unit)}"
+            if line.light:
+                state += f"，{LIGHTS[line.light]}灯"
         paragraphs.append(("text", f"{line.indicator.name}：年度指标值"
-                                   f"{target_text(line.indicator)}，目前{progress}，"
-                                   f"{LIGHTS[line.light]}灯。"))
+                                   f"{target_text(line.indicator)}，{state}。"))
     paragraphs += [("heading", "三、纠偏措施"),
                    ("text", view.sheet.monitoring_measures or "（未填写）")]
     return _document(paragraphs)

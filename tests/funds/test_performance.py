@@ -199,7 +199,7 @@ def test_the_files_read_back_as_the_page_shows(client, ledger, staff_user, clerk
     targets = load_workbook(io.BytesIO(client.get("/performance/2020/targets.xlsx").content))
     rows = {(c.row, c.column): c.value for row in targets.active.iter_rows() for c in row}
     assert rows[(1, 1)] == "项目支出绩效目标表"
-    assert rows[(13, 4)] == view.lines[0].target_text == f"={Township.objects.in_service(2020).count()}个"
+    assert rows[(13, 4)] == view.lines[0].target_text == f"＝{Township.objects.in_service(2020).count()}个"
     assert rows[(13, 3)] == view.lines[0].indicator.name and rows.get((13, 7)) in (None, "")
     report = Document(io.BytesIO(client.get("/performance/2020/self.docx").content))
     text = "\n".join(p.text for p in report.paragraphs)
