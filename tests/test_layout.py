@@ -45,7 +45,7 @@ FUNDS_LAYERS = [
     {"funds.budget"},
     {"funds.spending", "funds.yearly", "funds.planning"},
     {"funds.documents"},
-    {"funds.inspection", "funds.performance"},
+    {"funds.inspection", "funds.performance", "funds.exchange"},
     # the top: the app's wiring, its routes and the pages composed from every subpackage
     {"funds.views", "funds.urls", "funds.context_processors", "funds.admin",
      "funds.management", "funds.apps"},
@@ -126,7 +126,7 @@ def test_funds_top_level_is_its_foundation_and_what_sits_above_the_subpackages()
                        "workdays.py"}
     assert {p.name for p in (ROOT / "funds").iterdir() if (p / "__init__.py").exists()} == {
         "budget", "yearly", "spending", "planning", "documents", "inspection", "performance",
-        "management", "migrations", "templatetags"}
+        "exchange", "management", "migrations", "templatetags"}
 
 
 def test_only_the_command_imports_the_documents():

@@ -67,6 +67,8 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 # The county this instance serves. Wanyuan is only the default: another county runs
 # its own instance with its own township list (see fixtures/ and README.md).
 COUNTY_NAME = os.environ.get("COUNTY_NAME", "万源市")
+# The county's GB/T 2260 code: the org unit of its upward reports (funds.exchange).
+COUNTY_CODE = os.environ.get("COUNTY_CODE", "511781")
 TOWNSHIPS_FILE = Path(
     os.environ.get("TOWNSHIPS_FILE", BASE_DIR / "fixtures" / "wanyuan-townships-2019.csv")
 )
