@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_tables2",
     "django_filters",
+    "ninja",  # the API (funds/exchange/api.py): its docs page from our static files
     "axes",
     "wanyuan.apps.WanyuanConfig",
     "townships",
@@ -278,6 +279,15 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 # axes would ignore its AXES_IPWARE_* settings and lock every user name at the proxy.
 PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
 AXES_CLIENT_IP_CALLABLE = "wanyuan.client.client_address"
+
+# The API's throttles count in a cache that every gunicorn worker shares (a folder on
+# this machine); the rest of the cache stays in each process's memory.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "throttle": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+                 "LOCATION": os.environ.get("THROTTLE_CACHE_DIR",
+                                            str(BASE_DIR / ".cache" / "throttle"))},
+}
 
 # Reminders (manage.py send_reminders) are in-app; they are e-mailed as well only where
 # the deployment sets REMINDER_EMAILS=1 and an SMTP server (EMAIL_HOST and the rest).
