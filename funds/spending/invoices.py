@@ -153,7 +153,11 @@ def _read_pdf(data: bytes) -> InvoiceFacts:
             if len(document) == 0:
                 raise InvoiceError(_("The PDF has no page."))
             page = document[0]
-            image = page.render(scale=3).to_pil().convert("L")
+            width, height = page.get_size()  # points
+            # three times 72 dpi, but never a bitmap larger than a photo may be: a PDF
+            # may declare a page of any size
+            scale = min(3.0, (IMAGE_MAX_PIXELS / max(width * height, 1.0)) ** 0.5)
+            image = page.render(scale=scale).to_pil().convert("L")
         finally:
             document.close()
     except pypdfium2.PdfiumError:
@@ -181,10 +185,12 @@ def _read_ofd(data: bytes) -> InvoiceFacts:
     for member in members:
         if not member.filename.lower().endswith("original_invoice.xml"):
             continue
-        if member.file_size > OFD_MAX_MEMBER_BYTES:
+        with archive.open(member) as handle:  # at most the cap, whatever the header says
+            data = handle.read(OFD_MAX_MEMBER_BYTES + 1)
+        if member.file_size > OFD_MAX_MEMBER_BYTES or len(data) > OFD_MAX_MEMBER_BYTES:
             raise InvoiceError(_("The OFD file's invoice data is too large."))
         try:
-            root = ElementTree.fromstring(archive.read(member))
+            root = ElementTree.fromstring(data)
         except (ElementTree.ParseError, DefusedXmlException):
             raise InvoiceError(_("The OFD file's invoice data cannot be read.")) from None
         for element in root.iter():  # drop namespaces: the tags are what we know

@@ -265,3 +265,21 @@ def test_the_read_endpoint_and_the_form(client, demo, taiping, clerk_user):
         "invoice_amount": "112.00"})
     assert response.status_code == 302
     assert expenditure.vouchers.get().invoice_key == "5100201130-12345678"
+
+
+def test_a_pdf_page_of_any_size_renders_within_the_photo_cap():
+    """A PDF may declare a page of 200 × 200 inches: it is rendered no larger than a photo
+    may be, and its QR code (drawn large) is still found."""
+    code = Image.open(io.BytesIO(qr_png(DIGITAL))).convert("RGB").resize((4000, 4000))
+    buffer = io.BytesIO()
+    code.save(buffer, format="PDF", resolution=20)  # 200 inches a side at 20 dpi
+    assert read_invoice(buffer.getvalue()).key == "23442000000014209621"
+
+
+def test_an_ofd_member_larger_than_its_header_says_is_cut_off():
+    import zipfile as zf
+    buffer = io.BytesIO()
+    with zf.ZipFile(buffer, "w", compression=zf.ZIP_DEFLATED) as archive:
+        archive.writestr("Doc_0/Attachs/original_invoice.xml", "<a>" + "x" * 3_000_000 + "</a>")
+    with pytest.raises(InvoiceError):
+        read_invoice(buffer.getvalue())
