@@ -41,6 +41,10 @@ class IndicatorForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["source"].choices = [("", _("entered"))] + [
             (code, source.label) for code, source in SOURCES.items()]
+        # in the sheet's table each input sits under its column's header: named for a
+        # screen reader by its label
+        for field in self.fields.values():
+            field.widget.attrs.setdefault("aria-label", str(field.label))
 
 
 IndicatorFormSet = modelformset_factory(Indicator, form=IndicatorForm, extra=1, can_delete=True)
