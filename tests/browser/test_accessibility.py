@@ -80,8 +80,6 @@ NOT_PAGES = {
     "performance-reopen": "POST only",
     "performance-download": "a download (.xlsx, .docx)",
     "performance-evidence": "a download (the stored file)",
-    "performance-monitoring": "needs the year's target sheet: opened in "
-                              "tests/funds/test_performance.py",
 }
 
 #: For a route with ``<int:pk>``: which objects to open, by the route's name.
@@ -106,8 +104,10 @@ def _objects(name):
                 fund_year=FundYear.objects.get(year=DEMO_YEAR), name="按比例缩放",
                 method="scale", acting_user=User.objects.filter(is_superuser=True).first())
         return [scenario]
+    from funds.models import Indicator
+
     models = {"voucher-": Voucher, "decision-": CollectiveDecision,
-              "inspection-": Inspection, "finding-": Finding}
+              "inspection-": Inspection, "finding-": Finding, "performance-": Indicator}
     for prefix, model in models.items():
         if name.startswith(prefix):
             return [model.objects.order_by("pk").first()]
