@@ -45,7 +45,9 @@ FUNDS_LAYERS = [
     {"funds.budget"},
     {"funds.spending", "funds.yearly", "funds.planning"},
     {"funds.documents"},
-    {"funds.inspection", "funds.performance", "funds.exchange"},
+    {"funds.inspection", "funds.performance"},
+    # upward reporting: the county's figures and flags as its API and data value sets
+    {"funds.exchange"},
     # the top: the app's wiring, its routes and the pages composed from every subpackage
     {"funds.views", "funds.urls", "funds.context_processors", "funds.admin",
      "funds.management", "funds.apps"},
