@@ -199,7 +199,11 @@ class RedFlag:
 
     @property
     def fingerprint(self) -> str:
-        state = "\n".join([self.rule, self.subject, *sorted(i.state() for i in self.items),
+        # a duplicate's items from other townships or years are read with less detail:
+        # what makes it a duplicate (which expenditure, its amount and state) is its state
+        items = (sorted(f"{i.id}|{i.amount}|{i.status}" for i in self.items)
+                 if self.rule == "DUPLICATE_INVOICE" else sorted(i.state() for i in self.items))
+        state = "\n".join([self.rule, self.subject, *items,
                            *sorted(f"{f.id}|{f.deadline}" for f in self.findings)])
         return hashlib.sha256(state.encode()).hexdigest()
 

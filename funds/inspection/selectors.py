@@ -86,16 +86,18 @@ def spending_list(*, year: int, township_ids=None) -> list[Spending]:
     return spendings
 
 
-def used_elsewhere_get(spendings, *, year: int) -> dict[str, list[Spending]]:
-    """The invoice keys of this year's expenditures that non-voided expenditures of other
-    years also carry (one query)."""
+def used_elsewhere_get(spendings, *, year: int, township_ids=None
+                       ) -> dict[str, list[Spending]]:
+    """The non-voided expenditures outside ``spendings`` (other years; for some townships,
+    other townships of the year as well) that carry the same invoice keys (one query)."""
     keys = {key for s in spendings for key in s.invoice_keys}
     if not keys:
         return {}
     found = defaultdict(list)
     for (key, pk, township_id, date, amount, category, purpose, payee, status) in (
             Voucher.objects.filter(invoice_key__in=keys, kind=Voucher.Kind.INVOICE)
-            .exclude(expenditure__year=year)
+            .exclude(Q(expenditure__year=year) if township_ids is None else
+                     Q(expenditure__year=year, expenditure__township_id__in=township_ids))
             .exclude(expenditure__status__in=(Status.VOIDED, Status.REJECTED))
             .values_list("invoice_key", "expenditure_id", "expenditure__township_id",
                          "expenditure__date", "expenditure__amount",
@@ -138,7 +140,8 @@ def red_flags_get(*, fund_year: FundYear, township_ids=None, today: datetime.dat
         money=township_money_list(fund_year=fund_year, township_ids=township_ids),
         findings=open_finding_list(year=fund_year.year, township_ids=township_ids),
         year=fund_year.year, rules=Rules.of(fund_year), calendar=calendar, today=today,
-        used_elsewhere=used_elsewhere_get(spendings, year=fund_year.year),
+        used_elsewhere=used_elsewhere_get(spendings, year=fund_year.year,
+                                          township_ids=township_ids),
         carried=carried_list(year=fund_year.year, township_ids=township_ids))
     reviews = RedFlagReview.objects.filter(year=fund_year.year).select_related("closed_by")
     if township_ids is not None:

@@ -155,3 +155,38 @@ def test_the_command_lists_and_exports(split_pair, taiping, capsys):
     assert "太平镇" in capsys.readouterr().out
     with pytest.raises(Exception, match="no fund year 1999"):
         call_command("red_flags", "--year", "1999")
+
+
+def test_a_duplicate_across_townships_shows_on_each_townships_page(demo, taiping, clerk_user,
+                                                                   other_clerk_user,
+                                                                   admin_user):
+    """The same invoice on 太平镇's and 青花镇's expenditures of one year: the flag is on
+    each township's own list, not only on the county's, and can be closed there."""
+    from tests.funds.test_invoices import DIGITAL, qr_png
+
+    qinghua = Township.objects.get(name="青花镇")
+    made = []
+    for township, clerk in ((taiping, clerk_user), (qinghua, other_clerk_user)):
+        expenditure = spending.expenditure_create(
+            township=township, date=D(2020, 5, 11), amount=Decimal("112.00"),
+            category=SpendingCategory.objects.get(name="教育培训"), purpose="资料",
+            payee="新华书店", acting_user=clerk)
+        spending.voucher_add(expenditure=expenditure, kind="invoice", acting_user=admin_user,
+                             upload=SimpleUploadedFile("发票.png", qr_png(DIGITAL)),
+                             duplicate_reason="两镇分摊（测试）")
+        made.append(expenditure)
+    for township in (taiping, qinghua):
+        (flag,) = _flags("DUPLICATE_INVOICE", township)
+        assert {i.id for i in flag.items} == {e.pk for e in made}
+    county = [f for f in red_flags_get(fund_year=FundYear.objects.get(year=2020),
+                                       today=D(2020, 6, 1), calendar=WorkingCalendar({}))
+              if f.rule == "DUPLICATE_INVOICE" and f.township_id == taiping.pk]
+    assert county[0].fingerprint == _flags("DUPLICATE_INVOICE", taiping)[0].fingerprint
+    # closed on the county's list, it is closed on the township's too, until one changes
+    flag = county[0]
+    services.red_flag_close(fund_year=FundYear.objects.get(year=2020), township=taiping,
+                            rule=flag.rule, subject=flag.subject, explanation="已核实分摊",
+                            acting_user=admin_user)
+    assert _flags("DUPLICATE_INVOICE", taiping)[0].is_closed
+    spending.expenditure_void(expenditure=made[1], acting_user=admin_user, note="作废")
+    assert _flags("DUPLICATE_INVOICE", taiping) == []
