@@ -30,6 +30,7 @@ from funds.budget.exports import (
     print_setup,
     xlsx_cell,
 )
+from funds.documents.layout import short_document
 from funds.inspection.selectors import flag_export_header, flag_export_rows, red_flags_get
 from funds.models import (
     CollectiveDecision,
@@ -293,46 +294,16 @@ def pack_entries(*, fund_year: FundYear, township: Township | None = None) -> It
 
 def pledge_docx(*, year: int, township: Township | None) -> bytes:
     """承诺书: the unit commits to the materials' truth and completeness."""
-    from docx import Document
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.oxml.ns import qn
-    from docx.shared import Mm, Pt
-
-    document = Document()
-    section = document.sections[0]
-    section.page_width, section.page_height = Mm(210), Mm(297)
-    section.top_margin, section.bottom_margin = Mm(37), Mm(35)
-    section.left_margin, section.right_margin = Mm(28), Mm(26)
-
-    def paragraph(text, *, size=16, font="仿宋_GB2312", bold=False, align=None, indent=True):
-        p = document.add_paragraph()
-        p.paragraph_format.line_spacing = Pt(28)
-        if indent:
-            p.paragraph_format.first_line_indent = Pt(size * 2)
-        if align is not None:
-            p.alignment = align
-        run = p.add_run(text)
-        run.font.size, run.font.bold, run.font.name = Pt(size), bold, "Times New Roman"
-        run._element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), font)
-        return p
-
     unit = township.name if township is not None else "＿＿＿＿＿＿＿＿"
-    paragraph("承  诺  书", size=22, font="方正小标宋简体", align=WD_ALIGN_PARAGRAPH.CENTER,
-              indent=False)
-    paragraph("")
-    paragraph(f"本单位（{unit}）郑重承诺：向审计、检查部门提供的{year}年度基层党建专项经费"
-              "资料，包括资金分配依据、支出台账及审批记录、原始凭证和发票、集体决策会议纪要、"
-              "检查整改材料、疑点说明和公文，均真实、完整、准确，与本单位账簿和原始档案一致，"
-              "不存在隐瞒、遗漏、虚报或伪造的情况。")
-    paragraph("如有不实，本单位及相关责任人愿承担相应责任。")
-    paragraph("")
-    for line in ("单位（盖章）：", "主要负责人（签字）：", "经办人（签字）：",
-                 "日期：        年    月    日"):
-        paragraph(line, align=WD_ALIGN_PARAGRAPH.RIGHT if line.startswith("日期") else None,
-                  indent=False)
-    buffer = io.BytesIO()
-    document.save(buffer)
-    return buffer.getvalue()
+    return short_document([
+        ("title", "承  诺  书"), ("line", ""),
+        ("text", f"本单位（{unit}）郑重承诺：向审计、检查部门提供的{year}年度基层党建专项经费"
+                 "资料，包括资金分配依据、支出台账及审批记录、原始凭证和发票、集体决策会议纪要、"
+                 "检查整改材料、疑点说明和公文，均真实、完整、准确，与本单位账簿和原始档案一致，"
+                 "不存在隐瞒、遗漏、虚报或伪造的情况。"),
+        ("text", "如有不实，本单位及相关责任人愿承担相应责任。"), ("line", ""),
+        ("line", "单位（盖章）："), ("line", "主要负责人（签字）："), ("line", "经办人（签字）："),
+        ("right", "日期：        年    月    日")])
 
 
 # --- The stream ------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
+from funds.documents.layout import short_document
 from funds.models import DocumentSettings
 from funds.performance.selectors import LIGHTS, actual_text, target_text, value_text
 from wanyuan.money import format_percent
@@ -161,36 +162,6 @@ def self_evaluation_xlsx(view, *, targets_only: bool = False) -> bytes:
     return buffer.getvalue()
 
 
-def _document(paragraphs) -> bytes:
-    """A short report in the documents' house fonts: a 方正小标宋 title, 黑体 headings,
-    仿宋 text at 三号 with a 28 pt line, on A4 with the 公文 margins."""
-    from docx import Document
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.oxml.ns import qn
-    from docx.shared import Mm, Pt
-
-    document = Document()
-    section = document.sections[0]
-    section.page_width, section.page_height = Mm(210), Mm(297)
-    section.top_margin, section.bottom_margin = Mm(37), Mm(35)
-    section.left_margin, section.right_margin = Mm(28), Mm(26)
-    fonts = {"title": ("方正小标宋简体", 22), "heading": ("黑体", 16), "text": ("仿宋_GB2312", 16)}
-    for kind, text in paragraphs:
-        font, size = fonts[kind]
-        p = document.add_paragraph()
-        p.paragraph_format.line_spacing = Pt(28)
-        if kind == "title":
-            p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        else:
-            p.paragraph_format.first_line_indent = Pt(32)
-        run = p.add_run(text)
-        run.font.size, run.font.name = Pt(size), "Times New Roman"
-        run._element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), font)
-    buffer = io.BytesIO()
-    document.save(buffer)
-    return buffer.getvalue()
-
-
 def self_evaluation_docx(view) -> bytes:
     year = view.sheet.fund_year.year
     rate = format_percent(view.execution_rate) if view.execution_rate is not None else "—"
@@ -216,7 +187,7 @@ def self_evaluation_docx(view) -> bytes:
     paragraphs.append(("heading", "四、偏差原因分析及改进措施"))
     paragraphs += ([("text", f"{line.indicator.name}：{line.indicator.deviation_reason}")
                     for line in reasons] or [("text", "各项指标均已达成。")])
-    return _document(paragraphs)
+    return short_document(paragraphs)
 
 
 def monitoring_xlsx(view, monitoring: dict) -> bytes:
@@ -289,5 +260,5 @@ def monitoring_docx(view, monitoring: dict) -> bytes:
                                    f"{target_text(line.indicator)}，{state}。"))
     paragraphs += [("heading", "三、纠偏措施"),
                    ("text", view.sheet.monitoring_measures or "（未填写）")]
-    return _document(paragraphs)
+    return short_document(paragraphs)
 
