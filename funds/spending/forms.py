@@ -13,7 +13,7 @@ from funds.models import (
     SpendingCategory,
     Voucher,
 )
-from funds.spending.invoices import InvoiceFacts
+from funds.spending.invoices import InvoiceFacts, ascii_digits, is_digits
 from townships.models import Township
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -129,8 +129,8 @@ class VoucherForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        number = (data.get("invoice_number") or "").strip()
-        code = (data.get("invoice_code") or "").strip()
+        number = ascii_digits(data.get("invoice_number"))
+        code = ascii_digits(data.get("invoice_code"))
         data["invoice"] = None
         if not number:
             if code or data.get("invoice_date") or data.get("invoice_amount"):
@@ -140,9 +140,9 @@ class VoucherForm(forms.Form):
             raise forms.ValidationError(_("Invoice facts go with a file of the kind invoice."))
         if len(data.get("file") or []) > 1:
             raise forms.ValidationError(_("Typed invoice facts go with one invoice file."))
-        if not number.isdigit() or len(number) not in (8, 20):
+        if not is_digits(number, 8, 20):
             self.add_error("invoice_number", _("An invoice number has 8 or 20 digits."))
-        elif len(number) == 8 and not (code.isdigit() and len(code) in (10, 12)):
+        elif len(number) == 8 and not is_digits(code, 10, 12):
             self.add_error("invoice_code", _("An 8-digit invoice number goes with its 10- or "
                                              "12-digit invoice code."))
         elif len(number) == 20 and code:

@@ -21,6 +21,7 @@ import datetime
 import io
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from urllib.parse import unquote
@@ -43,6 +44,21 @@ INVOICE_TYPES = {
 OFD_MAX_MEMBERS = 200
 OFD_MAX_MEMBER_BYTES = 2 * 1024 * 1024
 IMAGE_MAX_PIXELS = 40_000_000
+
+
+# An IME types digits fullwidth (０–９); they are the digits they show. Digits of other
+# scripts, which str.isdigit() also accepts, are not an invoice's.
+FULLWIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
+
+
+def ascii_digits(text: str | None) -> str:
+    """The text stripped, its fullwidth digits made ASCII."""
+    return (text or "").strip().translate(FULLWIDTH_DIGITS)
+
+
+def is_digits(text: str, *lengths: int) -> bool:
+    """Whether the text is ASCII digits only, of one of the lengths."""
+    return bool(re.fullmatch(r"[0-9]+", text)) and len(text) in lengths
 
 
 class InvoiceError(ValueError):
@@ -71,7 +87,7 @@ class InvoiceFacts:
 
 
 def invoice_key(code: str, number: str) -> str:
-    code, number = (code or "").strip(), (number or "").strip()
+    code, number = ascii_digits(code), ascii_digits(number)
     if not number:
         return ""
     return number if len(number) == 20 or not code else f"{code}-{number}"
@@ -91,7 +107,9 @@ def _amount(text: str) -> Decimal:
     except InvalidOperation:
         raise InvoiceError(_("The invoice amount “%(text)s” is not a number.")
                            % {"text": text}) from None
-    if not amount.is_finite() or amount <= 0 or amount != amount.quantize(Decimal("0.01")):
+    # at most the 14 digits an amount column holds; a larger one cannot even be quantized
+    if (not amount.is_finite() or amount <= 0 or amount >= Decimal("1E12")
+            or amount != amount.quantize(Decimal("0.01"))):
         raise InvoiceError(_("The invoice amount “%(text)s” is not an amount in yuan.")
                            % {"text": text})
     return amount.quantize(Decimal("0.01"))
@@ -99,7 +117,7 @@ def _amount(text: str) -> Decimal:
 
 def parse_qr(text: str) -> InvoiceFacts:
     """The facts of an invoice's QR text; :class:`InvoiceError` for anything else."""
-    text = (text or "").strip()
+    text = ascii_digits(text)
     if "%2C" in text.upper():
         text = unquote(text)
     fields = [field.strip() for field in text.split(",")]
@@ -107,12 +125,12 @@ def parse_qr(text: str) -> InvoiceFacts:
         raise InvoiceError(_("This QR code is not an invoice's."))
     kind, code, number, amount, date = fields[1:6]
     check_code = fields[6] if len(fields) > 6 else ""
-    if not number.isdigit() or len(number) not in (8, 20):
+    if not is_digits(number, 8, 20):
         raise InvoiceError(_("The invoice number “%(number)s” has neither 8 nor 20 digits.")
                            % {"number": number})
     if len(number) == 20 and code:
         raise InvoiceError(_("An all-electronic invoice's QR code has no invoice code."))
-    if len(number) == 8 and not (code.isdigit() and len(code) in (10, 12)):
+    if len(number) == 8 and not is_digits(code, 10, 12):
         raise InvoiceError(_("The invoice code “%(code)s” has neither 10 nor 12 digits.")
                            % {"code": code})
     return InvoiceFacts(number=number, code=code, type=kind, date=_date(date),
@@ -195,28 +213,38 @@ def _read_ofd(data: bytes) -> InvoiceFacts:
             raise InvoiceError(_("The OFD file's invoice data cannot be read.")) from None
         for element in root.iter():  # drop namespaces: the tags are what we know
             element.tag = element.tag.rsplit("}", 1)[-1]
-        number = (_text(root, ".//TaxSupervisionInfo/InvoiceNumber")
-                  or _text(root, ".//InvoiceNumber"))
+        number = ascii_digits(_text(root, ".//TaxSupervisionInfo/InvoiceNumber")
+                              or _text(root, ".//InvoiceNumber"))
         issued = (_text(root, ".//TaxSupervisionInfo/IssueTime") or _text(root, ".//IssueTime"))
         amount = _text(root, ".//BasicInformation/TotalTax-includedAmount")
-        if not number.isdigit():
+        if not is_digits(number, 8, 20):
             raise InvoiceError(_("The OFD file holds no invoice number."))
         date = None
         if issued:
             digits = re.sub(r"\D", "", issued)[:8]
             date = _date(digits)
-        return InvoiceFacts(number=number, code=_text(root, ".//InvoiceCode"),
+        return InvoiceFacts(number=number, code=ascii_digits(_text(root, ".//InvoiceCode")),
                             date=date, amount=_amount(amount) if amount else None,
                             seller=_text(root, ".//SellerInformation/SellerName")[:100])
     raise InvoiceError(_("The OFD file holds no invoice data."))
 
 
 def read_invoice(data: bytes) -> InvoiceFacts:
-    """The facts of an invoice file (photo, PDF or OFD), by its content."""
+    """The facts of an invoice file (photo, PDF or OFD), by its content. Whatever a
+    damaged or hostile file makes a reader raise is an :class:`InvoiceError`."""
     if data.startswith(b"%PDF-"):
-        return _read_pdf(data)
-    if data.startswith(b"PK\x03\x04"):
-        return _read_ofd(data)
-    if data.startswith((b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff")):
-        return _read_image(data)
-    raise InvoiceError(_("Only photos, PDF and OFD files of invoices can be read."))
+        reader = _read_pdf
+    elif data.startswith(b"PK\x03\x04"):
+        reader = _read_ofd
+    elif data.startswith((b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff")):
+        reader = _read_image
+    else:
+        raise InvoiceError(_("Only photos, PDF and OFD files of invoices can be read."))
+    try:
+        return reader(data)
+    except InvoiceError:
+        raise
+    # a CRC that fails, an encrypted or unsupported zip member, a truncated stream
+    except (zipfile.BadZipFile, RuntimeError, NotImplementedError, EOFError, zlib.error,
+            ValueError, ArithmeticError):
+        raise InvoiceError(_("The file is damaged or cannot be read.")) from None

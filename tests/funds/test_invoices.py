@@ -3,6 +3,7 @@ PDFs and OFD files, and the county-wide refusal of an invoice recorded twice."""
 
 import datetime
 import io
+import re
 import zipfile
 from decimal import Decimal
 
@@ -86,7 +87,7 @@ def test_any_text_is_an_invoice_or_a_reason(text):
     except InvoiceError as exc:
         assert str(exc)
         return
-    assert facts.number.isdigit() and len(facts.number) in (8, 20)
+    assert re.fullmatch(r"[0-9]{8}|[0-9]{20}", facts.number)
     assert facts.key and facts.amount > 0 and facts.date is not None
 
 
@@ -283,3 +284,73 @@ def test_an_ofd_member_larger_than_its_header_says_is_cut_off():
         archive.writestr("Doc_0/Attachs/original_invoice.xml", "<a>" + "x" * 3_000_000 + "</a>")
     with pytest.raises(InvoiceError):
         read_invoice(buffer.getvalue())
+
+
+# --- Digits that look like digits -------------------------------------------------------
+
+FULLWIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
+
+
+def test_fullwidth_digits_are_the_same_invoice():
+    """An IME's fullwidth digits are read as the ASCII digits they show, so the county-wide
+    key is one whichever way the number was typed or scanned."""
+    facts = parse_qr(DIGITAL.translate(FULLWIDTH))
+    assert facts.number == "23442000000014209621" and facts.key == parse_qr(DIGITAL).key
+    assert parse_qr(OLD.translate(FULLWIDTH)).key == "011001605111-80100798"
+
+
+@pytest.mark.parametrize("number", ["٢٣٤٤٢٠٠٠٠٠٠٠١٤٢٠٩٦٢١", "２３４４２０００００００１４２０９６２¹"])
+def test_digits_of_other_scripts_are_refused(number):
+    with pytest.raises(InvoiceError):
+        parse_qr(f"01,32,,{number},112,20230215,,74AE")
+
+
+@pytest.mark.django_db
+def test_a_typed_fullwidth_number_is_refused_as_the_same_invoice(
+        client, demo, taiping, clerk_user, other_clerk_user):
+    from tests.conftest import login
+    first = _expenditure(taiping, clerk_user)
+    spending.voucher_add(expenditure=first, kind="invoice", acting_user=clerk_user,
+                         upload=SimpleUploadedFile("发票.png", qr_png(DIGITAL)))
+    second = _expenditure(Township.objects.get(name="青花镇"), other_clerk_user)
+    login(client, other_clerk_user)
+    response = client.post(f"/expenditures/{second.pk}/vouchers/", {
+        "kind": "invoice", "file": SimpleUploadedFile("x.png", qr_png("x")),
+        "invoice_number": "23442000000014209621".translate(FULLWIDTH)})
+    assert response.status_code == 400 and not second.vouchers.exists()
+    assert "已登记在" in response.content.decode()
+    # Digits of another script are not digits of an invoice number.
+    response = client.post(f"/expenditures/{second.pk}/vouchers/", {
+        "kind": "invoice", "file": SimpleUploadedFile("x.png", qr_png("x")),
+        "invoice_number": "٢٣٤٤٢٠٠٠٠٠٠٠١٤٢٠٩٦٢١"})
+    assert response.status_code == 400 and not second.vouchers.exists()
+
+
+def _ofd_with(xml: str, *, mangle=None) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("Doc_0/Attachs/original_invoice.xml", xml)
+    data = buffer.getvalue()
+    return mangle(data) if mangle else data
+
+
+def test_no_reader_error_escapes_as_anything_but_an_invoice_error():
+    """A huge exponent, a member whose bytes fail their CRC, an encrypted member: each is
+    an InvoiceError the page shows, never a server error."""
+    huge = ofd(amount="1E+30")
+    with pytest.raises(InvoiceError):
+        read_invoice(huge)
+    xml = ("<EInvoice><TaxSupervisionInfo><InvoiceNumber>25512000000012345678"
+           "</InvoiceNumber></TaxSupervisionInfo></EInvoice>")
+    bad_crc = _ofd_with(xml, mangle=lambda data: data.replace(b"25512", b"25513", 1))
+    with pytest.raises(InvoiceError):
+        read_invoice(bad_crc)
+
+    def encrypted(data: bytes) -> bytes:  # set the "encrypted" bit in both headers
+        data = bytearray(data)
+        for signature, offset in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):
+            at = data.find(signature)
+            data[at + offset] |= 1
+        return bytes(data)
+    with pytest.raises(InvoiceError):
+        read_invoice(_ofd_with(xml, mangle=encrypted))
