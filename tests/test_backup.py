@@ -71,7 +71,8 @@ def full_database(settings, tmp_path):
     fund_year = FundYear.objects.get(year=2020)
     flag = next(f for f in red_flags_get(fund_year=fund_year) if f.rule == "IDLE")
     red_flag_close(fund_year=fund_year, township=Township.objects.get(pk=flag.township_id),
-                   rule=flag.rule, subject=flag.subject, explanation="年底前已拨付",
+                   rule=flag.rule, subject=flag.subject, fingerprint=flag.fingerprint,
+                   explanation="年底前已拨付",
                    acting_user=admin)
     Reminder.objects.create(recipient=admin, kind=Reminder.Kind.HALF_YEAR_REPORT,
                             subject="half_year_report:2020", due=datetime.date(2020, 7, 10),

@@ -190,6 +190,9 @@ class RedFlag:
     figure: str
     items: list[Spending] = field(default_factory=list)
     findings: list[OpenFinding] = field(default_factory=list)
+    # the figures behind the flag that are not its items' (an allocation, a remainder, the
+    # day of a submission): a change in them is a change in the flag
+    basis: tuple[str, ...] = ()
     review: object = None  # the RedFlagReview that closes it, when its items are unchanged
     latest_review: object = None  # the last closing, even if the flag opened again since
 
@@ -204,7 +207,8 @@ class RedFlag:
         items = (sorted(f"{i.id}|{i.amount}|{i.status}" for i in self.items)
                  if self.rule == "DUPLICATE_INVOICE" else sorted(i.state() for i in self.items))
         state = "\n".join([self.rule, self.subject, *items,
-                           *sorted(f"{f.id}|{f.deadline}" for f in self.findings)])
+                           *sorted(f"{f.id}|{f.deadline}" for f in self.findings),
+                           *self.basis])
         return hashlib.sha256(state.encode()).hexdigest()
 
     @property
@@ -270,7 +274,8 @@ def year_end(spendings, money: dict[int, TownshipMoney], year: int, rules: Rules
             yield RedFlag("YEAR_END", township_id, "december", _(
                 "December: %(total)s, %(share)s of the allocation %(allocation)s") % {
                 "total": format_yuan(total), "allocation": format_yuan(allocation),
-                "share": format_percent(share) if share is not None else "—"}, items=items)
+                "share": format_percent(share) if share is not None else "—"}, items=items,
+                basis=(f"allocation={allocation}",))
 
 
 def prohibited(spendings, rules: Rules):
@@ -360,7 +365,8 @@ def over_budget(spendings, money: dict[int, TownshipMoney]):
             yield RedFlag("OVER_BUDGET", township_id, "township", _(
                 "Spent %(total)s of an allocation of %(allocation)s: %(over)s over") % {
                 "total": format_yuan(total), "allocation": format_yuan(allocation),
-                "over": format_yuan(total - allocation)}, items=items)
+                "over": format_yuan(total - allocation)}, items=items,
+                basis=(f"allocation={allocation}",))
 
 
 def idle(money: dict[int, TownshipMoney], year: int, as_of: datetime.date, rules: Rules,
@@ -378,12 +384,15 @@ def idle(money: dict[int, TownshipMoney], year: int, as_of: datetime.date, rules
                 yield RedFlag("IDLE", township_id, "progress", _(
                     "Execution %(execution)s against %(time)s of the year elapsed") % {
                     "execution": format_percent(rate(budget.reimbursed, budget.allocation)),
-                    "time": format_percent(share.quantize(Decimal("0.0001")))})
+                    "time": format_percent(share.quantize(Decimal("0.0001")))},
+                    basis=(f"allocation={budget.allocation}",
+                           f"reimbursed={budget.reimbursed}"))
     for township_id, remainder in (carried or {}).items():
         if remainder > 0:
             yield RedFlag("IDLE", township_id, "carried", _(
                 "%(amount)s of %(year)s still unspent") % {
-                "amount": format_yuan(remainder), "year": year - 2})
+                "amount": format_yuan(remainder), "year": year - 2},
+                basis=(f"remainder={remainder}",))
 
 
 def holiday(spendings, rules: Rules, calendar):
@@ -403,7 +412,8 @@ def slow(spendings, rules: Rules, calendar, today: datetime.date):
         if waited > rules.slow_workdays:
             yield RedFlag("SLOW", s.township_id, str(s.id), _(
                 "Waiting since %(date)s: %(days)s working days") % {
-                "date": f"{s.submitted_on:%Y-%m-%d}", "days": waited}, items=[s])
+                "date": f"{s.submitted_on:%Y-%m-%d}", "days": waited}, items=[s],
+                basis=(f"submitted={s.submitted_on}",))
 
 
 def overdue_findings(findings, today: datetime.date):

@@ -25,6 +25,8 @@ class FlagCloseForm(forms.Form):
     rule = forms.ChoiceField(widget=forms.HiddenInput,
                              choices=[(code, code) for code in RULES])
     subject = forms.CharField(widget=forms.HiddenInput, max_length=200)
+    # the flag as the page showed it: a closing is of what the inspector read
+    fingerprint = forms.CharField(widget=forms.HiddenInput, min_length=64, max_length=64)
     explanation = forms.CharField(label=_("Explanation"), max_length=2000,
                                   widget=forms.Textarea(attrs={"rows": 2}))
 

@@ -19,9 +19,10 @@ class InspectionError(Exception):
 
 @transaction.atomic
 def red_flag_close(*, fund_year: FundYear, township: Township, rule: str, subject: str,
-                   explanation: str, acting_user) -> RedFlagReview:
-    """Close a flag as it stands now: its items' fingerprint is kept, and the flag opens
-    again as soon as they change. Audited."""
+                   fingerprint: str, explanation: str, acting_user) -> RedFlagReview:
+    """Close a flag as the inspector saw it: ``fingerprint`` is the one the page showed,
+    and if the flag's items or figures changed since, nothing is closed. The fingerprint
+    is kept, and the flag opens again as soon as they change. Audited."""
     require_permission(acting_user, "funds.close_redflag")
     explanation = (explanation or "").strip()
     if not explanation:
@@ -35,6 +36,9 @@ def red_flag_close(*, fund_year: FundYear, township: Township, rule: str, subjec
                                 "the list again."))
     if flag.is_closed:
         raise InspectionError(_("This flag is already closed."))
+    if flag.fingerprint != fingerprint:
+        raise InspectionError(_("The records behind this flag changed after the page was "
+                                "opened; nothing was closed. Look at the flag again."))
     review = RedFlagReview.objects.create(
         year=fund_year.year, township=township, rule=rule, subject=subject,
         fingerprint=flag.fingerprint, figure=flag.figure[:300], explanation=explanation,

@@ -118,7 +118,7 @@ def red_flag_close(request, year: int):
     try:
         services.red_flag_close(
             fund_year=fund_year, township=township, rule=form.cleaned_data["rule"],
-            subject=form.cleaned_data["subject"],
+            subject=form.cleaned_data["subject"], fingerprint=form.cleaned_data["fingerprint"],
             explanation=form.cleaned_data["explanation"], acting_user=request.user)
     except services.InspectionError as exc:
         messages.error(request, str(exc))

@@ -167,6 +167,38 @@ def test_the_fingerprint_follows_the_items():
     assert a.fingerprint == b.fingerprint != c.fingerprint
 
 
+def test_the_fingerprint_follows_the_figures_behind_a_flag():
+    """A flag whose figure comes from more than its items opens again when that figure's
+    records change: the allocation of a December or over-budget flag, the money behind an
+    idle one, the remainder carried, the day a waiting item was submitted again. Time
+    passing alone changes none of them."""
+    def print_of(flags):
+        (flag,) = list(flags)
+        return flag.fingerprint
+
+    december = [spend(1, amount="60000.01", date=D(2020, 12, 3))]
+    assert (print_of(f.year_end(december, money(), 2020, RULES))
+            != print_of(f.year_end(december, money("190000.00"), 2020, RULES)))
+    over = [spend(1, amount="250000.00")]
+    assert (print_of(f.over_budget(over, money()))
+            != print_of(f.over_budget(over, money("210000.00"))))
+    behind = money(reimbursed="80000.00")
+    assert (print_of(f.idle(behind, 2020, D(2020, 12, 1), RULES))
+            == print_of(f.idle(behind, 2020, D(2020, 12, 31), RULES)))
+    assert (print_of(f.idle(behind, 2020, D(2020, 12, 31), RULES))
+            != print_of(f.idle(money(reimbursed="90000.00"), 2020, D(2020, 12, 31), RULES))
+            != print_of(f.idle(money("300000.00", reimbursed="90000.00"), 2020,
+                               D(2020, 12, 31), RULES)))
+    assert (print_of(f.idle({}, 2020, D(2020, 5, 1), RULES, {1: Decimal("10.00")}))
+            != print_of(f.idle({}, 2020, D(2020, 5, 1), RULES, {1: Decimal("20.00")})))
+    first = spend(status="submitted", submitted_on=D(2020, 9, 1))
+    again = spend(status="submitted", submitted_on=D(2020, 9, 10))
+    assert (print_of(f.slow([first], RULES, CAL, D(2020, 11, 2)))
+            == print_of(f.slow([first], RULES, CAL, D(2020, 11, 3))))
+    assert (print_of(f.slow([first], RULES, CAL, D(2020, 11, 2)))
+            != print_of(f.slow([again], RULES, CAL, D(2020, 11, 2))))
+
+
 def test_voided_and_rejected_take_part_in_no_rule():
     items = [spend(1, purpose="宴请", status="voided"), spend(2, purpose="宴请",
                                                              status="rejected")]

@@ -95,13 +95,16 @@ def test_a_closed_flag_holds_until_its_items_change(split_pair, taiping, staff_u
     fund_year = FundYear.objects.get(year=2020)
     with pytest.raises(services.InspectionError):
         services.red_flag_close(fund_year=fund_year, township=taiping, rule="SPLIT",
-                                subject=flag.subject, explanation=" ", acting_user=staff_user)
+                                subject=flag.subject, fingerprint=flag.fingerprint,
+                                explanation=" ", acting_user=staff_user)
     with pytest.raises(Exception) as refused:  # a clerk may not close flags
         services.red_flag_close(fund_year=fund_year, township=taiping, rule="SPLIT",
-                                subject=flag.subject, explanation="x", acting_user=clerk_user)
+                                subject=flag.subject, fingerprint=flag.fingerprint,
+                                explanation="x", acting_user=clerk_user)
     assert refused.type.__name__ == "PermissionDenied"
     services.red_flag_close(fund_year=fund_year, township=taiping, rule="SPLIT",
-                            subject=flag.subject, explanation="两次培训，分别采购，有计划为证",
+                            subject=flag.subject, fingerprint=flag.fingerprint,
+                                explanation="两次培训，分别采购，有计划为证",
                             acting_user=staff_user)
     (closed,) = _flags("SPLIT", taiping)
     assert closed.is_closed and closed.review.closed_by == staff_user
@@ -109,7 +112,8 @@ def test_a_closed_flag_holds_until_its_items_change(split_pair, taiping, staff_u
     assert event.details["items"] == [first.pk, second.pk]
     with pytest.raises(services.InspectionError):
         services.red_flag_close(fund_year=fund_year, township=taiping, rule="SPLIT",
-                                subject=flag.subject, explanation="again",
+                                subject=flag.subject, fingerprint=flag.fingerprint,
+                                explanation="again",
                                 acting_user=staff_user)
     # A third payment joins the run: the flag opens again, its closing kept as history.
     _paid(taiping, clerk_user, staff_user, finance_user, date=D(2020, 5, 28))
@@ -141,10 +145,32 @@ def test_the_page_is_scoped_and_exports_what_it_shows(client, split_pair, taipin
     flag = page.context["flags"][0]
     response = client.post("/flags/2020/close/", {
         "township": taiping.code, "rule": "SPLIT", "subject": flag.subject,
-        "explanation": "已核实", "back": f"township={taiping.code}"})
+        "fingerprint": flag.fingerprint, "explanation": "已核实", "back": f"township={taiping.code}"})
     assert response.status_code == 302 and RedFlagReview.objects.count() == 1
     closed = client.get(f"/flags/2020/?township={taiping.code}&rule=SPLIT&state=closed")
     assert len(closed.context["flags"]) == 1 and "已核实" in closed.content.decode()
+
+
+def test_a_closing_is_of_the_flag_as_the_inspector_saw_it(client, split_pair, taiping,
+                                                          staff_user, clerk_user,
+                                                          finance_user):
+    """The page posts the fingerprint it showed; if the items changed between the look and
+    the click, nothing is closed and the inspector is told to look again."""
+    login(client, staff_user)
+    page = client.get(f"/flags/2020/?township={taiping.code}&rule=SPLIT")
+    (shown,) = page.context["flags"]
+    assert f'value="{shown.fingerprint}"' in page.content.decode()
+    _paid(taiping, clerk_user, staff_user, finance_user, date=D(2020, 5, 28))  # meanwhile
+    response = client.post("/flags/2020/close/", {
+        "township": taiping.code, "rule": "SPLIT", "subject": shown.subject,
+        "fingerprint": shown.fingerprint, "explanation": "已核实"}, follow=True)
+    assert not RedFlagReview.objects.exists()
+    assert "打开页面之后" in response.content.decode()
+    (now,) = _flags("SPLIT", taiping)
+    services.red_flag_close(fund_year=FundYear.objects.get(year=2020), township=taiping,
+                            rule="SPLIT", subject=now.subject, fingerprint=now.fingerprint,
+                            explanation="已核实", acting_user=staff_user)
+    assert RedFlagReview.objects.get().fingerprint == now.fingerprint
 
 
 def test_the_command_lists_and_exports(split_pair, taiping, capsys):
@@ -185,7 +211,8 @@ def test_a_duplicate_across_townships_shows_on_each_townships_page(demo, taiping
     # closed on the county's list, it is closed on the township's too, until one changes
     flag = county[0]
     services.red_flag_close(fund_year=FundYear.objects.get(year=2020), township=taiping,
-                            rule=flag.rule, subject=flag.subject, explanation="已核实分摊",
+                            rule=flag.rule, subject=flag.subject, fingerprint=flag.fingerprint,
+                                explanation="已核实分摊",
                             acting_user=admin_user)
     assert _flags("DUPLICATE_INVOICE", taiping)[0].is_closed
     spending.expenditure_void(expenditure=made[1], acting_user=admin_user, note="作废")
