@@ -12,18 +12,23 @@ systemd timer (README), turns what is due into in-app reminders:
 
 Each reminder is kept once per kind, subject, due day and recipient (a unique key): a
 rerun, or a catch-up after days without a run, sends nothing twice. E-mail goes out only
-where the deployment sets ``REMINDER_EMAILS`` and the user has an address.
+where the deployment sets ``REMINDER_EMAILS`` and the user has an address: every reminder
+made within the last week and not yet mailed, each claimed under its row lock so that two
+runs at once mail it once; one whose mail failed is mailed by the next run.
 """
 
 from __future__ import annotations
 
 import datetime
 import hashlib
+import logging
+import smtplib
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
+from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
@@ -33,6 +38,8 @@ from funds.inspection.selectors import red_flags_get, spending_list
 from funds.models import Finding, FundYear, Reminder
 from funds.workdays import WorkingCalendar
 from townships.models import TownshipClerk
+
+logger = logging.getLogger(__name__)
 
 #: Working days before a deadline that a finding and a report are reminded of.
 NOTICE_WORKDAYS = 5
@@ -116,13 +123,14 @@ def due_list(*, today: datetime.date, calendar: WorkingCalendar) -> list[Due]:
             waited = calendar.between(item.submitted_on, today)
             if waited <= limit:
                 continue
-            crossed = calendar.add(item.submitted_on, limit + 1)
             text = _("Waiting for approval for %(days)s working days: No. %(id)s, "
                      "%(purpose)s") % {"days": waited, "id": item.id,
                                        "purpose": item.purpose[:40]}
             for user_id in approvers:
+                # due is the submission's day, not the day the limit was crossed: that
+                # moves when the calendar is edited, and the item would be reminded again
                 dues.append(Due(Kind.WAITING, f"expenditure:{item.id}:{item.submitted_on}",
-                                crossed, user_id, text,
+                                item.submitted_on, user_id, text,
                                 reverse("expenditure-detail", args=[item.id])))
 
     everyone = sorted({u for users in clerks.values() for u in users} | set(county))
@@ -181,6 +189,7 @@ class Sent:
     made: int
     already: int
     emailed: int
+    email_failed: int = 0
 
 
 def reminders_send(*, today: datetime.date | None = None,
@@ -200,20 +209,45 @@ def reminders_send(*, today: datetime.date | None = None,
         [Reminder(kind=d.kind, subject=d.subject[:200], due=d.due, recipient_id=d.recipient_id,
                   message=d.message, url=d.url) for d in new],
         ignore_conflicts=True, batch_size=500)
-    emailed = _email(new) if getattr(settings, "REMINDER_EMAILS", False) else 0
-    return Sent(made=len(new), already=len(dues) - len(new), emailed=emailed)
+    emailed, failed = email_pending() if getattr(settings, "REMINDER_EMAILS", False) else (0, 0)
+    return Sent(made=len(new), already=len(dues) - len(new), emailed=emailed,
+                email_failed=failed)
 
 
-def _email(new: list[Due]) -> int:
-    addresses = dict(get_user_model().objects.filter(
-        pk__in={d.recipient_id for d in new}).exclude(email="").values_list("pk", "email"))
+#: How far back a reminder not yet mailed is still mailed: a mail server down for days is
+#: caught up with, but turning e-mail on does not mail the whole history.
+EMAIL_CATCH_UP = datetime.timedelta(days=7)
+
+
+def _claim(pk: int) -> Reminder | None:
+    """The reminder, locked for this run, if it is still to be mailed and no other run
+    holds it (called inside the transaction that mails it)."""
+    return (Reminder.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("recipient").filter(pk=pk, emailed_at__isnull=True).first())
+
+
+def email_pending() -> tuple[int, int]:
+    """Mail every reminder made within the catch-up window, not yet mailed, to a
+    recipient with an address; each is marked mailed in the transaction that mailed it.
+    Stops at the first failure (the server is down): the rest wait for the next run.
+    Returns (mailed, failed)."""
+    pending = list(Reminder.objects.filter(
+        emailed_at__isnull=True, created_at__gte=timezone.now() - EMAIL_CATCH_UP,
+        recipient__is_active=True).exclude(recipient__email="")
+        .order_by("pk").values_list("pk", flat=True))
     sent = 0
-    for due in new:
-        if due.recipient_id in addresses:
-            sent += send_mail(_("Party-building funds: a reminder"), due.message, None,
-                              [addresses[due.recipient_id]])
-    if sent:
-        Reminder.objects.filter(recipient_id__in=addresses, emailed_at__isnull=True,
-                                subject__in={d.subject[:200] for d in new}).update(
-            emailed_at=timezone.now())
-    return sent
+    for pk in pending:
+        with transaction.atomic():
+            reminder = _claim(pk)
+            if reminder is None:  # mailed, or being mailed, by another run
+                continue
+            try:
+                send_mail(_("Party-building funds: a reminder"), reminder.message, None,
+                          [reminder.recipient.email])
+            except (OSError, smtplib.SMTPException) as exc:
+                logger.warning("reminder %s not mailed: %s", pk, exc)
+                return sent, 1
+            reminder.emailed_at = timezone.now()
+            reminder.save(update_fields=["emailed_at"])
+        sent += 1
+    return sent, 0

@@ -3,11 +3,14 @@ subject, due day and recipient; a rerun or a catch-up sends nothing twice; e-mai
 where the deployment says so."""
 
 import datetime
+import smtplib
 from decimal import Decimal
 
 import pytest
 from django.core import mail
-from django.core.management import call_command
+from django.core.mail.backends.base import BaseEmailBackend
+from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from funds.inspection.reminders import reminders_send
 from funds.models import Expenditure, ExpenditureTransition, FundYear, Reminder, SpendingCategory
@@ -75,6 +78,26 @@ def test_items_waiting_over_the_limit_go_to_the_approvers(demo, taiping, clerk_u
     assert Expenditure.objects.get(pk=expenditure.pk).status == "submitted"
 
 
+def test_a_waiting_item_is_reminded_once_whatever_the_calendar_says_later(
+        demo, taiping, clerk_user, staff_user):
+    """The day off an administrator enters after a reminder went out moves the day the
+    limit was crossed; the item is the same, and it is not reminded again."""
+    expenditure = spending.expenditure_create(
+        township=taiping, date=D(2020, 5, 11), amount=Decimal("800.00"),
+        category=SpendingCategory.objects.get(name="教育培训"), purpose="党员培训",
+        payee="党校", acting_user=clerk_user)
+    spending.expenditure_submit(expenditure=expenditure, acting_user=clerk_user)
+    ExpenditureTransition.objects.filter(expenditure=expenditure, to_status="submitted").update(
+        at=datetime.datetime(2026, 9, 14, 9, 0, tzinfo=datetime.UTC))
+    first = reminders_send(today=D(2026, 10, 20), calendar=CAL)
+    assert first.made and Reminder.objects.filter(kind=Reminder.Kind.WAITING).exists()
+    made = Reminder.objects.count()
+    edited = WorkingCalendar({D(2026, 9, 16): False, D(2026, 9, 17): False})
+    assert edited.add(D(2026, 9, 14), 11) != CAL.add(D(2026, 9, 14), 11)
+    assert reminders_send(today=D(2026, 10, 21), calendar=edited).made == 0
+    assert Reminder.objects.count() == made
+
+
 def test_the_reports_the_notice_demands(demo, clerk_user, staff_user):
     assert reminders_send(today=D(2026, 6, 26), calendar=CAL).made == 0
     sent = reminders_send(today=D(2026, 7, 3), calendar=CAL)   # 10 July is 5 working days on
@@ -118,8 +141,36 @@ def test_the_panel_shows_them_and_email_goes_only_where_configured(
     page = client.get("/my/")
     assert "台账缺签字" in page.content.decode()
     settings.REMINDER_EMAILS = True
+    # a reminder made over the catch-up window ago is not mailed when e-mail is turned on
+    Reminder.objects.update(created_at=timezone.now() - datetime.timedelta(days=8))
     reminders_send(today=D(2026, 10, 14), calendar=CAL)
     assert [m.to for m in mail.outbox] == [["clerk@example.org"]]
+    assert "逾期" in mail.outbox[0].body
+
+
+class RefusingBackend(BaseEmailBackend):
+    """A mail server that is down."""
+
+    def send_messages(self, messages):
+        raise smtplib.SMTPServerDisconnected("connection refused")
+
+
+def test_a_reminder_whose_mail_failed_is_mailed_on_the_next_run(finding, clerk_user,
+                                                                settings, capsys):
+    clerk_user.email = "clerk@example.org"
+    clerk_user.save()
+    settings.REMINDER_EMAILS = True
+    settings.EMAIL_BACKEND = f"{__name__}.RefusingBackend"
+    with pytest.raises(CommandError, match="1"):
+        call_command("send_reminders", "--date", "2026-09-30")
+    made = Reminder.objects.count()
+    assert made and "1 e-mails failed" in capsys.readouterr().out
+    assert Reminder.objects.filter(recipient=clerk_user, emailed_at__isnull=True).count() == 1
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    sent = reminders_send(today=D(2026, 10, 1), calendar=CAL)
+    assert sent.made == 0 and sent.emailed == 1 and len(mail.outbox) == 1
+    assert reminders_send(today=D(2026, 10, 2), calendar=CAL).emailed == 0
+    assert len(mail.outbox) == 1
 
 
 def test_the_command(finding, capsys):

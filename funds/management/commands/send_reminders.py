@@ -25,3 +25,6 @@ class Command(BaseCommand):
             sent = reminders_send(today=today)
         self.stdout.write(f"{sent.made} reminders made, {sent.already} already sent, "
                           f"{sent.emailed} e-mailed")
+        if sent.email_failed:
+            self.stdout.write(f"{sent.email_failed} e-mails failed; the next run sends them")
+            raise CommandError(f"{sent.email_failed} e-mails failed (see the log)")
