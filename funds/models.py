@@ -526,6 +526,11 @@ class Expenditure(models.Model):
 SPENT_STATUSES = (Expenditure.Status.APPROVED, Expenditure.Status.REIMBURSED)
 
 
+#: The ends of an expenditure that are not spending: it holds no invoice (the county-wide
+#: check and its warnings) and takes part in no red-flag rule.
+NOT_SPENT = (Expenditure.Status.VOIDED, Expenditure.Status.REJECTED)
+
+
 class TransitionQuerySet(RecordsActorQuerySet):
     def returns(self):
         """The returns for changes: moves into returned from another state. A change or a

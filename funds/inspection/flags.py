@@ -11,6 +11,7 @@ fingerprint of the items: an inspector's closing holds while the fingerprint doe
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import functools
 import hashlib
@@ -21,6 +22,7 @@ from decimal import Decimal
 
 from django.utils.translation import get_language, gettext, gettext_lazy
 
+from funds.models import NOT_SPENT
 from funds.workdays import time_share
 from wanyuan.money import format_percent, format_yuan, rate
 
@@ -195,6 +197,7 @@ class RedFlag:
     basis: tuple[str, ...] = ()
     review: object = None  # the RedFlagReview that closes it, when its items are unchanged
     latest_review: object = None  # the last closing, even if the flag opened again since
+    elsewhere: int = 0  # items of other townships left out of ``items`` for a clerk
 
     @property
     def name(self) -> str:
@@ -222,6 +225,17 @@ class RedFlag:
     @property
     def amount(self) -> Decimal:
         return sum((i.amount for i in self.items), ZERO)
+
+    def seen_by_township(self) -> RedFlag:
+        """The flag as its township's clerk is shown it: another township's items (a
+        duplicate invoice's) are counted, not named. The closing state is kept; the
+        fingerprint is the whole flag's, for those who may close it."""
+        own = [i for i in self.items if i.township_id == self.township_id]
+        if len(own) == len(self.items):
+            return self
+        seen = dataclasses.replace(self, items=own)
+        seen.elsewhere = len(self.items) - len(own)
+        return seen
 
 
 def _matched(text: str, terms) -> str | None:
@@ -331,9 +345,9 @@ def duplicate_invoice(spendings, used_elsewhere: dict[str, list[Spending]] | Non
             continue
         items = sorted(by_id.values(), key=lambda s: s.id)
         for township_id in sorted({s.township_id for s in items if s.id in ours}):
+            # the items, not the figure, say which: a clerk is shown the own ones only
             yield RedFlag("DUPLICATE_INVOICE", township_id, key, _(
-                "Invoice %(key)s on %(n)s expenditures: %(ids)s") % {
-                "key": key, "n": len(items), "ids": "、".join(f"No. {s.id}" for s in items)},
+                "Invoice %(key)s on %(n)s expenditures") % {"key": key, "n": len(items)},
                 items=items)
 
 
@@ -429,7 +443,7 @@ def red_flag_list(*, spendings, money, findings, year: int, rules: Rules, calend
                   today: datetime.date, used_elsewhere=None, carried=None) -> list[RedFlag]:
     """Every rule over one year's records; voided and rejected expenditures are not
     spending and take part in no rule."""
-    spendings = [s for s in spendings if s.status not in ("voided", "rejected")]
+    spendings = [s for s in spendings if s.status not in NOT_SPENT]
     as_of = min(today, datetime.date(year, 12, 31))
     flags = [
         *split(spendings, rules), *year_end(spendings, money, year, rules),

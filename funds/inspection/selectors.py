@@ -22,6 +22,7 @@ from funds.inspection.flags import (
     red_flag_list,
 )
 from funds.models import (
+    NOT_SPENT,
     Expenditure,
     ExpenditureTransition,
     Finding,
@@ -98,7 +99,7 @@ def used_elsewhere_get(spendings, *, year: int, township_ids=None
             Voucher.objects.filter(invoice_key__in=keys, kind=Voucher.Kind.INVOICE)
             .exclude(Q(expenditure__year=year) if township_ids is None else
                      Q(expenditure__year=year, expenditure__township_id__in=township_ids))
-            .exclude(expenditure__status__in=(Status.VOIDED, Status.REJECTED))
+            .exclude(expenditure__status__in=NOT_SPENT)
             .values_list("invoice_key", "expenditure_id", "expenditure__township_id",
                          "expenditure__date", "expenditure__amount",
                          "expenditure__category__name", "expenditure__purpose",

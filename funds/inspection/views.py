@@ -65,6 +65,8 @@ def _flags(request, year: int):
     state = data.get("state") or "open"
     shown = [f for f in flags if (not data.get("rule") or f.rule == data["rule"])
              and (state == "all" or f.is_closed == (state == "closed"))]
+    if not sees_all_townships(request.user):
+        shown = [flag.seen_by_township() for flag in shown]
     for flag in shown:
         flag.township = townships[flag.township_id]
     return fund_year, form, chosen, flags, shown, counts, calendar

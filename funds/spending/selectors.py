@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from funds.budget.selectors import TownshipBudget, adopted_total, allocation_of, cents_sum
 from funds.models import (
+    NOT_SPENT,
     SPENT_STATUSES,
     Expenditure,
     ExpenditureTransition,
@@ -274,7 +275,7 @@ def invoice_warnings(expenditure: Expenditure) -> list[str]:
         return []
     warnings = []
     others = Voucher.objects.exclude(expenditure=expenditure).exclude(
-        expenditure__status=Status.VOIDED)
+        expenditure__status__in=NOT_SPENT)
     same_bytes = dict(others.filter(sha256__in=[v.sha256 for v in invoices if v.sha256])
                       .values_list("sha256", "expenditure_id"))
     for voucher in invoices:

@@ -40,6 +40,7 @@ from django.utils.translation import gettext_lazy
 
 from funds.budget.selectors import township_budget_get
 from funds.models import (
+    NOT_SPENT,
     CollectiveDecision,
     Expenditure,
     ExpenditureTransition,
@@ -671,18 +672,24 @@ def _lock_invoice(key: str) -> None:
 
 
 def invoice_used_on(key: str, *, exclude_voucher=None) -> Voucher | None:
-    """The voucher of a non-voided expenditure that already carries this invoice."""
+    """The voucher of an expenditure that already carries this invoice (one neither voided
+    nor rejected: :data:`funds.models.NOT_SPENT`)."""
     if not key:
         return None
     vouchers = Voucher.objects.filter(invoice_key=key, kind=Voucher.Kind.INVOICE).exclude(
-        expenditure__status=Status.VOIDED).select_related("expenditure__township")
+        expenditure__status__in=NOT_SPENT).select_related("expenditure__township")
     if exclude_voucher is not None:
         vouchers = vouchers.exclude(pk=exclude_voucher.pk)
     return vouchers.order_by("pk").first()
 
 
-def _duplicate_message(other: Voucher, key: str) -> str:
+def _duplicate_message(other: Voucher, key: str, acting_user) -> str:
+    """The refusal; a clerk of another township is not told whose expenditure holds it."""
     spent = other.expenditure
+    if not may_act_for(acting_user, spent.township_id):
+        return _("Invoice %(key)s is already recorded on an expenditure of another township: "
+                 "one invoice is reimbursed once. An administrator may allow it with a "
+                 "reason.") % {"key": key}
     return _("Invoice %(key)s is already recorded on expenditure No. %(id)s of %(township)s "
              "(%(date)s, %(amount)s): one invoice is reimbursed once. An administrator may "
              "allow it with a reason.") % {
@@ -723,7 +730,7 @@ def vouchers_add(*, expenditure: Expenditure, kind: str, uploads, acting_user,
             other = invoice_used_on(key)
             if other is not None:  # on another expenditure, this one, or a file before
                 if not duplicate_reason:
-                    raise SpendingError(_duplicate_message(other, key))
+                    raise SpendingError(_duplicate_message(other, key, acting_user))
                 if not acting_user.has_perm("funds.allow_duplicate_invoice"):
                     raise PermissionDenied
                 allowed_by = acting_user

@@ -186,7 +186,7 @@ def test_the_facts_are_read_at_recording_and_a_second_use_is_refused(
     other_clerk = other_clerk_user
     other_township = Township.objects.get(name="青花镇")
     second = _expenditure(other_township, other_clerk)
-    with pytest.raises(spending.SpendingError, match=f"已登记在太平镇第 {first.pk} 号支出"):
+    with pytest.raises(spending.SpendingError, match="已登记在另一乡镇的支出上"):
         spending.voucher_add(expenditure=second, kind="invoice", acting_user=other_clerk,
                              upload=SimpleUploadedFile("a.png", qr_png(DIGITAL)))
     assert not second.vouchers.exists()
@@ -354,3 +354,60 @@ def test_no_reader_error_escapes_as_anything_but_an_invoice_error():
         return bytes(data)
     with pytest.raises(InvoiceError):
         read_invoice(_ofd_with(xml, mangle=encrypted))
+
+
+# --- One rule for what holds an invoice, and what a clerk is told -------------------------
+
+
+@pytest.mark.django_db
+def test_a_rejected_expenditure_frees_its_invoice_as_the_flags_say(
+        demo, taiping, clerk_user, staff_user):
+    """Rejected is final, like voided: it is not spending, so it holds no invoice at the
+    recording and takes part in no flag — one rule for both."""
+    first = _expenditure(taiping, clerk_user)
+    spending.voucher_add(expenditure=first, kind="invoice", acting_user=clerk_user,
+                         upload=SimpleUploadedFile("发票.png", qr_png(DIGITAL)))
+    spending.expenditure_submit(expenditure=first, acting_user=clerk_user)
+    spending.expenditure_reject(expenditure=first, acting_user=staff_user, note="不符合规定")
+    second = _expenditure(taiping, clerk_user)
+    voucher = spending.voucher_add(expenditure=second, kind="invoice", acting_user=clerk_user,
+                                   upload=SimpleUploadedFile("发票.png", qr_png(DIGITAL)))
+    assert voucher.invoice_key == "23442000000014209621" and not voucher.duplicate_allowed_by
+    assert not any("是同一个文件" in w for w in invoice_warnings(second))
+
+
+@pytest.mark.django_db
+def test_a_clerk_is_not_told_another_townships_expenditure(
+        client, demo, taiping, clerk_user, other_clerk_user, admin_user, staff_user):
+    from funds.models import FundYear
+    from tests.conftest import login
+    first = _expenditure(taiping, clerk_user, amount="112.00")
+    spending.voucher_add(expenditure=first, kind="invoice", acting_user=clerk_user,
+                         upload=SimpleUploadedFile("发票.png", qr_png(DIGITAL)))
+    qinghua = Township.objects.get(name="青花镇")
+    second = _expenditure(qinghua, other_clerk_user)
+    with pytest.raises(spending.SpendingError) as refused:
+        spending.voucher_add(expenditure=second, kind="invoice", acting_user=other_clerk_user,
+                             upload=SimpleUploadedFile("a.png", qr_png(DIGITAL)))
+    message = str(refused.value)
+    assert "已登记在另一乡镇的支出上" in message
+    assert "太平镇" not in message and str(first.pk) not in message.replace(
+        "23442000000014209621", "")
+    # the county's administrator is told which
+    with pytest.raises(spending.SpendingError, match=f"太平镇第 {first.pk} 号支出"):
+        spending.voucher_add(expenditure=second, kind="invoice", acting_user=admin_user,
+                             upload=SimpleUploadedFile("a.png", qr_png(DIGITAL)))
+    # allowed by an administrator, the flag shows on 青花镇's list without 太平镇's item
+    spending.voucher_add(expenditure=second, kind="invoice", acting_user=admin_user,
+                         upload=SimpleUploadedFile("a.png", qr_png(DIGITAL)),
+                         duplicate_reason="两镇分摊")
+    login(client, other_clerk_user)
+    page = client.get("/flags/2020/?rule=DUPLICATE_INVOICE")
+    html = page.content.decode()
+    assert f"/expenditures/{second.pk}/" in html and f"/expenditures/{first.pk}/" not in html
+    assert "另一乡镇的 1 笔支出" in html
+    exported = b"".join(client.get("/flags/2020/export.csv?rule=DUPLICATE_INVOICE")
+                        .streaming_content).decode("utf-8-sig")
+    (row,) = [r for r in exported.splitlines() if r.startswith("发票重复报销")]
+    assert str(first.pk) not in row.split(",")[4].split("、")
+    assert FundYear.objects.filter(year=2020).exists()
