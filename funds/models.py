@@ -1065,6 +1065,10 @@ class TargetSheet(models.Model):
     initial_budget = models.DecimalField(_("initial budget (年初预算数, yuan)"), **MONEY)
     monitoring_measures = models.TextField(_("corrective measures (监控纠偏措施)"), blank=True)
     filed_at = models.DateTimeField(_("filed at"), null=True, blank=True)
+    # what the score was computed from when filed (the year's budget and execution, the
+    # scoring settings): a filed sheet is scored from these, not from today's records
+    filed_figures = models.JSONField(_("figures as filed"), default=dict, blank=True,
+                                     editable=False)
     filed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("filed by"),
                                  null=True, blank=True, on_delete=models.PROTECT,
                                  related_name="+")

@@ -80,14 +80,36 @@ def _row(indicator: Indicator) -> scoring.Row:
                        applicable=indicator.applicable)
 
 
-def sheet_view(*, sheet: TargetSheet) -> SheetView:
+#: The scoring settings a filed sheet keeps (PerformanceSettings' fields).
+SCORING_FIELDS = ("execution_weight", "le_rule", "achieved_low", "achieved_high",
+                  "partial_low", "partial_high", "failed_low", "failed_high")
+
+
+def filed_figures_of(*, sheet: TargetSheet) -> dict:
+    """What a sheet's score is computed from today, as the sheet keeps it when filed."""
     settings = PerformanceSettings.get()
     scope = Scope(sheet.fund_year, sheet.township)
-    budget, executed = scope.budget(), scope.executed()
+    return {"budget": str(scope.budget()), "executed": str(scope.executed()),
+            "settings": {name: str(getattr(settings, name)) for name in SCORING_FIELDS}}
+
+
+def sheet_view(*, sheet: TargetSheet) -> SheetView:
+    """The sheet scored: from the figures it was filed with, once filed; else from
+    today's records and settings."""
+    settings = PerformanceSettings.get()
+    if sheet.is_filed and sheet.filed_figures:
+        figures = sheet.filed_figures
+        budget, executed = Decimal(figures["budget"]), Decimal(figures["executed"])
+        scored_by = PerformanceSettings(**{
+            name: value if name == "le_rule" else Decimal(value)
+            for name, value in figures["settings"].items()})
+    else:
+        scope = Scope(sheet.fund_year, sheet.township)
+        budget, executed, scored_by = scope.budget(), scope.executed(), settings
     indicators = list(sheet.indicators.order_by("position", "pk"))
     score = scoring.sheet_score([_row(i) for i in indicators],
-                                execution_weight=settings.execution_weight,
-                                executed=executed, budget=budget, bands=bands_of(settings))
+                                execution_weight=scored_by.execution_weight,
+                                executed=executed, budget=budget, bands=bands_of(scored_by))
     lines = [Line(i, s, str(SOURCES[i.source].words) if i.source in SOURCES else "")
              for i, s in zip(indicators, score.rows, strict=True)]
     return SheetView(sheet, settings, sheet.initial_budget, budget, executed,

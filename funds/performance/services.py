@@ -238,11 +238,12 @@ def sheet_file(*, sheet: TargetSheet, acting_user) -> TargetSheet:
     problems = filing_problems(sheet)
     if problems:
         raise PerformanceError(" ".join(problems))
-    from funds.performance.selectors import sheet_view
+    from funds.performance.selectors import filed_figures_of, sheet_view
 
-    view = sheet_view(sheet=sheet)
+    sheet.filed_figures = filed_figures_of(sheet=sheet)
     sheet.filed_at, sheet.filed_by = timezone.now(), acting_user
-    sheet.save(update_fields=["filed_at", "filed_by"])
+    sheet.save(update_fields=["filed_at", "filed_by", "filed_figures"])
+    view = sheet_view(sheet=sheet)
     _audit(AuditEvent.Action.PERFORMANCE_FILED, sheet, acting_user,
            lambda: _("Self-evaluation of %(year)s (%(scope)s) filed: %(total)s, %(grade)s") % {
                "year": sheet.fund_year.year, "scope": _scope_name(sheet),
@@ -263,7 +264,8 @@ def sheet_reopen(*, sheet: TargetSheet, reason: str, acting_user) -> TargetSheet
     if not reason:
         raise PerformanceError(_("Reopening needs a reason."))
     sheet.filed_at = sheet.filed_by = None
-    sheet.save(update_fields=["filed_at", "filed_by"])
+    sheet.filed_figures = {}
+    sheet.save(update_fields=["filed_at", "filed_by", "filed_figures"])
     _audit(AuditEvent.Action.PERFORMANCE_REOPENED, sheet, acting_user,
            lambda: _("Self-evaluation of %(year)s (%(scope)s) reopened: %(reason)s") % {
                "year": sheet.fund_year.year, "scope": _scope_name(sheet), "reason": reason},
@@ -283,7 +285,10 @@ def indicator_evidence_attach(*, indicator: Indicator, upload, acting_user) -> I
         extension = check_upload(upload)
     except SpendingError as exc:
         raise PerformanceError(str(exc)) from exc
-    indicator = Indicator.objects.select_for_update().get(pk=indicator.pk, sheet=sheet)
+    indicator = Indicator.objects.select_for_update().filter(pk=indicator.pk,
+                                                             sheet=sheet).first()
+    if indicator is None:
+        raise PerformanceError(_("The row was deleted: its evidence is not kept."))
     name = upload.name
     indicator.evidence.save(f"{uuid.uuid4().hex}{extension}", upload, save=True)
     _audit(AuditEvent.Action.PERFORMANCE_CHANGED, sheet, acting_user,

@@ -121,7 +121,9 @@ def _save(request, sheet, form, formset, rows):
                           acting_user=request.user)
     for row_form in formset.forms:
         upload = request.FILES.get(f"{row_form.prefix}-evidence")
-        if upload is not None and row_form.instance.pk:
+        # a row deleted in the same save takes its chosen file with it
+        if (upload is not None and row_form.instance.pk
+                and not row_form.cleaned_data.get("DELETE")):
             services.indicator_evidence_attach(indicator=row_form.instance, upload=upload,
                                                acting_user=request.user)
 

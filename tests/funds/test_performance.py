@@ -15,7 +15,7 @@ from openpyxl import load_workbook
 
 from demo.data import DEMO_PDF
 from funds.budget.selectors import execution_total_get
-from funds.models import FundYear, Indicator, SpendingCategory, TargetSheet
+from funds.models import FundYear, Indicator, PerformanceSettings, SpendingCategory, TargetSheet
 from funds.performance import actuals, services
 from funds.performance.selectors import monitoring_get, sheet_view
 from funds.spending import services as spending
@@ -104,21 +104,8 @@ def test_days_to_issue_from_the_notice(ledger, staff_user):
     assert actuals.actual_of("days_to_issue", actuals.Scope(ledger), sheet) == 19
 
 
-def test_the_library_sheet_scores_and_files(ledger, staff_user, clerk_user, admin_user):
-    with pytest.raises(PermissionDenied):
-        services.sheet_start(fund_year=ledger, acting_user=clerk_user)
-    sheet = services.sheet_start(fund_year=ledger, acting_user=staff_user)
-    rows = list(sheet.indicators.all())
-    assert sum(r.weight for r in rows) == 90  # + the execution rate's 10
-    services.actuals_compute(sheet=sheet, acting_user=staff_user)
-    view = sheet_view(sheet=sheet)
-    assert view.score.execution_weight + sum(
-        line.scored.weight for line in view.lines if line.scored) == D("100.00")
-    problems = services.filing_problems(sheet)
-    assert any("经费审批流程规范性" in p for p in problems)  # unanswered
-    with pytest.raises(services.PerformanceError):
-        services.sheet_file(sheet=sheet, acting_user=staff_user)
-    # Answer, enter the survey, give the reasons the page asks for.
+def _answer_everything(sheet, staff_user) -> list[dict]:
+    """Answer, enter the survey, give the reasons the page asks for: ready to file."""
     values = []
     for row in sheet.indicators.order_by("position"):
         data = {f: getattr(row, f) for f in services.INDICATOR_FIELDS}
@@ -136,6 +123,24 @@ def test_the_library_sheet_scores_and_files(ledger, staff_user, clerk_user, admi
         if line.scored and line.scored.needs_reason:
             Indicator.objects.filter(pk=line.indicator.pk).update(
                 deviation_reason="执行进度慢：下半年加快报账")
+    return values
+
+
+def test_the_library_sheet_scores_and_files(ledger, staff_user, clerk_user, admin_user):
+    with pytest.raises(PermissionDenied):
+        services.sheet_start(fund_year=ledger, acting_user=clerk_user)
+    sheet = services.sheet_start(fund_year=ledger, acting_user=staff_user)
+    rows = list(sheet.indicators.all())
+    assert sum(r.weight for r in rows) == 90  # + the execution rate's 10
+    services.actuals_compute(sheet=sheet, acting_user=staff_user)
+    view = sheet_view(sheet=sheet)
+    assert view.score.execution_weight + sum(
+        line.scored.weight for line in view.lines if line.scored) == D("100.00")
+    problems = services.filing_problems(sheet)
+    assert any("经费审批流程规范性" in p for p in problems)  # unanswered
+    with pytest.raises(services.PerformanceError):
+        services.sheet_file(sheet=sheet, acting_user=staff_user)
+    values = _answer_everything(sheet, staff_user)
     services.sheet_file(sheet=sheet, acting_user=staff_user)
     sheet.refresh_from_db()
     assert sheet.is_filed
@@ -151,6 +156,30 @@ def test_the_library_sheet_scores_and_files(ledger, staff_user, clerk_user, admi
     changed = AuditEvent.objects.filter(action="performance_changed",
                                         details__before__isnull=False).last()
     assert changed.details["before"] != changed.details["after"]
+
+
+def test_a_filed_self_evaluation_keeps_the_figures_it_was_filed_with(
+        ledger, taiping, staff_user, clerk_user, finance_user):
+    """Filed, the sheet is what was signed: money paid afterwards and scoring settings
+    changed afterwards do not move its score; reopened, it is scored from today's."""
+    sheet = services.sheet_start(fund_year=ledger, acting_user=staff_user)
+    services.actuals_compute(sheet=sheet, acting_user=staff_user)
+    _answer_everything(sheet, staff_user)
+    services.sheet_file(sheet=sheet, acting_user=staff_user)
+    filed = sheet_view(sheet=TargetSheet.objects.get(pk=sheet.pk))
+    event = AuditEvent.objects.get(action="performance_filed")
+    assert event.details["total"] == str(filed.score.total)
+    _spend(taiping, clerk_user, staff_user, finance_user, "5000.00")
+    settings = PerformanceSettings.get()
+    settings.partial_low, settings.partial_high = D("0"), D("10")
+    settings.save()
+    later = sheet_view(sheet=TargetSheet.objects.get(pk=sheet.pk))
+    assert later.executed == filed.executed and later.budget == filed.budget
+    assert later.score.total == filed.score.total and later.score.grade == filed.score.grade
+    assert [line.scored for line in later.lines] == [line.scored for line in filed.lines]
+    services.sheet_reopen(sheet=sheet, reason="补充", acting_user=staff_user)
+    reopened = sheet_view(sheet=TargetSheet.objects.get(pk=sheet.pk))
+    assert reopened.executed != filed.executed
 
 
 def test_weights_must_total_100(ledger, staff_user):
@@ -274,3 +303,16 @@ def test_the_page_saves_the_rows_and_their_evidence(client, ledger, staff_user):
     refused = client.post("/performance/2020/", data)
     assert refused.status_code == 400 and "须为100" in refused.content.decode()
     assert Indicator.objects.get(pk=row.pk).weight == D("10.00")
+    # a row deleted while a file is chosen for it: the row goes, the file with it
+    data[f"{survey.prefix}-weight"] = "10"
+    deleted = next(f for f in formset.forms if f.instance.pk and f.instance.name != survey
+                   .instance.name and f.instance.weight == D("10.00"))
+    keeper = next(f for f in formset.forms if f.instance.pk and f.instance.pk not in (
+        deleted.instance.pk, survey.instance.pk))
+    data[f"{keeper.prefix}-weight"] = str(keeper.instance.weight + 10)
+    data[f"{deleted.prefix}-DELETE"] = "on"
+    data[f"{deleted.prefix}-evidence"] = SimpleUploadedFile("x.pdf", DEMO_PDF,
+                                                            content_type="application/pdf")
+    response = client.post("/performance/2020/", data)
+    assert response.status_code == 302
+    assert not Indicator.objects.filter(pk=deleted.instance.pk).exists()
