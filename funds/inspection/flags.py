@@ -292,9 +292,17 @@ def year_end(spendings, money: dict[int, TownshipMoney], year: int, rules: Rules
                 basis=(f"allocation={allocation}",))
 
 
+#: Words that hold a prohibited word without meaning it: a hotel (酒店) is lodging, not
+#: alcohol (酒). They are taken out of a text before the prohibited words are looked for.
+NOT_THE_WORD = ("酒店",)
+
+
 def prohibited(spendings, rules: Rules):
     for s in spendings:
-        word = _matched(s.text, rules.prohibited)
+        text = s.text
+        for compound in NOT_THE_WORD:
+            text = text.replace(compound, "")
+        word = _matched(text, rules.prohibited)
         if word is not None:
             yield RedFlag("PROHIBITED", s.township_id, str(s.id),
                           _("“%(word)s” in “%(text)s”") % {"word": word,

@@ -65,6 +65,10 @@ def test_prohibited_words_and_the_meal_cap():
     assert list(f.prohibited([spend(payee="万源市某景区")], RULES))
     assert list(f.prohibited([spend(category="宴请")], RULES))
     assert list(f.prohibited([spend(purpose="党员培训资料")], RULES)) == []
+    # a hotel (酒店) is not alcohol (酒); a banquet at one is still a banquet
+    assert list(f.prohibited([spend(purpose="外出培训住宿", payee="万源市某酒店")], RULES)) == []
+    assert list(f.prohibited([spend(purpose="购买白酒")], RULES))
+    assert list(f.prohibited([spend(purpose="酒店宴请", payee="万源市某酒店")], RULES))
     assert list(f.prohibited([spend(purpose="培训工作餐", amount="1000.01")], RULES))
     assert list(f.prohibited([spend(purpose="培训工作餐", amount="1000.00")], RULES)) == []
 
