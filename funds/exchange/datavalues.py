@@ -47,10 +47,11 @@ DATA_ELEMENTS = {
 CATEGORY_COMBOS = {1: "CAT_1", 2: "CAT_2", 3: "CAT_3", None: "CAT_NONE"}
 CSV_COLUMNS = ["dataelement", "period", "orgunit", "categoryoptioncombo",
                "attributeoptioncombo", "value", "comment"]
-AMOUNT = re.compile(r"\A-?\d{1,12}\.\d{2}\Z")
-COUNT = re.compile(r"\A\d{1,9}\Z")
-PERIOD = re.compile(r"\A\d{4}\Z")
-ORG_UNIT = re.compile(r"\A\d{6}(\d{3})?\Z")
+AMOUNT = re.compile(r"\A-?\d{1,12}\.\d{2}\Z", re.ASCII)
+COUNT = re.compile(r"\A\d{1,9}\Z", re.ASCII)
+PERIOD = re.compile(r"\A\d{4}\Z", re.ASCII)
+ORG_UNIT = re.compile(r"\A\d{6}(\d{3})?\Z", re.ASCII)
+SHA256 = re.compile(r"\A[0-9a-f]{64}\Z")
 
 
 def money(value: Decimal) -> str:
@@ -187,7 +188,7 @@ def validate(data_value_set, *, source: str | None = None) -> list[Conflict]:
             conflicts.append(Conflict(where, "not an object"))
             continue
         element = value.get("dataElement")
-        kind = DATA_ELEMENTS.get(element)
+        kind = DATA_ELEMENTS.get(element) if isinstance(element, str) else None
         if kind is None:
             conflicts.append(Conflict(where, f"unknown data element {element!r}"))
             continue
@@ -197,7 +198,8 @@ def validate(data_value_set, *, source: str | None = None) -> list[Conflict]:
         if not isinstance(unit, str) or not ORG_UNIT.match(unit) or (
                 isinstance(org_unit, str) and not unit.startswith(org_unit)):
             conflicts.append(Conflict(where, f"org unit {unit!r} is not one of the county's"))
-        if value.get("categoryOptionCombo") not in CATEGORY_COMBOS.values():
+        combo = value.get("categoryOptionCombo")
+        if not isinstance(combo, str) or combo not in CATEGORY_COMBOS.values():
             conflicts.append(Conflict(where, "unknown category option combo "
                                              f"{value.get('categoryOptionCombo')!r}"))
         text = value.get("value")
@@ -206,11 +208,17 @@ def validate(data_value_set, *, source: str | None = None) -> list[Conflict]:
             conflicts.append(Conflict(where, "an amount is a string of yuan with exactly two "
                                              "decimals" if kind == "amount" else
                                       "a count is a string of digits"))
-        key = (element, value.get("orgUnit"), value.get("categoryOptionCombo"))
-        if key in seen:
-            conflicts.append(Conflict(where, "the same value twice"))
-        seen.add(key)
-    if meta.get("sha256") and not conflicts and meta["sha256"] != digest(values):
+        # one value per element and org unit: a township has one category a year, and
+        # the same value under a second combo would be counted twice in every sum
+        if isinstance(unit, str):
+            key = (element, unit)
+            if key in seen:
+                conflicts.append(Conflict(where, "the same value twice"))
+            seen.add(key)
+    sha256 = meta.get("sha256")
+    if not isinstance(sha256, str) or not SHA256.match(sha256):
+        conflicts.append(Conflict("meta.sha256", "the SHA-256 of the values, 64 hex digits"))
+    elif not conflicts and sha256 != digest(values):
         conflicts.append(Conflict("meta.sha256", "does not match the values"))
     return conflicts
 

@@ -72,11 +72,41 @@ def test_json_and_csv_carry_identical_values(county_set):
     (lambda s: s["meta"].update(schema="v0"), "meta.schema"),
     (lambda s: s["meta"].update(sha256="0" * 64), "meta.sha256"),
     (lambda s: s.update(dataValues=[]), "dataValues"),
+    (lambda s: s["dataValues"][0].update(orgUnit=["511781001"]), "dataValues[0]"),
+    (lambda s: s["dataValues"][0].update(dataElement=["PAID"]), "dataValues[0]"),
+    (lambda s: s["dataValues"][0].update(categoryOptionCombo={"a": 1}), "dataValues[0]"),
+    # the same value of a township under a second category: it would be counted twice
+    (lambda s: s["dataValues"].append(dict(s["dataValues"][0], categoryOptionCombo=next(
+        c for c in dv.CATEGORY_COMBOS.values()
+        if c != s["dataValues"][0]["categoryOptionCombo"]))), "dataValues[312]"),
+    (lambda s: s["meta"].pop("sha256"), "meta.sha256"),
+    (lambda s: s["dataValues"][0].update(value="１２.００"), "dataValues[0]"),  # fullwidth
+    (lambda s: s.update(period="２０２０"), "period"),
+    (lambda s: s["meta"].update(sha256=["x"]), "meta.sha256"),
 ])
 def test_every_malformed_set_is_refused_saying_where(county_set, spoil, where):
     bad = copy.deepcopy(county_set)
     spoil(bad)
     assert where in [c.where for c in dv.validate(bad)]
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=12),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner,
+                                                                 max_size=3), max_leaves=10)
+
+
+@settings(max_examples=200, deadline=None)
+@given(element=json_values, unit=json_values, combo=json_values, value=json_values,
+       period=json_values, meta=json_values)
+def test_no_set_makes_the_validation_raise(element, unit, combo, value, period, meta):
+    """Whatever JSON a sender posts, the answer is a list of conflicts, never an error."""
+    data_value_set = {"meta": meta, "dataSet": dv.DATA_SET, "period": period,
+                      "orgUnit": "511781", "dataValues": [
+                          {"dataElement": element, "period": period, "orgUnit": unit,
+                           "categoryOptionCombo": combo, "value": value}, element]}
+    conflicts = dv.validate(data_value_set)
+    assert conflicts and all(c.where and c.reason for c in conflicts)
 
 
 @pytest.mark.django_db
