@@ -1159,3 +1159,134 @@ class Indicator(models.Model):
 
     def __str__(self):
         return self.name
+
+
+# --- Upward reporting (issue 28): what an upper-level instance holds --------------------
+
+
+class OrgUnit(models.Model):
+    """A unit of the hierarchy an upper-level instance reports on, by its official code
+    (GB/T 2260 for provinces, cities and counties; the 统计用区划代码 for townships).
+    Loaded from a file (``manage.py orgunits_load``); townships arrive with their
+    counties' data value sets, with their names and years of validity."""
+
+    class Level(models.IntegerChoices):
+        PROVINCE = 1, _("province")
+        CITY = 2, _("city")
+        COUNTY = 3, _("county")
+        TOWNSHIP = 4, _("township")
+
+    code = models.CharField(_("code"), max_length=12, unique=True)
+    name = models.CharField(_("name"), max_length=50)
+    level = models.PositiveSmallIntegerField(_("level"), choices=Level.choices)
+    parent = models.ForeignKey("self", verbose_name=_("parent"), null=True, blank=True,
+                               on_delete=models.PROTECT, related_name="children")
+    valid_from = models.PositiveSmallIntegerField(_("valid from"), null=True, blank=True)
+    valid_to = models.PositiveSmallIntegerField(_("valid to"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("org unit")
+        verbose_name_plural = _("org units")
+        ordering = ["code"]
+        permissions = [
+            ("view_upper_dashboard", _("Can see the upper level's dashboard")),
+        ]
+
+    def __str__(self):
+        return f"{self.name}（{self.code}）"
+
+
+class ApiKey(models.Model):
+    """A machine client's key (a county instance pushing its sets), scoped to one org
+    unit, with an expiry. Only its SHA-256 is stored; the key is shown once."""
+
+    name = models.CharField(_("name"), max_length=100)
+    prefix = models.CharField(_("prefix"), max_length=12, unique=True)
+    digest = models.CharField(_("SHA-256 of the key"), max_length=64)
+    org_unit = models.ForeignKey(OrgUnit, verbose_name=_("org unit"), on_delete=models.PROTECT,
+                                 related_name="api_keys")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("created by"),
+                                   null=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires at"))
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    revoked_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("revoked by"),
+                                   null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API key")
+        verbose_name_plural = _("API keys")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.name} ({self.prefix}…)"
+
+    def is_valid(self, now=None) -> bool:
+        return self.revoked_at is None and self.expires_at > (now or timezone.now())
+
+
+class Submission(models.Model):
+    """A county's report of a period at the upper level: its state (completeness apart
+    from the values) and the upper level's decision."""
+
+    class State(models.TextChoices):
+        SUBMITTED = "submitted", _("Submitted")
+        NOTHING = "nothing", _("Nothing to report")
+        ACCEPTED = "accepted", _("Accepted")
+        RETURNED = "returned", _("Returned")
+
+    org_unit = models.ForeignKey(OrgUnit, verbose_name=_("org unit"), on_delete=models.PROTECT,
+                                 related_name="submissions")
+    period = models.PositiveSmallIntegerField(
+        _("period"), validators=[MinValueValidator(YEAR_MIN), MaxValueValidator(YEAR_MAX)])
+    state = models.CharField(_("state"), max_length=10, choices=State.choices)
+    sha256 = models.CharField(_("SHA-256 of the values"), max_length=64, blank=True)
+    value_count = models.PositiveIntegerField(_("values"), default=0)
+    generated = models.CharField(_("generated at the source"), max_length=40, blank=True)
+    received_at = models.DateTimeField(_("received at"))
+    received_from = models.CharField(_("received from"), max_length=120, blank=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("decided by"),
+                                   null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    reason = models.TextField(_("reason"), blank=True)
+
+    class Meta:
+        verbose_name = _("submission")
+        verbose_name_plural = _("submissions")
+        ordering = ["period", "org_unit__code"]
+        constraints = [
+            models.UniqueConstraint(fields=["org_unit", "period"], name="submission_once"),
+        ]
+        permissions = [
+            ("decide_submission", _("Can accept or return a county's submission")),
+        ]
+
+    def __str__(self):
+        return f"{self.org_unit} {self.period}"
+
+
+class DataValue(models.Model):
+    """One value of a submission: a data element for a township (the period is the
+    submission's). Amounts in yuan, counts as whole numbers; no rate is stored."""
+
+    submission = models.ForeignKey(Submission, verbose_name=_("submission"),
+                                   on_delete=models.CASCADE, related_name="values")
+    data_element = models.CharField(_("data element"), max_length=20)
+    org_unit = models.ForeignKey(OrgUnit, verbose_name=_("org unit"), on_delete=models.PROTECT,
+                                 related_name="+")
+    category_option_combo = models.CharField(_("category option combo"), max_length=10)
+    value = models.DecimalField(_("value"), max_digits=16, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("data value")
+        verbose_name_plural = _("data values")
+        constraints = [
+            models.UniqueConstraint(fields=["submission", "data_element", "org_unit"],
+                                    name="datavalue_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.data_element} {self.org_unit_id} {self.value}"

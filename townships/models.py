@@ -389,6 +389,12 @@ class AuditEvent(RecordsActor):
         PERFORMANCE_CHANGED = "performance_changed", _("Performance sheet changed")
         PERFORMANCE_FILED = "performance_filed", _("Self-evaluation filed")
         PERFORMANCE_REOPENED = "performance_reopened", _("Self-evaluation reopened")
+        ORG_UNITS_LOADED = "org_units_loaded", _("Org units loaded")
+        API_KEY_CREATED = "api_key_created", _("API key created")
+        API_KEY_REVOKED = "api_key_revoked", _("API key revoked")
+        SUBMISSION_RECEIVED = "submission_received", _("Submission received")
+        SUBMISSION_ACCEPTED = "submission_accepted", _("Submission accepted")
+        SUBMISSION_RETURNED = "submission_returned", _("Submission returned")
 
     action = models.CharField(_("action"), max_length=40, choices=Action.choices)
     year = models.PositiveSmallIntegerField(_("year"), null=True, blank=True)

@@ -35,7 +35,9 @@ ROLE_PERMISSIONS = {
             # the audit pack
             "funds.close_redflag", "funds.generate_audit_pack",
             # the 绩效 cycle (issue 27): targets, monitoring, the self-evaluation
-            "funds.add_targetsheet", "funds.change_targetsheet", "funds.file_self_evaluation"],
+            "funds.add_targetsheet", "funds.change_targetsheet", "funds.file_self_evaluation",
+            # upward reporting (issue 28), on an upper level: accept or return a county's
+            "funds.decide_submission"],
     # Finance records the payment (报账, issue 23): a second person, never who made the
     # expenditure and by default not its approver (funds.spending.services).
     FINANCE: ["townships.view_*", "funds.view_*", "townships.view_all_townships",

@@ -69,6 +69,13 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 COUNTY_NAME = os.environ.get("COUNTY_NAME", "万源市")
 # The county's GB/T 2260 code: the org unit of its upward reports (funds.exchange).
 COUNTY_CODE = os.environ.get("COUNTY_CODE", "511781")
+# The level of this instance, set at installation: a county keeps the ledgers; a city or a
+# province instance receives the counties' data value sets (funds.exchange), under the org
+# unit INSTANCE_ORG_UNIT (its code; its hierarchy comes from `manage.py orgunits_load`).
+INSTANCE_LEVEL = os.environ.get("INSTANCE_LEVEL", "county")
+if INSTANCE_LEVEL not in ("county", "city", "province"):
+    raise ImproperlyConfigured("INSTANCE_LEVEL is county, city or province.")
+INSTANCE_ORG_UNIT = os.environ.get("INSTANCE_ORG_UNIT", COUNTY_CODE)
 TOWNSHIPS_FILE = Path(
     os.environ.get("TOWNSHIPS_FILE", BASE_DIR / "fixtures" / "wanyuan-townships-2019.csv")
 )
@@ -219,7 +226,9 @@ IMPORT_ROW_MARGIN = 50
 # client_max_body_size should say the same (README, Production). Fields other than files
 # are small; files above FILE_UPLOAD_MAX_MEMORY_SIZE go to a temporary file, not memory.
 MAX_REQUEST_BYTES = max(VOUCHER_MAX_BYTES, IMPORT_MAX_BYTES) + 64 * 1024
-DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024  # the fields of a form, files not counted
+# the fields of a form, files not counted; also the cap of a data value set posted to the
+# API (a county of 600 townships sends about 450 KB)
+DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = IMPORT_MAX_BYTES + 64 * 1024  # larger: a temporary file
 
 # Idle timeout: a session ends after this many seconds without a request (2 hours).

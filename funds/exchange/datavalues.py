@@ -105,6 +105,19 @@ def data_value_set_get(*, fund_year: FundYear, complete: bool = True) -> dict:
     }
 
 
+def nothing_to_report_set(*, period: int) -> dict:
+    """The county's set of a period it has nothing to report for: completeness without
+    values, which differs from not having submitted."""
+    return {
+        "meta": {"schema": SCHEMA, "source": settings.COUNTY_CODE,
+                 "sourceName": settings.COUNTY_NAME,
+                 "generated": timezone.localtime().isoformat(timespec="seconds"),
+                 "sha256": digest([]), "complete": True, "nothingToReport": True},
+        "dataSet": DATA_SET, "period": str(period), "orgUnit": settings.COUNTY_CODE,
+        "orgUnits": [], "dataValues": [],
+    }
+
+
 # --- CSV -------------------------------------------------------------------------------
 
 
@@ -179,6 +192,13 @@ def validate(data_value_set, *, source: str | None = None) -> list[Conflict]:
     elif source is not None and org_unit != source:
         conflicts.append(Conflict("orgUnit", f"{org_unit} is not the key's org unit"))
     values = data_value_set.get("dataValues")
+    if meta.get("nothingToReport") is True:  # completeness apart from values: no values
+        if values != []:
+            conflicts.append(Conflict("dataValues", "a set with nothing to report has no "
+                                                    "values"))
+        if meta.get("sha256") != digest([]):
+            conflicts.append(Conflict("meta.sha256", "the SHA-256 of no values"))
+        return conflicts
     if not isinstance(values, list) or not values:
         return conflicts + [Conflict("dataValues", "a non-empty list of values")]
     seen = set()

@@ -3,6 +3,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from funds.exchange import upper
 from funds.exchange.datavalues import from_csv, validate
 
 MAX_BYTES = 20 * 1024 * 1024
@@ -10,8 +11,8 @@ MAX_BYTES = 20 * 1024 * 1024
 
 class Command(BaseCommand):
     help = ("Check a county's data value set (JSON or CSV) as an upper level receives it: "
-            "every conflict with where it is. With --dry-run nothing is written; storing "
-            "sets needs an upper-level instance (docs/api.md).")
+            "every conflict with where it is; on an upper-level instance, store it (re-sending "
+            "replaces). With --dry-run nothing is written (docs/api.md).")
 
     def add_arguments(self, parser):
         parser.add_argument("file")
@@ -34,13 +35,23 @@ class Command(BaseCommand):
                 data = json.loads(text)
         except (ValueError, json.JSONDecodeError) as exc:
             raise CommandError(f"{file}: {exc}") from exc
-        conflicts = validate(data)
+        count = len(data.get("dataValues") or []) if isinstance(data, dict) else 0
+        if upper.is_upper_level():  # the same receiving as the API's, all or nothing
+            summary = upper.data_value_set_receive(
+                data_value_set=data, received_from=f"file {path.name}", dry_run=dry_run)
+            conflicts = summary.conflicts
+        else:
+            conflicts = validate(data)
         for conflict in conflicts:
             self.stdout.write(f"conflict\t{conflict.where}\t{conflict.reason}")
-        count = len(data.get("dataValues") or []) if isinstance(data, dict) else 0
         if conflicts:
             raise CommandError(f"{len(conflicts)} conflicts: nothing imported")
-        if not dry_run:
-            raise CommandError("this instance is a county's: it does not store other sets "
-                               "(use --dry-run to check one)")
-        self.stdout.write(f"dry run: {count} values would be imported, 0 conflicts")
+        if not upper.is_upper_level():
+            if not dry_run:
+                raise CommandError("this instance is a county's: it does not store other "
+                                   "sets (use --dry-run to check one)")
+            self.stdout.write(f"dry run: {count} values would be imported, 0 conflicts")
+            return
+        counts = (f"{summary.imported} imported, {summary.updated} updated, "
+                  f"{summary.ignored} unchanged, {summary.deleted} deleted")
+        self.stdout.write(f"dry run: {counts}" if dry_run else f"{counts}; {summary.state}")

@@ -1,0 +1,222 @@
+"""The upper level (issue 28) in one process: a city instance's hierarchy from its file,
+county keys, receiving the county's data value sets (JSON and CSV, dry run, re-sending
+replaces, refused once accepted), completeness and approval, and every bad input a 4xx
+with nothing written. The two instances over HTTP are in test_two_instances.py."""
+
+import copy
+import datetime
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from django.conf import settings as django_settings
+from django.core.management import call_command
+from django.utils import timezone
+
+from funds.exchange import datavalues as dv
+from funds.exchange import rollup, upper
+from funds.models import ApiKey, DataValue, OrgUnit, Submission
+from townships.models import AuditEvent
+
+pytestmark = pytest.mark.django_db
+DAZHOU = Path(django_settings.BASE_DIR) / "fixtures" / "orgunits" / "511700-dazhou.csv"
+
+
+@pytest.fixture
+def superuser(django_user_model):
+    return django_user_model.objects.create_superuser("root1", "root@example.org", "x-Pass-1234")
+
+
+@pytest.fixture
+def city(settings, superuser):
+    """达州市's instance: its units loaded, a key for 万源市 and one for 通川区."""
+    settings.INSTANCE_LEVEL, settings.INSTANCE_ORG_UNIT = "city", "511700"
+    upper.org_units_load(text=DAZHOU.read_text(encoding="utf-8"))
+    later = timezone.now() + datetime.timedelta(days=30)
+    keys = {code: upper.api_key_create(name=f"{code} 推送", acting_user=superuser,
+                                       org_unit=OrgUnit.objects.get(code=code),
+                                       expires_at=later)[1]
+            for code in ("511781", "511702")}
+    return keys
+
+
+@pytest.fixture
+def county_set(demo):
+    return dv.data_value_set_get(fund_year=demo)
+
+
+def county_set_year():
+    from funds.models import FundYear
+    return FundYear.objects.get(year=2020)
+
+
+def _post(client, data, key, *, dry_run=False, content_type="application/json"):
+    body = data if isinstance(data, str) else json.dumps(data, ensure_ascii=False)
+    url = "/api/v1/dataValueSets" + ("?dryRun=true" if dry_run else "")
+    headers = {"Authorization": f"Bearer {key}"} if key else {}
+    return client.post(url, body, content_type=content_type, headers=headers)
+
+
+def test_the_hierarchy_loads_from_its_file_all_or_nothing(city):
+    dazhou = OrgUnit.objects.get(code="511700")
+    assert dazhou.level == OrgUnit.Level.CITY and dazhou.parent.code == "510000"
+    assert sorted(u.code for u in dazhou.children.all()) == [
+        "511702", "511703", "511722", "511723", "511724", "511725", "511781"]
+    before = OrgUnit.objects.count()
+    bad = DAZHOU.read_text(encoding="utf-8") + "5117X9,坏县,county,511700,,\n"
+    with pytest.raises(upper.ExchangeError, match="第 11 行"):
+        upper.org_units_load(text=bad.replace("万源市,county", "万源县,county"))
+    assert OrgUnit.objects.count() == before
+    assert OrgUnit.objects.get(code="511781").name == "万源市"  # nothing half-written
+
+
+def test_keys_are_stored_hashed_and_audited(city, superuser, admin_user):
+    key = ApiKey.objects.get(org_unit__code="511781")
+    raw = city["511781"]
+    assert raw not in (key.digest, key.prefix) and len(key.digest) == 64
+    assert upper.api_key_authenticate(raw) == key
+    assert upper.api_key_authenticate(raw[:-1] + ("A" if raw[-1] != "A" else "B")) is None
+    with pytest.raises(Exception) as refused:  # an administrator is not a superuser
+        upper.api_key_create(name="x", org_unit=key.org_unit, acting_user=admin_user,
+                             expires_at=timezone.now() + datetime.timedelta(days=1))
+    assert refused.type.__name__ == "PermissionDenied"
+    upper.api_key_revoke(key=key, acting_user=superuser)
+    assert upper.api_key_authenticate(raw) is None
+    actions = set(AuditEvent.objects.values_list("action", flat=True))
+    assert {"api_key_created", "api_key_revoked", "org_units_loaded"} <= actions
+
+
+def test_a_county_set_is_received_and_rolled_up(client, city, county_set):
+    response = _post(client, county_set, city["511781"])
+    assert response.status_code == 200, response.content
+    summary = response.json()
+    assert summary["status"] == "SUCCESS" and summary["importCount"]["imported"] == 312
+    assert summary["state"] == "submitted"
+    stored = rollup.received_set(code="511781", period=2020)
+    assert dv.digest(stored["dataValues"]) == county_set["meta"]["sha256"]
+    rows = {r["code"]: r for r in rollup.children_rows(
+        parent=OrgUnit.objects.get(code="511700"), period=2020)}
+    wanyuan = rows["511781"]
+    summed = dv.totals(county_set["dataValues"])
+    from funds.budget.selectors import allocation_row_list
+    page = sum(r["total_amount"] for r in allocation_row_list(fund_year=county_set_year()))
+    assert wanyuan["ALLOCATION"] == summed["ALLOCATION"] == page
+    assert wanyuan["PAID"] == summed["PAID"] and wanyuan["townships"] == 52
+    assert wanyuan["CAT_1"] + wanyuan["CAT_2"] + wanyuan["CAT_3"] == 52
+    assert wanyuan["state"] == "submitted" and rows["511702"]["state"] == ""
+    assert wanyuan["execution"] == dv.execution_rate(summed)
+    assert Submission.objects.get().received_from.startswith("511781 推送")
+    assert AuditEvent.objects.filter(action="submission_received").count() == 1
+
+
+def test_a_resend_replaces_and_a_dry_run_writes_nothing(client, city, county_set):
+    _post(client, county_set, city["511781"])
+    changed = copy.deepcopy(county_set)
+    changed["dataValues"][4]["value"] = "1234.56"   # PAID of the first township
+    dropped = changed["dataValues"].pop(5)           # its open findings
+    changed["meta"]["sha256"] = dv.digest(changed["dataValues"])
+    dry = _post(client, changed, city["511781"], dry_run=True).json()
+    assert dry["dryRun"] and dry["importCount"] == {"imported": 0, "updated": 1,
+                                                    "ignored": 310, "deleted": 1}
+    assert DataValue.objects.get(data_element="PAID", org_unit__code=dropped["orgUnit"]
+                                 ).value != Decimal("1234.56")
+    again = _post(client, changed, city["511781"]).json()
+    assert again["importCount"] == dry["importCount"] and not again["dryRun"]
+    assert DataValue.objects.count() == 311 and Submission.objects.count() == 1
+    assert DataValue.objects.get(data_element="PAID", org_unit__code=dropped["orgUnit"]
+                                 ).value == Decimal("1234.56")
+
+
+def test_json_and_csv_store_identical_values(client, city, county_set):
+    _post(client, dv.to_csv(county_set), city["511781"], content_type="text/csv")
+    from_csv = rollup.received_set(code="511781", period=2020)["dataValues"]
+    _post(client, county_set, city["511781"])
+    from_json = rollup.received_set(code="511781", period=2020)["dataValues"]
+    assert from_csv == from_json and len(from_json) == 312
+
+
+def test_keys_and_bad_sets_are_refused_with_nothing_written(client, city, county_set,
+                                                            superuser):
+    assert _post(client, county_set, None).status_code == 401
+    assert _post(client, county_set, "wyk_00000000_" + "x" * 43).status_code == 401
+    other = _post(client, county_set, city["511702"])  # 通川区's key, 万源市's set
+    assert other.status_code == 403 and "511702" in other.json()["detail"]
+    assert _post(client, "{not json", city["511781"]).status_code == 400
+    spoiled = copy.deepcopy(county_set)
+    spoiled["dataValues"][0]["value"] = "12.5"
+    spoiled["dataValues"][7]["orgUnit"] = "511702100"
+    refused = _post(client, spoiled, city["511781"])
+    assert refused.status_code == 409
+    assert {c["object"] for c in refused.json()["conflicts"]} >= {"dataValues[0]",
+                                                                  "dataValues[7]"}
+    assert not Submission.objects.exists() and not DataValue.objects.exists()
+    key = ApiKey.objects.get(org_unit__code="511781")
+    key.expires_at = timezone.now() - datetime.timedelta(seconds=1)
+    key.save()
+    assert _post(client, county_set, city["511781"]).status_code == 401
+    assert not Submission.objects.exists()
+
+
+def test_completeness_and_approval_by_level(client, city, county_set, staff_user,
+                                            clerk_user):
+    key = city["511781"]
+    headers = {"Authorization": f"Bearer {key}"}
+    state = client.get("/api/v1/completeness?period=2020", headers=headers).json()
+    assert state["state"] == "not_submitted"
+    _post(client, county_set, key)
+    submission = Submission.objects.get()
+    with pytest.raises(Exception) as refused:
+        upper.submission_decide(submission=submission, accept=True, acting_user=clerk_user)
+    assert refused.type.__name__ == "PermissionDenied"
+    upper.submission_decide(submission=submission, accept=True, acting_user=staff_user)
+    assert client.get("/api/v1/completeness?period=2020",
+                      headers=headers).json()["state"] == "accepted"
+    again = _post(client, county_set, key)
+    assert again.status_code == 409 and "accepted" in again.json()["conflicts"][0]["value"]
+    with pytest.raises(upper.ExchangeError, match="理由"):
+        upper.submission_decide(submission=submission, accept=False, acting_user=staff_user)
+    upper.submission_decide(submission=submission, accept=False, reason="补报2020年数据",
+                            acting_user=staff_user)
+    answer = client.get("/api/v1/completeness?period=2020", headers=headers).json()
+    assert answer["state"] == "returned" and answer["reason"] == "补报2020年数据"
+    assert _post(client, county_set, key).json()["state"] == "submitted"
+    assert {"submission_accepted", "submission_returned"} <= set(
+        AuditEvent.objects.values_list("action", flat=True))
+
+
+def test_nothing_to_report_is_not_not_submitted(client, city, settings):
+    settings.COUNTY_CODE = "511702"
+    nothing = dv.nothing_to_report_set(period=2021)
+    response = _post(client, nothing, city["511702"])
+    assert response.status_code == 200 and response.json()["state"] == "nothing"
+    states = rollup.completeness(parent=OrgUnit.objects.get(code="511700"), period=2021)
+    assert states == {"nothing": 1, "not_submitted": 6}
+    with_values = dict(nothing, dataValues=[{"dataElement": "PAID"}])
+    assert _post(client, with_values, city["511702"]).status_code == 409
+
+
+def test_a_county_instance_does_not_receive(client, demo, county_set, settings, superuser):
+    upper.org_units_load(text=DAZHOU.read_text(encoding="utf-8"))
+    _key, raw = upper.api_key_create(name="x", org_unit=OrgUnit.objects.get(code="511781"),
+                                     acting_user=superuser,
+                                     expires_at=timezone.now() + datetime.timedelta(days=1))
+    assert _post(client, county_set, raw).status_code == 404
+    assert not Submission.objects.exists()
+
+
+def test_the_commands(city, county_set, superuser, tmp_path, capsys):
+    out = tmp_path / "万源市2020.json"
+    out.write_text(json.dumps(county_set, ensure_ascii=False), encoding="utf-8")
+    call_command("import_datavalues", str(out), "--dry-run")
+    assert "dry run: 312 imported" in capsys.readouterr().out
+    assert not Submission.objects.exists()
+    call_command("import_datavalues", str(out))
+    assert "312 imported" in capsys.readouterr().out and DataValue.objects.count() == 312
+    key_file = tmp_path / "key"
+    call_command("apikey", "create", "--org-unit", "511703", "--name", "达川区",
+                 "--user", "root1", "--out", str(key_file))
+    assert oct(key_file.stat().st_mode)[-3:] == "600"
+    assert upper.api_key_authenticate(key_file.read_text().strip()).org_unit.code == "511703"
+    call_command("apikey", "list")
+    assert "511703\t达川区" in capsys.readouterr().out
