@@ -23,5 +23,6 @@ urlpatterns = [
     path("", include("funds.documents.urls")),
     path("", include("funds.inspection.urls")),
     path("", include("funds.performance.urls")),
+    path("", include("funds.exchange.urls")),
     path("api/v1/", api_urls),
 ]

@@ -2,6 +2,7 @@
 the spending loop), and the year switcher. It sits above the subpackages, so that none of
 them imports another one above it (docs/architecture.md)."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
@@ -42,6 +43,8 @@ def year_switch(request):
 
 
 def overview(request):
+    if settings.INSTANCE_LEVEL != "county":  # a city's or a province's: the counties' reports
+        return redirect("upper-home")
     if not sees_all_townships(request.user):
         if own_township_id(request.user) is None:
             raise PermissionDenied

@@ -163,6 +163,13 @@ EXPECTED = {
                                  (405, 302)),
     "document-template-reset": ((L, L), (405, 403), (405, 403), (405, 403), (405, 403),
                                 (405, 302)),
+    # the upper level's pages (issue 28): the county's people who see every township may
+    # open them, but this world is a county's instance, so they answer 404 (a city's
+    # world is tests/funds/test_upper.py); accepting or returning is staff's
+    **dict.fromkeys(("upper-home", "upper-dashboard", "upper-export-csv", "upper-export-xlsx",
+                     "upper-unit", "upper-unit-export-csv", "upper-unit-export-xlsx"),
+                    ((L, L), (403, 405), (403, 405), (404, 405), (404, 405), (404, 405))),
+    "upper-decide": ((L, L), (405, 403), (405, 403), (405, 403), (405, 404), (405, 404)),
 }
 
 # The Django admin's own pages: a user who is not staff is sent to the admin's login;

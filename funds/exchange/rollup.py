@@ -32,6 +32,9 @@ def _empty(unit: OrgUnit) -> dict:
 
 
 def _finish(row: dict, share: Decimal) -> dict:
+    for element, kind in DATA_ELEMENTS.items():
+        if kind == "count":  # a whole number, shown and exported as one
+            row[element] = int(row[element])
     allocation = row["ALLOCATION"]
     row["execution"] = (row["PAID"] / allocation).quantize(Decimal("0.0001")) if (
         allocation > 0) else None

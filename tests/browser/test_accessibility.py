@@ -80,6 +80,13 @@ NOT_PAGES = {
     "performance-reopen": "POST only",
     "performance-download": "a download (.xlsx, .docx)",
     "performance-evidence": "a download (the stored file)",
+    # the upper level's pages answer 404 on a county's instance; they are walked on a
+    # city's in tests/browser/test_upper_pages.py
+    **dict.fromkeys(("upper-home", "upper-dashboard", "upper-unit"),
+                    "an upper level's page (test_upper_pages.py)"),
+    **dict.fromkeys(("upper-export-csv", "upper-export-xlsx", "upper-unit-export-csv",
+                     "upper-unit-export-xlsx"), "a download (an upper level's)"),
+    "upper-decide": "POST only (an upper level's)",
 }
 
 #: For a route with ``<int:pk>``: which objects to open, by the route's name.

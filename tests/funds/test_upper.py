@@ -220,3 +220,47 @@ def test_the_commands(city, county_set, superuser, tmp_path, capsys):
     assert upper.api_key_authenticate(key_file.read_text().strip()).org_unit.code == "511703"
     call_command("apikey", "list")
     assert "511703\t达川区" in capsys.readouterr().out
+
+
+def test_the_dashboard_drills_down_and_exports_what_the_counties_sent(
+        client, city, county_set, staff_user, clerk_user):
+    from tests.conftest import login
+    _post(client, county_set, city["511781"])
+    login(client, staff_user)
+    assert client.get("/").url == "/upper/"
+    assert client.get("/upper/").url == "/upper/2020/"
+    page = client.get("/upper/2020/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "达州市" in html and "万源市" in html and "未报送" in html
+    rows = {r["code"]: r for r in page.context["table"].data}
+    assert rows["511781"]["state"] == "submitted" and len(rows) == 7
+    exported = b"".join(client.get("/upper/2020/export.csv").streaming_content
+                        ).decode("utf-8-sig").splitlines()
+    header = exported[0].split(",")
+    wanyuan = dict(zip(header, next(r for r in exported if r.startswith("511781")).split(","),
+                       strict=True))
+    summed = dv.totals(county_set["dataValues"])
+    assert Decimal(wanyuan["分配金额（元）"]) == summed["ALLOCATION"]
+    assert Decimal(wanyuan["已报账（元）"]) == summed["PAID"]
+    county = client.get("/upper/2020/511781/")
+    assert county.status_code == 200 and len(county.context["table"].data) == 52
+    townships = b"".join(client.get("/upper/2020/511781/export.csv").streaming_content
+                         ).decode("utf-8-sig").splitlines()
+    assert len(townships) == 1 + 52 + 1  # header, townships, total
+    assert client.get("/upper/2020/511702100/").status_code == 404   # not a county's unit
+    # accept, then reopen with a reason, on the page
+    assert client.post("/upper/2020/511781/decide/", {"decision": "accept"}).status_code == 302
+    assert Submission.objects.get().state == "accepted"
+    client.post("/upper/2020/511781/decide/", {"decision": "return", "reason": ""})
+    assert Submission.objects.get().state == "accepted"
+    client.post("/upper/2020/511781/decide/", {"decision": "return", "reason": "数据有误"})
+    assert Submission.objects.get().state == "returned"
+    login(client, clerk_user)
+    assert client.get("/upper/2020/").status_code == 403
+
+
+def test_a_county_instance_has_no_upper_pages(client, demo, staff_user):
+    from tests.conftest import login
+    login(client, staff_user)
+    assert client.get("/upper/2020/").status_code == 404

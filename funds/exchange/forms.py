@@ -1,0 +1,9 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+
+class DecideForm(forms.Form):
+    decision = forms.ChoiceField(choices=[("accept", _("Accept")), ("return", _("Return"))],
+                                 widget=forms.HiddenInput)
+    reason = forms.CharField(label=_("Reason (to return)"), required=False, max_length=2000,
+                             widget=forms.Textarea(attrs={"rows": 2}))
