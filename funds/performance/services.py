@@ -285,8 +285,9 @@ def indicator_evidence_attach(*, indicator: Indicator, upload, acting_user) -> I
         extension = check_upload(upload)
     except SpendingError as exc:
         raise PerformanceError(str(exc)) from exc
-    indicator = Indicator.objects.select_for_update().filter(pk=indicator.pk,
-                                                             sheet=sheet).first()
+    # by its key alone: ordering by the sheet would join a nullable side under FOR UPDATE
+    indicator = (Indicator.objects.select_for_update().filter(pk=indicator.pk, sheet=sheet)
+                 .order_by("pk").first())
     if indicator is None:
         raise PerformanceError(_("The row was deleted: its evidence is not kept."))
     name = upload.name
