@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy
 
 from funds.budget.overdraw import OverdrawRefused, overdraw_confirm, overdrawn_by_settings
 from funds.models import (
+    ApiKey,
     CollectiveDecision,
     DocumentSettings,
     DocumentTemplate,
@@ -15,7 +16,9 @@ from funds.models import (
     Finding,
     FundYear,
     Inspection,
+    OrgUnit,
     SpendingCategory,
+    Submission,
     Voucher,
     WorkdayOverride,
 )
@@ -256,3 +259,57 @@ class DocumentTemplateAdmin(ReadOnlyAdmin):
     list_display = ("kind", "version", "active", "uploaded_by", "uploaded_at")
     list_filter = ("kind", "active")
     list_select_related = ("uploaded_by",)
+
+
+# --- Upward reporting (issue 28): an upper level's records ---------------------------
+
+
+@admin.register(OrgUnit)
+class OrgUnitAdmin(ReadOnlyAdmin):
+    """Loaded from a file (manage.py orgunits_load) and from the counties' sets."""
+
+    list_display = ("code", "name", "level", "parent", "valid_from", "valid_to")
+    list_filter = ("level",)
+    search_fields = ("code", "name")
+    list_select_related = ("parent",)
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(ReadOnlyAdmin):
+    """Created with ``manage.py apikey create`` (the key is shown once); revoked here or
+    there by a superuser, audited. Only the key's SHA-256 is stored."""
+
+    list_display = ("name", "prefix", "org_unit", "expires_at", "revoked_at", "last_used_at",
+                    "created_by")
+    list_select_related = ("org_unit", "created_by")
+    exclude = ("digest",)
+    actions = ["revoke"]
+
+    @admin.action(description=gettext_lazy("Revoke the chosen keys"))
+    def revoke(self, request, queryset):
+        if not request.user.is_superuser:
+            self.message_user(request, _("Only a superuser revokes keys."), messages.ERROR)
+            return
+        from funds.exchange.upper import api_key_revoke
+
+        revoked = 0
+        for key in queryset.filter(revoked_at__isnull=True):
+            api_key_revoke(key=key, acting_user=request.user)
+            revoked += 1
+        self.message_user(request, _("%(n)s keys revoked.") % {"n": revoked})
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if not request.user.is_superuser:
+            actions.pop("revoke", None)
+        return actions
+
+
+@admin.register(Submission)
+class SubmissionAdmin(ReadOnlyAdmin):
+    """Received through the API or import_datavalues; decided on the dashboard."""
+
+    list_display = ("org_unit", "period", "state", "value_count", "received_at",
+                    "received_from", "decided_by", "decided_at")
+    list_filter = ("period", "state")
+    list_select_related = ("org_unit", "decided_by")

@@ -62,7 +62,13 @@ def full_database(settings, tmp_path):
 
     from funds.inspection.selectors import red_flags_get
     from funds.inspection.services import red_flag_close
-    from funds.models import InvoiceKey, PerformanceSettings, Reminder, WorkdayOverride
+    from funds.models import (
+        InvoiceKey,
+        OrgUnit,
+        PerformanceSettings,
+        Reminder,
+        WorkdayOverride,
+    )
     from funds.performance.services import sheet_start
 
     WorkdayOverride.objects.create(date=datetime.date(2027, 1, 1), is_workday=False,
@@ -79,6 +85,23 @@ def full_database(settings, tmp_path):
                             message="半年报告")
     PerformanceSettings.objects.create(pk=1)
     sheet_start(fund_year=fund_year, acting_user=admin)
+    # an upper level's records (issue 28): units, a key, a county's received set
+    from django.conf import settings as django_settings
+
+    from funds.exchange import upper
+    from funds.exchange.datavalues import data_value_set_get
+
+    upper.org_units_load(text=(django_settings.BASE_DIR / "fixtures" / "orgunits"
+                               / "511700-dazhou.csv").read_text(encoding="utf-8"))
+    admin.is_superuser = True
+    admin.save()
+    upper.api_key_create(name="万源市", org_unit=OrgUnit.objects.get(code="511781"),
+                         acting_user=admin,
+                         expires_at=timezone.now() + datetime.timedelta(days=30))
+    settings.INSTANCE_LEVEL, settings.INSTANCE_ORG_UNIT = "city", "511700"
+    assert not upper.data_value_set_receive(
+        data_value_set=data_value_set_get(fund_year=fund_year), received_from="test").conflicts
+    settings.INSTANCE_LEVEL = "county"
     # the admin site's own history of a change, as the admin writes it
     LogEntry.objects.log_actions(
         user_id=admin.pk, queryset=[FundYear.objects.get(year=2020)], action_flag=CHANGE,

@@ -264,3 +264,18 @@ def test_a_county_instance_has_no_upper_pages(client, demo, staff_user):
     from tests.conftest import login
     login(client, staff_user)
     assert client.get("/upper/2020/").status_code == 404
+
+
+def test_a_superuser_revokes_keys_in_the_admin(client, city, superuser, admin_user):
+    from tests.conftest import login
+    key = ApiKey.objects.get(org_unit__code="511781")
+    login(client, admin_user)  # an administrator, not a superuser: no revoking
+    page = client.get("/admin/funds/apikey/")
+    assert page.status_code == 200 and 'value="revoke"' not in page.content.decode()
+    assert key.digest not in client.get(f"/admin/funds/apikey/{key.pk}/change/").content.decode()
+    client.force_login(superuser)
+    response = client.post("/admin/funds/apikey/", {"action": "revoke",
+                                                     "_selected_action": [key.pk]})
+    assert response.status_code == 302
+    assert upper.api_key_authenticate(city["511781"]) is None
+    assert AuditEvent.objects.filter(action="api_key_revoked").count() == 1
