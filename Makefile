@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: run test setup lint messages clean loadtest bench
+.PHONY: run test setup lint messages clean loadtest bench city push
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,6 +29,27 @@ run: $(STAMP) .env
 	@echo "Serving on http://127.0.0.1:$(PORT)/ — log in as admin, staff, finance or clerk," \
 	  "password $${DEMO_PASSWORD:-$$(sed -n 's/^DEMO_PASSWORD=//p' .env)}"
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+# A city's instance beside the county's (issue 28, docs/api.md): 达州市 on its own SQLite
+# file, served on port 8001, with a key for 万源市 in city-511781.key. Then, in another
+# terminal, `make push` sends the county's figures up.
+CITY_PORT ?= 8001
+CITY := DATABASE_URL=sqlite:///$(CURDIR)/city.sqlite3 INSTANCE_LEVEL=city \
+	INSTANCE_ORG_UNIT=511700 COUNTY_NAME=达州市 THROTTLE_CACHE_DIR=$(CURDIR)/.cache/city-throttle
+city: $(STAMP) .env
+	$(CITY) $(BIN)/python manage.py migrate --no-input -v 0
+	$(CITY) $(BIN)/python manage.py setup_city_demo --key-out city-511781.key
+	@echo "Serving 达州市 on http://127.0.0.1:$(CITY_PORT)/ — log in as admin or staff," \
+	  "password $${DEMO_PASSWORD:-$$(sed -n 's/^DEMO_PASSWORD=//p' .env)}"
+	$(CITY) $(BIN)/python manage.py runserver 127.0.0.1:$(CITY_PORT)
+
+# The county (make run's database) sends its year to the city of `make city`.
+YEAR ?= 2020
+push: $(STAMP) .env
+	$(BIN)/python manage.py migrate --no-input -v 0
+	$(BIN)/python manage.py setup_demo
+	$(BIN)/python manage.py push_datavalues --year $(YEAR) --to http://127.0.0.1:$(CITY_PORT)/ \
+	  --key-file city-511781.key
 
 # The whole suite (it ignores .env); DATABASE_URL=postgres://postgres@127.0.0.1:5432/wanyuan for PostgreSQL.
 test: $(STAMP)

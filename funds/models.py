@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from townships.models import YEAR_MAX, YEAR_MIN, Category, RecordsActor, RecordsActorQuerySet
 from wanyuan.money import to_yuan
@@ -1232,7 +1233,7 @@ class Submission(models.Model):
     from the values) and the upper level's decision."""
 
     class State(models.TextChoices):
-        SUBMITTED = "submitted", _("Submitted")
+        SUBMITTED = "submitted", pgettext_lazy("a county's report", "Submitted")
         NOTHING = "nothing", _("Nothing to report")
         ACCEPTED = "accepted", _("Accepted")
         RETURNED = "returned", _("Returned")
