@@ -279,3 +279,21 @@ def test_a_superuser_revokes_keys_in_the_admin(client, city, superuser, admin_us
     assert response.status_code == 302
     assert upper.api_key_authenticate(city["511781"]) is None
     assert AuditEvent.objects.filter(action="api_key_revoked").count() == 1
+
+
+def test_the_city_demo_sets_up_once(db, settings, tmp_path, monkeypatch, django_user_model):
+    settings.DEMO_MODE, settings.INSTANCE_LEVEL, settings.INSTANCE_ORG_UNIT = (
+        True, "city", "511700")
+    monkeypatch.setenv("DEMO_PASSWORD", "demo-City-2020")
+    key_file = tmp_path / "city-511781.key"
+    call_command("setup_city_demo", "--key-out", str(key_file))
+    admin = django_user_model.objects.get(username="admin")
+    assert admin.is_superuser and admin.check_password("demo-City-2020")
+    assert django_user_model.objects.get(username="staff").has_perm("funds.decide_submission")
+    key = upper.api_key_authenticate(key_file.read_text().strip())
+    assert key.org_unit.code == "511781"
+    call_command("setup_city_demo", "--key-out", str(key_file))  # again: the same key kept
+    assert ApiKey.objects.count() == 1 and OrgUnit.objects.count() == 9
+    settings.INSTANCE_LEVEL = "county"
+    with pytest.raises(Exception, match="city's demo instance"):
+        call_command("setup_city_demo", "--key-out", str(key_file))
