@@ -297,3 +297,87 @@ def test_the_city_demo_sets_up_once(db, settings, tmp_path, monkeypatch, django_
     settings.INSTANCE_LEVEL = "county"
     with pytest.raises(Exception, match="city's demo instance"):
         call_command("setup_city_demo", "--key-out", str(key_file))
+
+
+# --- Roll-up properties -------------------------------------------------------------------
+
+from hypothesis import HealthCheck, given  # noqa: E402
+from hypothesis import settings as hypothesis_settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+PROVINCE = """code,name,level,parent,valid_from,valid_to
+510000,四川省,province,,,
+510100,成都市,city,510000,,
+511700,达州市,city,510000,,
+510104,锦江区,county,510100,,
+510105,青羊区,county,510100,,
+511702,通川区,county,511700,,
+511781,万源市,county,511700,,
+511725,渠县,county,511700,,
+"""
+COUNTIES = ["510104", "510105", "511702", "511781", "511725"]
+cents = st.integers(min_value=0, max_value=10**10)
+county_rows = st.lists(st.tuples(st.sampled_from(["CAT_1", "CAT_2", "CAT_3"]), cents, cents,
+                                 st.integers(0, 9)), min_size=1, max_size=5)
+
+
+def _county_set(code: str, rows) -> dict:
+    values = []
+    for n, (combo, allocation, paid, findings) in enumerate(rows):
+        unit = f"{code}{100 + n}"
+        for element, value in (("ALLOCATION", dv.money(Decimal(allocation) / 100)),
+                               ("PAID", dv.money(Decimal(min(paid, allocation)) / 100)),
+                               ("OPEN_FINDINGS", str(findings))):
+            values.append({"dataElement": element, "period": "2026", "orgUnit": unit,
+                           "categoryOptionCombo": combo, "value": value})
+    return {"meta": {"schema": dv.SCHEMA, "source": code, "sha256": dv.digest(values)},
+            "dataSet": dv.DATA_SET, "period": "2026", "orgUnit": code, "dataValues": values}
+
+
+@hypothesis_settings(max_examples=25, deadline=None,
+                     suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(sent=st.dictionaries(st.sampled_from(COUNTIES), county_rows, min_size=1))
+def test_sums_commute_with_the_roll_up_and_no_rate_is_stored(db, settings, sent):
+    """Whatever the counties send: each county's row is its own sum, each city's the sum of
+    its counties', the province's the sum of all; every rate is PAID ÷ ALLOCATION of that
+    level's sums, not a sum or mean of rates; and no rate is stored anywhere."""
+    settings.INSTANCE_LEVEL, settings.INSTANCE_ORG_UNIT = "province", "510000"
+    DataValue.objects.all().delete()
+    Submission.objects.all().delete()
+    OrgUnit.objects.filter(level=OrgUnit.Level.TOWNSHIP).delete()
+    upper.org_units_load(text=PROVINCE)
+    for code, rows in sent.items():
+        summary = upper.data_value_set_receive(data_value_set=_county_set(code, rows),
+                                               received_from="test")
+        assert not summary.conflicts, summary.conflicts
+    own = {code: dv.totals(_county_set(code, rows)["dataValues"])
+           for code, rows in sent.items()}
+    province = OrgUnit.objects.get(code="510000")
+    cities = {r["code"]: r for r in rollup.children_rows(parent=province, period=2026)}
+    everything = defaultdict_sum(own.values())
+    for city_code, city in cities.items():
+        counties = {r["code"]: r for r in rollup.children_rows(
+            parent=OrgUnit.objects.get(code=city_code), period=2026)}
+        for code, row in counties.items():
+            expected = own.get(code, {})
+            for element in ("ALLOCATION", "PAID", "OPEN_FINDINGS"):
+                assert row[element] == expected.get(element, 0)
+            assert row["execution"] == dv.execution_rate(expected) if expected else True
+        mine = defaultdict_sum(own[c] for c in own if c in counties)
+        for element in ("ALLOCATION", "PAID", "OPEN_FINDINGS"):
+            assert city[element] == mine.get(element, 0)
+        assert city["execution"] == dv.execution_rate(mine)
+    total = rollup.total_row(list(cities.values()), name="四川省", period=2026)
+    assert total["ALLOCATION"] == everything.get("ALLOCATION", 0)
+    assert total["execution"] == dv.execution_rate(everything)
+    assert not any("rate" in f.name for f in DataValue._meta.get_fields())
+    assert set(DataValue.objects.values_list("data_element", flat=True)) <= set(
+        dv.DATA_ELEMENTS) and "EXECUTION_RATE" not in dv.DATA_ELEMENTS
+
+
+def defaultdict_sum(dicts) -> dict:
+    summed: dict = {}
+    for d in dicts:
+        for key, value in d.items():
+            summed[key] = summed.get(key, 0) + value
+    return summed
