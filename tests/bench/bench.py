@@ -24,6 +24,11 @@ townships; BENCH_SIZES overrides), in a fresh database filled by synthetic.py:
    the 100 MB target (BENCH_ONLY=inspection measures only this; it is not in the full run,
    which it would slow by the spending it writes).
 
+8. an upper level (issue 28): a province of 183 counties receiving their sets (N townships
+   in all), then its dashboard, a city's, a county's drill-down and the province's export,
+   against the county instance's page floor of 100 ms (BENCH_ONLY=upper measures only
+   this; not in the full run).
+
 BENCH_ONLY=pages measures only 1 and 2 (with the pages' p95 server time);
 BENCH_ONLY=documents only 3.
 
@@ -145,6 +150,9 @@ def measure():
         return
     if ONLY == "inspection":
         print(json.dumps(_inspection(user)))
+        return
+    if ONLY == "upper":
+        print(json.dumps(_upper(user)))
         return
     results = [] if ONLY == "pages" else _plans(cookie, user)
     if ONLY == "plans":
@@ -467,6 +475,96 @@ def _inspection(user):
                         f"{peak / 2**20 / 100:.2f}×"))
     finally:
         shutil.rmtree(media, ignore_errors=True)
+    return results
+
+
+def _upper(user):
+    """8. A province's instance: 183 counties' sets received (the N townships spread over
+    them), then the pages a province's and a city's staff open."""
+    import statistics
+
+    from django.conf import settings
+    from django.db import connection, reset_queries
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from funds.exchange import datavalues as dv
+    from funds.exchange import upper
+    from townships.models import Township
+
+    townships = Township.objects.in_service(2020).count()
+    settings.INSTANCE_LEVEL, settings.INSTANCE_ORG_UNIT = "province", "510000"
+    lines = ["code,name,level,parent,valid_from,valid_to", "510000,四川省,province,,,"]
+    counties = []
+    for c in range(21):  # 21 cities of 8 or 9 counties: 183
+        city = f"51{c + 1:02d}00"
+        lines.append(f"{city},市{c + 1},city,510000,,")
+        for k in range(9 if c < 15 else 8):
+            county = f"51{c + 1:02d}{k + 1:02d}"
+            lines.append(f"{county},县{c + 1}-{k + 1},county,{city},,")
+            counties.append(county)
+    upper.org_units_load(text="\n".join(lines) + "\n")
+    per_county = [townships // len(counties) + (1 if i < townships % len(counties) else 0)
+                  for i in range(len(counties))]
+
+    def county_set(code, n):
+        values = []
+        for t in range(n):
+            unit, combo = f"{code}{100 + t:03d}", f"CAT_{t % 3 + 1}"
+            for element, value in (("ALLOCATION", "200000.00"), ("STANDARD", "170000.00"),
+                                   ("FLOOR", "30000.00"), ("COMMITTED", "1250.50"),
+                                   ("PAID", f"{(t * 7919) % 200000}.25"),
+                                   ("OPEN_FINDINGS", str(t % 3))):
+                values.append({"dataElement": element, "period": "2020", "orgUnit": unit,
+                               "categoryOptionCombo": combo, "value": value})
+        return {"meta": {"schema": dv.SCHEMA, "source": code, "sha256": dv.digest(values)},
+                "dataSet": dv.DATA_SET, "period": "2020", "orgUnit": code,
+                "orgUnits": [], "dataValues": values}
+
+    sets = [county_set(code, n) for code, n in zip(counties, per_county, strict=True)]
+    times = []
+    for data in sets:
+        start = time.perf_counter()
+        assert not upper.data_value_set_receive(data_value_set=data,
+                                                received_from="bench").conflicts
+        times.append(time.perf_counter() - start)
+    largest = max(sets, key=lambda d: len(d["dataValues"]))
+    _e, peak, _r = _timed(lambda: upper.data_value_set_receive(
+        data_value_set=largest, received_from="bench"))
+    results = [(f"upper: 183 counties' sets received ({townships:,} townships): s",
+                f"{sum(times):.2f}", "—", "—"),
+               ("upper: one set received, median ms (page floor 100)",
+                f"{statistics.median(times) * 1000:.0f}", "100",
+                f"{statistics.median(times) * 10:.2f}×"),
+               (f"upper: the largest set ({len(largest['dataValues']):,} values) peak MB",
+                f"{peak / 2**20:.1f}", "—", "—")]
+    client = Client()
+    client.force_login(user)
+    city, county = "510100", counties[0]
+    for name, url in (("province dashboard", "/upper/2020/"),
+                      ("city dashboard", f"/upper/2020/{city}/"),
+                      ("county drill-down", f"/upper/2020/{county}/")):
+        client.get(url)
+        samples = []
+        for _ in range(max(REPEAT, 5)):
+            start = time.perf_counter()
+            assert client.get(url).status_code == 200
+            samples.append(time.perf_counter() - start)
+        with CaptureQueriesContext(connection) as captured:
+            client.get(url)
+        ms = statistics.median(samples) * 1000
+        results.append((f"upper: {name}, ms (page floor 100); {len(captured)} queries",
+                        f"{ms:.0f}", "100", f"{ms / 100:.2f}×"))
+    reset_queries()
+
+    def export():
+        response = client.get("/upper/2020/export.csv")
+        return sum(len(part) for part in response.streaming_content)
+
+    elapsed, peak, _size = _timed(export, repeat=REPEAT)
+    results.append(("upper: the province's CSV export: ms", f"{elapsed * 1000:.0f}", "—", "—"))
+    results.append(("upper: the province's CSV export: peak MB", f"{peak / 2**20:.1f}", "—",
+                    "—"))
     return results
 
 
