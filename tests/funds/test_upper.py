@@ -381,3 +381,35 @@ def defaultdict_sum(dicts) -> dict:
         for key, value in d.items():
             summed[key] = summed.get(key, 0) + value
     return summed
+
+
+def test_the_dashboard_takes_as_many_queries_for_one_county_as_for_three(
+        client, city, county_set, staff_user, superuser):
+    """The pages read the sums per county in one query whatever the counties and
+    townships: the query count is pinned and does not grow."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.conftest import login
+    _post(client, county_set, city["511781"])
+    login(client, staff_user)
+
+    def counted(url):
+        client.get(url)
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        return len(captured)
+
+    one = {url: counted(url) for url in ("/upper/2020/", "/upper/2020/511781/")}
+    for code in ("511702", "511703"):
+        small = copy.deepcopy(county_set)
+        small["orgUnit"] = code
+        small["dataValues"] = [dict(v, orgUnit=code + v["orgUnit"][6:])
+                               for v in county_set["dataValues"][:60]]
+        small["meta"]["sha256"] = dv.digest(small["dataValues"])
+        settings_key = upper.api_key_create(
+            name=code, org_unit=OrgUnit.objects.get(code=code), acting_user=superuser,
+            expires_at=timezone.now() + datetime.timedelta(days=1))[1]
+        assert _post(client, small, settings_key).status_code == 200
+    three = {url: counted(url) for url in one}
+    assert three == one and one["/upper/2020/"] <= 14, one
