@@ -51,6 +51,7 @@ AMOUNT = re.compile(r"\A-?\d{1,12}\.\d{2}\Z", re.ASCII)
 COUNT = re.compile(r"\A\d{1,9}\Z", re.ASCII)
 PERIOD = re.compile(r"\A\d{4}\Z", re.ASCII)
 ORG_UNIT = re.compile(r"\A\d{6}(\d{3})?\Z", re.ASCII)
+TOWNSHIP = re.compile(r"\A\d{9}\Z", re.ASCII)
 SHA256 = re.compile(r"\A[0-9a-f]{64}\Z")
 
 
@@ -215,9 +216,11 @@ def validate(data_value_set, *, source: str | None = None) -> list[Conflict]:
         if value.get("period") != period:
             conflicts.append(Conflict(where, "its period is not the set's"))
         unit = value.get("orgUnit")
-        if not isinstance(unit, str) or not ORG_UNIT.match(unit) or (
+        # a township's nine digits, within the county's code (never the county itself)
+        if not isinstance(unit, str) or not TOWNSHIP.match(unit) or (
                 isinstance(org_unit, str) and not unit.startswith(org_unit)):
-            conflicts.append(Conflict(where, f"org unit {unit!r} is not one of the county's"))
+            conflicts.append(Conflict(where, f"org unit {unit!r} is not one of the county's "
+                                             "townships"))
         combo = value.get("categoryOptionCombo")
         if not isinstance(combo, str) or combo not in CATEGORY_COMBOS.values():
             conflicts.append(Conflict(where, "unknown category option combo "

@@ -64,6 +64,7 @@ def test_json_and_csv_carry_identical_values(county_set):
     (lambda s: s["dataValues"][5].update(value="1.0"), "dataValues[5]"),  # a count
     (lambda s: s["dataValues"][0].update(dataElement="EXECUTION_RATE"), "dataValues[0]"),
     (lambda s: s["dataValues"][0].update(orgUnit="510100001"), "dataValues[0]"),
+    (lambda s: s["dataValues"][0].update(orgUnit="511781"), "dataValues[0]"),  # the county
     (lambda s: s["dataValues"][0].update(categoryOptionCombo="CAT_9"), "dataValues[0]"),
     (lambda s: s["dataValues"][0].update(period="2019"), "dataValues[0]"),
     (lambda s: s["dataValues"].append(dict(s["dataValues"][0])), "dataValues[312]"),
