@@ -395,6 +395,8 @@ class AuditEvent(RecordsActor):
         SUBMISSION_RECEIVED = "submission_received", _("Submission received")
         SUBMISSION_ACCEPTED = "submission_accepted", _("Submission accepted")
         SUBMISSION_RETURNED = "submission_returned", _("Submission returned")
+        REPORT_SENT = "report_sent", _("Report sent upward")
+        REPORT_STATE = "report_state", _("Report state from the upper level")
 
     action = models.CharField(_("action"), max_length=40, choices=Action.choices)
     year = models.PositiveSmallIntegerField(_("year"), null=True, blank=True)

@@ -35,6 +35,7 @@ from django.db import connection
 
 from funds.exchange.datavalues import data_value_set_get
 from funds.spending import services as spending
+from townships.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
 BASE = Path(settings.BASE_DIR)
@@ -232,6 +233,12 @@ def test_a_county_pushes_to_a_city_over_http(city, demo, staff_user, clerk_user,
                        form_page="/upper/2020/511781/") == 200
     _push(city, "--status")
     assert "accepted" in capsys.readouterr().out
+    # the county keeps what it sent and what it was told, on its audit page
+    told = AuditEvent.objects.filter(action="report_state").get()
+    assert "已接收" in told.summary and told.details["state"] == "accepted"
+    sent = AuditEvent.objects.filter(action="report_sent").order_by("pk")
+    assert [e.details["state"] for e in sent] == ["submitted", "submitted"]
+    assert "312 个数值" in sent.first().summary
     with pytest.raises(CommandError, match="409"):
         _push(city)
     assert "accepted" in capsys.readouterr().out

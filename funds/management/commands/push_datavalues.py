@@ -5,11 +5,25 @@ import urllib.request
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from funds.exchange.datavalues import data_value_set_get, nothing_to_report_set
 from funds.models import FundYear
+from townships.audit import stored_text
+from townships.models import AuditEvent
 
 TIMEOUT = 60
+
+
+def _state_label(state: str) -> str:
+    from funds.models import Submission
+
+    return str(dict(Submission.State.choices).get(state, _("Not submitted")))
+
+
+def _record(action, year, to, details, summary) -> None:
+    AuditEvent.objects.create(action=action, year=year, summary=stored_text(summary),
+                              details={"to": to, **details})
 
 
 class Command(BaseCommand):
@@ -43,6 +57,10 @@ class Command(BaseCommand):
                 f"{base}completeness?period={year}", headers=headers))
             self.stdout.write(f"{answer['orgUnit']} {answer['period']}: {answer['state']}"
                               + (f" ({answer['reason']})" if answer.get("reason") else ""))
+            _record(AuditEvent.Action.REPORT_STATE, year, to, answer, lambda: _(
+                "The upper level (%(to)s) says of the %(year)s report: %(state)s%(reason)s") % {
+                "to": to, "year": year, "state": _state_label(answer["state"]),
+                "reason": f"：{answer['reason']}" if answer.get("reason") else ""})
             return
         if nothing_to_report:
             data = nothing_to_report_set(period=year)
@@ -62,6 +80,12 @@ class Command(BaseCommand):
             f"{'dry run: ' if dry_run else ''}{counts['imported']} imported, "
             f"{counts['updated']} updated, {counts['ignored']} unchanged, "
             f"{counts['deleted']} deleted; {answer['state']}")
+        if not dry_run:  # the county's own record of what it sent and what it was told
+            _record(AuditEvent.Action.REPORT_SENT, year, to,
+                    {**counts, "state": answer["state"], "sha256": data["meta"]["sha256"]},
+                    lambda: _("The %(year)s figures sent to %(to)s: %(n)s values, %(state)s") % {
+                        "year": year, "to": to, "n": len(data["dataValues"]),
+                        "state": _state_label(answer["state"])})
 
     def _call(self, request) -> dict:
         try:
