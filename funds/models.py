@@ -1291,3 +1291,28 @@ class DataValue(models.Model):
 
     def __str__(self):
         return f"{self.data_element} {self.org_unit_id} {self.value}"
+
+
+class SubmissionTotal(models.Model):
+    """A submission's sum of one data element and category, with the count of its values,
+    written with the values in the same transaction: the dashboards read these few rows per
+    county, not every township's values, so they stay flat at any size."""
+
+    submission = models.ForeignKey(Submission, verbose_name=_("submission"),
+                                   on_delete=models.CASCADE, related_name="totals")
+    data_element = models.CharField(_("data element"), max_length=20)
+    category_option_combo = models.CharField(_("category option combo"), max_length=10)
+    total = models.DecimalField(_("total"), max_digits=18, decimal_places=2)
+    count = models.PositiveIntegerField(_("values"))
+
+    class Meta:
+        verbose_name = _("submission total")
+        verbose_name_plural = _("submission totals")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["submission", "data_element", "category_option_combo"],
+                name="submissiontotal_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.submission_id} {self.data_element} {self.total}"

@@ -9,12 +9,12 @@ import datetime
 from collections import defaultdict
 from decimal import Decimal
 
-from django.db.models import Count, Sum
+from django.db.models import F
 from django.utils import timezone
 
 from funds.exchange.datavalues import DATA_ELEMENTS, DATA_SET, SCHEMA, money
 from funds.exchange.upper import ancestor_at, descendants_of
-from funds.models import DataValue, OrgUnit, Submission
+from funds.models import DataValue, OrgUnit, Submission, SubmissionTotal
 from funds.workdays import time_share
 
 Level = OrgUnit.Level
@@ -74,9 +74,10 @@ def children_rows(*, parent: OrgUnit, period: int, today: datetime.date | None =
         row["reported"] += 1
         if child.level == Level.COUNTY:
             row["state"], row["submission"] = submission.state, submission
-    sums = (DataValue.objects.filter(submission__period=period)
-            .values("submission__org_unit_id", "data_element", "category_option_combo")
-            .annotate(total=Sum("value"), n=Count("id")).order_by())
+    # the totals written with each submission: a few rows per county, whatever its size
+    sums = (SubmissionTotal.objects.filter(submission__period=period)
+            .values("submission__org_unit_id", "data_element", "category_option_combo",
+                    "total", n=F("count")))
     for item in sums:
         county = units.get(item["submission__org_unit_id"])
         child = ancestor_at(units, county, parent.level + 1) if county else None

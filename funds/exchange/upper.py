@@ -26,7 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from funds.exchange.datavalues import Conflict, validate
-from funds.models import ApiKey, DataValue, OrgUnit, Submission
+from funds.models import ApiKey, DataValue, OrgUnit, Submission, SubmissionTotal
 from townships.audit import stored_text
 from townships.models import AuditEvent
 from townships.roles import require_permission
@@ -280,11 +280,22 @@ def data_value_set_receive(*, data_value_set, received_from: str, dry_run: bool 
                 "generated": str(data_value_set["meta"].get("generated", ""))[:40],
                 "decided_at": None, "decided_by": None, "reason": ""})
         submission.values.all().delete()
+        submission.totals.all().delete()
         DataValue.objects.bulk_create(
             [DataValue(submission=submission, data_element=v["dataElement"],
                        org_unit=units[v["orgUnit"]],
                        category_option_combo=v["categoryOptionCombo"],
                        value=Decimal(v["value"])) for v in values], batch_size=2000)
+        sums: dict[tuple[str, str], list] = {}
+        for v in values:
+            entry = sums.setdefault((v["dataElement"], v["categoryOptionCombo"]),
+                                    [Decimal(0), 0])
+            entry[0] += Decimal(v["value"])
+            entry[1] += 1
+        SubmissionTotal.objects.bulk_create(
+            [SubmissionTotal(submission=submission, data_element=element,
+                             category_option_combo=combo, total=total, count=count)
+             for (element, combo), (total, count) in sums.items()])
         _audit(AuditEvent.Action.SUBMISSION_RECEIVED,
                lambda: _("%(county)s's set of %(period)s received from %(sender)s: "
                          "%(n)s values") % {"county": county.name, "period": period,
@@ -305,7 +316,7 @@ def _township_units(county: OrgUnit, data_value_set: dict, codes: set[str]
         if isinstance(unit, dict) and isinstance(unit.get("code"), str):
             described[unit["code"]] = unit
     existing = {u.code: u for u in OrgUnit.objects.filter(code__in=codes)}
-    changed = []
+    new, changed = [], []
     for code in sorted(codes):
         facts = described.get(code, {})
         name = str(facts.get("name") or "")[:50]
@@ -313,13 +324,16 @@ def _township_units(county: OrgUnit, data_value_set: dict, codes: set[str]
         valid = [v if isinstance(v, int) and 1900 <= v <= 2200 else None for v in valid]
         unit = existing.get(code)
         if unit is None:
-            existing[code] = OrgUnit.objects.create(
-                code=code, name=name or code, level=Level.TOWNSHIP, parent=county,
-                valid_from=valid[0], valid_to=valid[1])
+            new.append(OrgUnit(code=code, name=name or code, level=Level.TOWNSHIP,
+                               parent=county, valid_from=valid[0], valid_to=valid[1]))
         elif name and (unit.name, unit.valid_from, unit.valid_to) != (name, *valid):
             unit.name, unit.valid_from, unit.valid_to = name, *valid
             changed.append(unit)
-    OrgUnit.objects.bulk_update(changed, ["name", "valid_from", "valid_to"])
+    OrgUnit.objects.bulk_create(new, batch_size=1000)
+    OrgUnit.objects.bulk_update(changed, ["name", "valid_from", "valid_to"], batch_size=1000)
+    if new:  # their keys: bulk_create gives them on PostgreSQL, not on every database
+        existing.update((u.code, u) for u in OrgUnit.objects.filter(
+            code__in=[u.code for u in new]))
     return existing
 
 
