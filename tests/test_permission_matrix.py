@@ -283,6 +283,7 @@ def world(demo, settings, tmp_path):
 def _url(name, world):
     converters = PATTERNS[name].pattern.converters
     kwargs = {"year": 2020, "month": 6, "code": world["code"], "pk": world["pks"].get(name),
+              "unit": "511781",
               "action": "submit", "kind": "posting", "fmt": "docx"}
     return reverse(name, kwargs={k: v for k, v in kwargs.items() if k in converters}) + QUERY.get(
         name, "")

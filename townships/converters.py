@@ -23,3 +23,14 @@ class TownshipCodeConverter:
 
 #: ``<township_code:code>`` in a route; registered once, when a URLconf first imports this.
 register_converter(TownshipCodeConverter, "township_code")
+
+
+class OrgUnitCodeConverter(TownshipCodeConverter):
+    """An org unit of an upper level (funds.exchange): a province's, city's or county's six
+    digits (GB/T 2260)."""
+
+    regex = "[0-9]{6}"
+
+
+#: ``<org_unit_code:unit>`` in the upper level's routes.
+register_converter(OrgUnitCodeConverter, "org_unit_code")

@@ -3,6 +3,7 @@
 from django.urls import path
 
 from funds.exchange import views as exchange
+from townships import converters  # noqa: F401 - registers org_unit_code
 
 urlpatterns = [
     path("upper/", exchange.upper_home, name="upper-home"),
@@ -11,10 +12,11 @@ urlpatterns = [
          name="upper-export-csv"),
     path("upper/<int:year>/export.xlsx", exchange.upper_export, {"file_format": "xlsx"},
          name="upper-export-xlsx"),
-    path("upper/<int:year>/<str:code>/", exchange.upper_dashboard, name="upper-unit"),
-    path("upper/<int:year>/<str:code>/export.csv", exchange.upper_export,
+    path("upper/<int:year>/<org_unit_code:unit>/", exchange.upper_dashboard, name="upper-unit"),
+    path("upper/<int:year>/<org_unit_code:unit>/export.csv", exchange.upper_export,
          {"file_format": "csv"}, name="upper-unit-export-csv"),
-    path("upper/<int:year>/<str:code>/export.xlsx", exchange.upper_export,
+    path("upper/<int:year>/<org_unit_code:unit>/export.xlsx", exchange.upper_export,
          {"file_format": "xlsx"}, name="upper-unit-export-xlsx"),
-    path("upper/<int:year>/<str:code>/decide/", exchange.upper_decide, name="upper-decide"),
+    path("upper/<int:year>/<org_unit_code:unit>/decide/", exchange.upper_decide,
+         name="upper-decide"),
 ]

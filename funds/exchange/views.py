@@ -71,8 +71,8 @@ def upper_home(request):
 
 @require_safe
 @permission_required("funds.view_upper_dashboard", raise_exception=True)
-def upper_dashboard(request, year: int, code: str | None = None):
-    unit = _unit(code)
+def upper_dashboard(request, year: int, unit: str | None = None):
+    unit = _unit(unit)
     rows, drill = _rows(unit, year)
     table = UpperTable(rows, period=year, drill=drill)
     RequestConfig(request, paginate=False).configure(table)
@@ -100,8 +100,8 @@ def upper_dashboard(request, year: int, code: str | None = None):
 
 @require_safe
 @permission_required("funds.view_upper_dashboard", raise_exception=True)
-def upper_export(request, year: int, file_format: str, code: str | None = None):
-    unit = _unit(code)
+def upper_export(request, year: int, file_format: str, unit: str | None = None):
+    unit = _unit(unit)
     rows, drill = _rows(unit, year)
     table = UpperTable(rows, period=year, drill=drill)
     RequestConfig(request, paginate=False).configure(table)
@@ -125,8 +125,8 @@ def upper_export(request, year: int, file_format: str, code: str | None = None):
 
 @require_POST
 @permission_required("funds.decide_submission", raise_exception=True)
-def upper_decide(request, year: int, code: str):
-    unit = _unit(code)
+def upper_decide(request, year: int, unit: str):
+    unit = _unit(unit)
     submission = Submission.objects.filter(org_unit=unit, period=year).first()
     if submission is None:
         raise Http404(_("Nothing is received for this year."))

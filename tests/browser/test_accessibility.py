@@ -140,7 +140,7 @@ def page_urls():
     for pattern in _patterns():
         converters = pattern.pattern.converters
         values = {"year": DEMO_YEAR, "code": code, "action": "submit", "kind": "posting",
-                  "fmt": "docx"}
+                  "fmt": "docx", "unit": "511781"}
         if "month" in converters:  # the demo's payments are recorded today
             from django.utils import timezone
 
