@@ -28,8 +28,8 @@ def _all_url_names(resolver=None, prefix=""):
 
 
 PUBLIC_PAGES = {"login", "set_language"}
-SAMPLE_KWARGS = {"year": 2020, "month": 6, "code": "511781100", "pk": 1, "action": "submit",
-                 "kind": "posting", "fmt": "docx"}
+SAMPLE_KWARGS = {"year": 2020, "month": 6, "code": "511781100", "unit": "511781", "pk": 1,
+                 "action": "submit", "kind": "posting", "fmt": "docx"}
 
 
 @pytest.mark.parametrize("pattern", list(_all_url_names()), ids=lambda p: p.name)
