@@ -17,12 +17,13 @@ import json
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.http import Http404
 from ninja import NinjaAPI, Schema, Status
+from ninja.errors import HttpError
 from ninja.security import HttpBearer, django_auth
 from ninja.throttling import AuthRateThrottle
 
 from funds.budget.selectors import allocation_row_list
 from funds.exchange import rollup, upper
-from funds.exchange.datavalues import PERIOD, data_value_set_get, from_csv, money
+from funds.exchange.datavalues import ORG_UNIT, PERIOD, data_value_set_get, from_csv, money
 from funds.inspection.selectors import red_flags_get
 from funds.models import ApiKey, FundYear, Submission
 from townships.models import Township
@@ -180,6 +181,8 @@ def data_value_sets(request, period: str, orgUnit: str = ""):  # noqa: N803 - DH
         orgUnit = key.org_unit.code  # noqa: N806
     elif not request.user.has_perm("funds.view_upper_dashboard"):
         raise PermissionDenied
+    if not ORG_UNIT.match(orgUnit):
+        raise HttpError(400, "orgUnit is a county's code of six digits")
     found = rollup.received_set(code=orgUnit, period=year)
     if found is None:
         raise Http404(f"nothing received for {orgUnit} in {year}")
@@ -236,10 +239,12 @@ def data_value_sets_post(request, dryRun: bool = False):  # noqa: N803 - DHIS2's
             data_value_set = from_csv(body, source=key.org_unit.code)
         else:
             data_value_set = json.loads(body)
-    except (ValueError, csv.Error) as exc:
-        return Status(400, {"detail": f"not a data value set: {exc}"})
-    claimed = data_value_set.get("orgUnit") if isinstance(data_value_set, dict) else None
-    if claimed != key.org_unit.code:
+    except (ValueError, csv.Error, RecursionError) as exc:
+        return Status(400, {"detail": f"not a data value set: {str(exc)[:200]}"})
+    if not isinstance(data_value_set, dict) or not data_value_set:
+        return Status(400, {"detail": "not a data value set: a JSON object"})
+    claimed = data_value_set.get("orgUnit")
+    if isinstance(claimed, str) and claimed != key.org_unit.code:
         return Status(403, {"detail": f"this key reports for {key.org_unit.code} only"})
     summary = upper.data_value_set_receive(
         data_value_set=data_value_set, received_from=str(key), dry_run=dryRun,

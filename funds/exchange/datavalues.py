@@ -30,7 +30,7 @@ from django.utils import timezone
 
 from funds.budget.selectors import allocation_row_list
 from funds.models import Finding, FundYear
-from townships.models import Township
+from townships.models import YEAR_MAX, YEAR_MIN, Township
 from wanyuan.money import cents_to_yuan
 
 SCHEMA = "wanyuan-funds/datavalueset/1"
@@ -47,12 +47,13 @@ DATA_ELEMENTS = {
 CATEGORY_COMBOS = {1: "CAT_1", 2: "CAT_2", 3: "CAT_3", None: "CAT_NONE"}
 CSV_COLUMNS = ["dataelement", "period", "orgunit", "categoryoptioncombo",
                "attributeoptioncombo", "value", "comment"]
-AMOUNT = re.compile(r"\A-?\d{1,12}\.\d{2}\Z", re.ASCII)
+AMOUNT = re.compile(r"\A\d{1,12}\.\d{2}\Z", re.ASCII)  # never negative
 COUNT = re.compile(r"\A\d{1,9}\Z", re.ASCII)
 PERIOD = re.compile(r"\A\d{4}\Z", re.ASCII)
 ORG_UNIT = re.compile(r"\A\d{6}(\d{3})?\Z", re.ASCII)
 TOWNSHIP = re.compile(r"\A\d{9}\Z", re.ASCII)
 SHA256 = re.compile(r"\A[0-9a-f]{64}\Z")
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def money(value: Decimal) -> str:
@@ -172,6 +173,50 @@ class Conflict:
         return {"object": self.where, "value": self.reason}
 
 
+def nothing_to_report(data_value_set: dict) -> bool:
+    """Whether a (valid) set registers its period as complete with nothing to report."""
+    meta = data_value_set.get("meta")
+    return isinstance(meta, dict) and meta.get("nothingToReport") is True
+
+
+def _texts(data_value_set: dict, meta: dict):
+    """The free texts of a set, where they are: names and times end up in the database."""
+    for key in ("generated", "sourceName"):
+        if key in meta:
+            yield f"meta.{key}", meta[key]
+    units = data_value_set.get("orgUnits", [])
+    if not isinstance(units, list):
+        yield "orgUnits", None
+        return
+    for i, unit in enumerate(units):
+        if not isinstance(unit, dict):
+            yield f"orgUnits[{i}]", None
+            continue
+        for key in ("code", "name"):
+            if key in unit:
+                yield f"orgUnits[{i}].{key}", unit[key]
+
+
+def _whole_townships(values: list) -> list[Conflict]:
+    """Each township carries every data element, all under one category: a township without
+    its allocation, or under two categories, would be miscounted up the levels."""
+    elements: dict[str, set] = {}
+    combos: dict[str, set] = {}
+    for value in values:
+        if isinstance(value, dict) and isinstance(value.get("orgUnit"), str):
+            elements.setdefault(value["orgUnit"], set()).add(str(value.get("dataElement")))
+            combos.setdefault(value["orgUnit"], set()).add(str(value.get("categoryOptionCombo")))
+    conflicts = []
+    for unit in sorted(elements):
+        missing = [e for e in DATA_ELEMENTS if e not in elements[unit]]
+        if missing:
+            conflicts.append(Conflict("dataValues", f"township {unit} has no {', '.join(missing)}"))
+        if len(combos[unit]) > 1:
+            conflicts.append(Conflict("dataValues", f"township {unit} is under more than one "
+                                                    "category"))
+    return conflicts
+
+
 def validate(data_value_set, *, source: str | None = None) -> list[Conflict]:
     """Every reason to refuse a set, each with where it is; empty when it may be stored.
     ``source``: the org unit the sender may report for (its key's scope)."""
@@ -185,15 +230,21 @@ def validate(data_value_set, *, source: str | None = None) -> list[Conflict]:
     if data_value_set.get("dataSet") != DATA_SET:
         conflicts.append(Conflict("dataSet", f"must be {DATA_SET}"))
     period = data_value_set.get("period")
-    if not isinstance(period, str) or not PERIOD.match(period):
-        conflicts.append(Conflict("period", "a year of four digits, e.g. 2020"))
+    if (not isinstance(period, str) or not PERIOD.match(period)
+            or not YEAR_MIN <= int(period) <= YEAR_MAX):
+        conflicts.append(Conflict("period", f"a year from {YEAR_MIN} to {YEAR_MAX}, e.g. 2020"))
+    for where, text in _texts(data_value_set, meta):
+        if not isinstance(text, str) or CONTROL.search(text):
+            conflicts.append(Conflict(where, "a text without control characters"))
     org_unit = data_value_set.get("orgUnit")
     if not isinstance(org_unit, str) or not ORG_UNIT.match(org_unit):
         conflicts.append(Conflict("orgUnit", "a county's code of six digits"))
     elif source is not None and org_unit != source:
         conflicts.append(Conflict("orgUnit", f"{org_unit} is not the key's org unit"))
     values = data_value_set.get("dataValues")
-    if meta.get("nothingToReport") is True:  # completeness apart from values: no values
+    if "nothingToReport" in meta and meta["nothingToReport"] is not True:
+        conflicts.append(Conflict("meta.nothingToReport", "true, or absent"))
+    if nothing_to_report(data_value_set):  # completeness apart from values: no values
         if values != []:
             conflicts.append(Conflict("dataValues", "a set with nothing to report has no "
                                                     "values"))
@@ -238,6 +289,7 @@ def validate(data_value_set, *, source: str | None = None) -> list[Conflict]:
             if key in seen:
                 conflicts.append(Conflict(where, "the same value twice"))
             seen.add(key)
+    conflicts += _whole_townships(values)
     sha256 = meta.get("sha256")
     if not isinstance(sha256, str) or not SHA256.match(sha256):
         conflicts.append(Conflict("meta.sha256", "the SHA-256 of the values, 64 hex digits"))

@@ -25,7 +25,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from funds.exchange.datavalues import Conflict, validate
+from funds.exchange.datavalues import Conflict, nothing_to_report, validate
 from funds.models import ApiKey, DataValue, OrgUnit, Submission, SubmissionTotal
 from townships.audit import stored_text
 from townships.models import AuditEvent
@@ -91,9 +91,13 @@ def org_units_load(*, text: str, acting_user=None) -> int:
         if parent and parent not in known:
             raise ExchangeError(_("Line %(line)s: the parent %(parent)s comes before its "
                                   "children.") % {"line": line, "parent": parent})
-        if parent and not code.startswith(parent.rstrip("0")):
+        # GB/T 2260: a province 510000, its city 511700, its county 511781; a unit sits
+        # exactly one level under the unit its code names
+        expected = {"province": "", "city": code[:2] + "0000", "county": code[:4] + "00"}
+        if (len(code) != 6 or code == parent or parent != expected[level]
+                or (parent and known[parent].level != LEVELS[level] - 1)):
             raise ExchangeError(_("Line %(line)s: %(code)s is not within %(parent)s.")
-                                % {"line": line, "code": code, "parent": parent})
+                                % {"line": line, "code": code, "parent": parent or "—"})
         years = []
         for text_year in (valid_from, valid_to):
             if text_year and not re.fullmatch(r"[0-9]{4}", text_year):
@@ -129,12 +133,26 @@ def descendants_of(unit: OrgUnit, level: int) -> list[OrgUnit]:
 
 def ancestor_at(units: dict[int, OrgUnit], unit: OrgUnit, level: int) -> OrgUnit | None:
     """The unit's ancestor of ``level`` (itself if of that level), from a map of units."""
-    while unit is not None and unit.level > level:
+    for _step in range(Level.TOWNSHIP):  # a hierarchy is four levels deep, never a loop
+        if unit is None or unit.level <= level:
+            break
         unit = units.get(unit.parent_id)
     return unit if unit is not None and unit.level == level else None
 
 
 # --- Keys ------------------------------------------------------------------------------
+
+
+def write_secret(path, text: str) -> None:
+    """Write a key to a file only its owner may read, whether or not the file existed."""
+    import os
+
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.fchmod(descriptor, 0o600)
+        os.write(descriptor, text.encode("utf-8"))
+    finally:
+        os.close(descriptor)
 
 
 def _digest(raw: str) -> str:
@@ -246,7 +264,9 @@ def data_value_set_receive(*, data_value_set, received_from: str, dry_run: bool 
             summary.conflicts.append(Conflict("orgUnit", f"{code} is not a county of this "
                                                          f"instance's org units"))
             return summary
-        submission = Submission.objects.filter(org_unit=county, period=period).first()
+        # the county's row, then its submission's: the order submission_decide takes too
+        submission = (Submission.objects.select_for_update()
+                      .filter(org_unit=county, period=period).first())
         if submission is not None and submission.state == State.ACCEPTED:
             summary.conflicts.append(Conflict(
                 "period", f"{period} of {code} is accepted; the upper level returns it "
@@ -266,7 +286,7 @@ def data_value_set_receive(*, data_value_set, received_from: str, dry_run: bool 
             else:
                 summary.ignored += 1
         summary.deleted = len(old.keys() - new.keys())
-        nothing = bool(data_value_set["meta"].get("nothingToReport"))
+        nothing = nothing_to_report(data_value_set)
         summary.state = State.NOTHING if nothing else State.SUBMITTED
         if dry_run:
             return summary
@@ -342,12 +362,20 @@ def _township_units(county: OrgUnit, data_value_set: dict, codes: set[str]
 
 @transaction.atomic
 def submission_decide(*, submission: Submission, accept: bool, reason: str = "",
-                      acting_user) -> Submission:
+                      expected_sha256: str | None = None, acting_user) -> Submission:
     """Accept a county's submission, or return it with a reason (which also reopens an
-    accepted one for the county to send again). Audited."""
+    accepted one for the county to send again). ``expected_sha256``: the version the
+    reviewer saw; if the county re-sent since, nothing is decided. Audited.
+
+    Locks the county's row, then the submission's: the order of a receiving, so that a
+    push and a decision at once wait for each other instead of deadlocking."""
     require_permission(acting_user, "funds.decide_submission")
-    submission = Submission.objects.select_for_update().select_related("org_unit").get(
-        pk=submission.pk)
+    OrgUnit.objects.select_for_update().filter(pk=submission.org_unit_id).first()
+    submission = (Submission.objects.select_for_update(of=("self",))
+                  .select_related("org_unit").get(pk=submission.pk))
+    if expected_sha256 is not None and submission.sha256 != expected_sha256:
+        raise ExchangeError(_("The county sent its report again after you opened it: "
+                              "nothing was decided. Look at it again."))
     reason = (reason or "").strip()
     if accept and submission.state not in (State.SUBMITTED, State.NOTHING):
         raise ExchangeError(_("Only a submitted report can be accepted."))

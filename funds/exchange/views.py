@@ -20,6 +20,7 @@ from funds.exchange.forms import DecideForm
 from funds.exchange.tables import UpperTable
 from funds.inspection import charts
 from funds.models import OrgUnit, Submission
+from townships.models import YEAR_MAX, YEAR_MIN
 from wanyuan.money import percent
 from wanyuan.tables import export_formats, export_header, export_rows
 
@@ -28,8 +29,11 @@ Level = OrgUnit.Level
 CHART_ROWS = 30
 
 
-def _unit(code: str | None) -> OrgUnit:
-    """This instance's unit, or one under it; 404 elsewhere and on a county instance."""
+def _unit(code: str | None, year: int | None = None) -> OrgUnit:
+    """This instance's unit, or one under it; 404 elsewhere, for a year out of range and
+    on a county instance."""
+    if year is not None and not YEAR_MIN <= year <= YEAR_MAX:
+        raise Http404(_("There is no such year."))
     if not upper.is_upper_level():
         raise Http404(_("This instance is a county's: it reports upward."))
     root = upper.instance_root()
@@ -72,7 +76,7 @@ def upper_home(request):
 @require_safe
 @permission_required("funds.view_upper_dashboard", raise_exception=True)
 def upper_dashboard(request, year: int, unit: str | None = None):
-    unit = _unit(unit)
+    unit = _unit(unit, year)
     rows, drill = _rows(unit, year)
     table = UpperTable(rows, period=year, drill=drill)
     RequestConfig(request, paginate=False).configure(table)
@@ -101,7 +105,7 @@ def upper_dashboard(request, year: int, unit: str | None = None):
 @require_safe
 @permission_required("funds.view_upper_dashboard", raise_exception=True)
 def upper_export(request, year: int, file_format: str, unit: str | None = None):
-    unit = _unit(unit)
+    unit = _unit(unit, year)
     rows, drill = _rows(unit, year)
     table = UpperTable(rows, period=year, drill=drill)
     RequestConfig(request, paginate=False).configure(table)
@@ -126,7 +130,7 @@ def upper_export(request, year: int, file_format: str, unit: str | None = None):
 @require_POST
 @permission_required("funds.decide_submission", raise_exception=True)
 def upper_decide(request, year: int, unit: str):
-    unit = _unit(unit)
+    unit = _unit(unit, year)
     submission = Submission.objects.filter(org_unit=unit, period=year).first()
     if submission is None:
         raise Http404(_("Nothing is received for this year."))
@@ -140,7 +144,9 @@ def upper_decide(request, year: int, unit: str):
     try:
         upper.submission_decide(submission=submission,
                                 accept=form.cleaned_data["decision"] == "accept",
-                                reason=form.cleaned_data["reason"], acting_user=request.user)
+                                reason=form.cleaned_data["reason"],
+                                expected_sha256=form.cleaned_data["sha256"],
+                                acting_user=request.user)
     except upper.ExchangeError as exc:
         messages.error(request, str(exc))
     else:

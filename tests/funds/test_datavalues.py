@@ -146,6 +146,10 @@ def _set(county: str, rows) -> dict:
                     "categoryOptionCombo": combo, "value": dv.money(D(allocation) / 100)},
                    {"dataElement": "PAID", "period": "2020", "orgUnit": f"{county}{unit}",
                     "categoryOptionCombo": combo, "value": dv.money(D(paid) / 100)}]
+        values += [{"dataElement": element, "period": "2020", "orgUnit": f"{county}{unit}",
+                    "categoryOptionCombo": combo, "value": "0" if element == "OPEN_FINDINGS"
+                    else "0.00"}
+                   for element in ("STANDARD", "FLOOR", "COMMITTED", "OPEN_FINDINGS")]
     return {"meta": {"schema": dv.SCHEMA, "source": county, "sha256": dv.digest(values)},
             "dataSet": dv.DATA_SET, "period": "2020", "orgUnit": county, "dataValues": values}
 

@@ -114,16 +114,17 @@ def test_a_resend_replaces_and_a_dry_run_writes_nothing(client, city, county_set
     _post(client, county_set, city["511781"])
     changed = copy.deepcopy(county_set)
     changed["dataValues"][4]["value"] = "1234.56"   # PAID of the first township
-    dropped = changed["dataValues"].pop(5)           # its open findings
+    dropped = changed["dataValues"][4]
+    del changed["dataValues"][-6:]                   # the last township, whole
     changed["meta"]["sha256"] = dv.digest(changed["dataValues"])
     dry = _post(client, changed, city["511781"], dry_run=True).json()
     assert dry["dryRun"] and dry["importCount"] == {"imported": 0, "updated": 1,
-                                                    "ignored": 310, "deleted": 1}
+                                                    "ignored": 305, "deleted": 6}
     assert DataValue.objects.get(data_element="PAID", org_unit__code=dropped["orgUnit"]
                                  ).value != Decimal("1234.56")
     again = _post(client, changed, city["511781"]).json()
     assert again["importCount"] == dry["importCount"] and not again["dryRun"]
-    assert DataValue.objects.count() == 311 and Submission.objects.count() == 1
+    assert DataValue.objects.count() == 306 and Submission.objects.count() == 1
     assert DataValue.objects.get(data_element="PAID", org_unit__code=dropped["orgUnit"]
                                  ).value == Decimal("1234.56")
 
@@ -250,11 +251,14 @@ def test_the_dashboard_drills_down_and_exports_what_the_counties_sent(
     assert len(townships) == 1 + 52 + 1  # header, townships, total
     assert client.get("/upper/2020/511702100/").status_code == 404   # not a county's unit
     # accept, then reopen with a reason, on the page
-    assert client.post("/upper/2020/511781/decide/", {"decision": "accept"}).status_code == 302
+    sha = Submission.objects.get().sha256
+    assert client.post("/upper/2020/511781/decide/", {"decision": "accept",
+                                                      "sha256": sha}).status_code == 302
     assert Submission.objects.get().state == "accepted"
-    client.post("/upper/2020/511781/decide/", {"decision": "return", "reason": ""})
+    client.post("/upper/2020/511781/decide/", {"decision": "return", "reason": "", "sha256": sha})
     assert Submission.objects.get().state == "accepted"
-    client.post("/upper/2020/511781/decide/", {"decision": "return", "reason": "数据有误"})
+    client.post("/upper/2020/511781/decide/", {"decision": "return", "reason": "数据有误",
+                                               "sha256": sha})
     assert Submission.objects.get().state == "returned"
     login(client, clerk_user)
     assert client.get("/upper/2020/").status_code == 403
@@ -326,6 +330,7 @@ def _county_set(code: str, rows) -> dict:
     for n, (combo, allocation, paid, findings) in enumerate(rows):
         unit = f"{code}{100 + n}"
         for element, value in (("ALLOCATION", dv.money(Decimal(allocation) / 100)),
+                               ("STANDARD", "0.00"), ("FLOOR", "0.00"), ("COMMITTED", "0.00"),
                                ("PAID", dv.money(Decimal(min(paid, allocation)) / 100)),
                                ("OPEN_FINDINGS", str(findings))):
             values.append({"dataElement": element, "period": "2026", "orgUnit": unit,
@@ -413,3 +418,108 @@ def test_the_dashboard_takes_as_many_queries_for_one_county_as_for_three(
         assert _post(client, small, settings_key).status_code == 200
     three = {url: counted(url) for url in one}
     assert three == one and one["/upper/2020/"] <= 14, one
+
+
+# --- The review's findings (each failed before its fix) -----------------------------------
+
+
+def test_an_accept_is_of_the_version_the_reviewer_saw(client, city, county_set, staff_user):
+    from tests.conftest import login
+    _post(client, county_set, city["511781"])
+    seen = Submission.objects.get().sha256
+    changed = copy.deepcopy(county_set)
+    changed["dataValues"][0]["value"] = "1.00"
+    changed["meta"]["sha256"] = dv.digest(changed["dataValues"])
+    _post(client, changed, city["511781"])  # the county re-sends meanwhile
+    login(client, staff_user)
+    client.post("/upper/2020/511781/decide/", {"decision": "accept", "sha256": seen})
+    assert Submission.objects.get().state == "submitted"
+    with pytest.raises(upper.ExchangeError, match="重新报送"):
+        upper.submission_decide(submission=Submission.objects.get(), accept=True,
+                                expected_sha256=seen, acting_user=staff_user)
+
+
+@pytest.mark.parametrize("flag", [1, "false", "true", None])
+def test_nothing_to_report_is_true_or_absent(client, city, county_set, flag):
+    spoiled = copy.deepcopy(county_set)
+    spoiled["meta"]["nothingToReport"] = flag
+    response = _post(client, spoiled, city["511781"])
+    assert response.status_code == 409 and not Submission.objects.exists()
+
+
+@pytest.mark.parametrize("line", [
+    "511781,万源市,county,511781,,",      # its own parent
+    "511102,市中区,county,511000,,",      # within 511 but not 5110
+    "511799,某县,county,510000,,",        # a county under the province
+    "511712,某县,county,511702,,",        # a county under a county
+    "511800,某市,city,511700,,",          # a city under a city
+])
+def test_a_unit_sits_exactly_under_its_parent(city, line):
+    text = DAZHOU.read_text(encoding="utf-8") + "511000,内江市,city,510000,,\n" + line + "\n"
+    before = OrgUnit.objects.count()
+    with pytest.raises(upper.ExchangeError):
+        upper.org_units_load(text=text)
+    assert OrgUnit.objects.count() == before
+
+
+@pytest.mark.parametrize("period", ["0000", "9999", "1999"])
+def test_a_period_is_a_plausible_year(client, city, county_set, period):
+    spoiled = copy.deepcopy(county_set)
+    spoiled["period"] = period
+    for value in spoiled["dataValues"]:
+        value["period"] = period
+    spoiled["meta"]["sha256"] = dv.digest(spoiled["dataValues"])
+    assert _post(client, spoiled, city["511781"]).status_code == 409
+
+
+def test_pages_outside_the_years_are_404(client, city, staff_user):
+    from tests.conftest import login
+    login(client, staff_user)
+    assert client.get("/upper/0/").status_code == 404
+    assert client.get("/upper/10000/").status_code == 404
+
+
+def test_control_characters_and_deep_json_are_refused_not_a_500(client, city, county_set,
+                                                                staff_user):
+    named = copy.deepcopy(county_set)
+    named["orgUnits"][0]["name"] = "太平\u0000镇"
+    assert _post(client, named, city["511781"]).status_code == 409
+    generated = copy.deepcopy(county_set)
+    generated["meta"]["generated"] = "x\u0000"
+    assert _post(client, generated, city["511781"]).status_code == 409
+    deep = "[" * 200000 + "]" * 200000
+    assert _post(client, deep, city["511781"]).status_code == 400
+    for body in ("[]", "1", "null", '"x"', "{}"):
+        assert _post(client, body, city["511781"]).status_code == 400, body
+    from tests.conftest import login
+    login(client, staff_user)
+    assert client.get("/api/v1/dataValueSets?period=2020&orgUnit=%00").status_code == 400
+    assert not Submission.objects.exists()
+
+
+def test_amounts_are_not_negative_and_each_township_is_whole(client, city, county_set):
+    negative = copy.deepcopy(county_set)
+    negative["dataValues"][0]["value"] = "-999999999999.99"
+    negative["meta"]["sha256"] = dv.digest(negative["dataValues"])
+    assert _post(client, negative, city["511781"]).status_code == 409
+    partial = copy.deepcopy(county_set)
+    partial["dataValues"].pop(0)  # the first township's ALLOCATION
+    partial["meta"]["sha256"] = dv.digest(partial["dataValues"])
+    refused = _post(client, partial, city["511781"])
+    assert refused.status_code == 409 and "ALLOCATION" in refused.content.decode()
+    mixed = copy.deepcopy(county_set)
+    first = mixed["dataValues"][1]
+    first["categoryOptionCombo"] = next(c for c in dv.CATEGORY_COMBOS.values()
+                                        if c != first["categoryOptionCombo"])
+    mixed["meta"]["sha256"] = dv.digest(mixed["dataValues"])
+    assert _post(client, mixed, city["511781"]).status_code == 409
+    assert not Submission.objects.exists()
+
+
+def test_a_key_file_is_readable_by_its_owner_only_even_if_it_existed(city, tmp_path):
+    key_file = tmp_path / "key"
+    key_file.write_text("old")
+    key_file.chmod(0o644)
+    call_command("apikey", "create", "--org-unit", "511703", "--name", "达川区",
+                 "--user", "root1", "--out", str(key_file))
+    assert oct(key_file.stat().st_mode)[-3:] == "600"

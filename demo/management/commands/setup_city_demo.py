@@ -49,6 +49,5 @@ class Command(BaseCommand):
             name=f"{key_for} 演示", org_unit=OrgUnit.objects.get(code=key_for),
             acting_user=User.objects.get(username="admin"),
             expires_at=timezone.now() + datetime.timedelta(days=365))
-        out.touch(mode=0o600)
-        out.write_text(raw + "\n", encoding="utf-8")
+        upper.write_secret(out, raw + "\n")
         self.stdout.write(f"a key for {key_for} written to {out}")

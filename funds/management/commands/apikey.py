@@ -5,7 +5,12 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from funds.exchange.upper import ExchangeError, api_key_create, api_key_revoke
+from funds.exchange.upper import (
+    ExchangeError,
+    api_key_create,
+    api_key_revoke,
+    write_secret,
+)
 from funds.models import ApiKey, OrgUnit
 
 
@@ -62,8 +67,7 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         if options["out"]:
             out = Path(options["out"])
-            out.touch(mode=0o600)
-            out.write_text(raw + "\n", encoding="utf-8")
+            write_secret(out, raw + "\n")
             self.stdout.write(f"key {key.prefix} for {unit.code} written to {out}")
         else:
             self.stdout.write(raw)
