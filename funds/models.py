@@ -1196,6 +1196,11 @@ class OrgUnit(models.Model):
     def __str__(self):
         return f"{self.name}（{self.code}）"
 
+    def in_service(self, year: int) -> bool:
+        """Whether the unit exists in ``year`` (mergers and new counties change codes)."""
+        return ((self.valid_from is None or self.valid_from <= year)
+                and (self.valid_to is None or self.valid_to >= year))
+
 
 class ApiKey(models.Model):
     """A machine client's key (a county instance pushing its sets), scoped to one org

@@ -56,11 +56,12 @@ def children_rows(*, parent: OrgUnit, period: int, today: datetime.date | None =
     reported, execution against time progress. For a county, see :func:`township_rows`.
     A fixed number of queries whatever the size."""
     units = {u.pk: u for u in OrgUnit.objects.filter(level__lt=Level.TOWNSHIP)}
-    children = sorted((u for u in units.values() if u.parent_id == parent.pk),
+    children = sorted((u for u in units.values()
+                       if u.parent_id == parent.pk and u.in_service(period)),
                       key=lambda u: u.code)
     rows = {child.pk: _empty(child) for child in children}
     for unit in units.values():
-        if unit.level == Level.COUNTY:
+        if unit.level == Level.COUNTY and unit.in_service(period):
             child = ancestor_at(units, unit, parent.level + 1)
             if child is not None and child.pk in rows:
                 rows[child.pk]["counties"] += 1
@@ -128,7 +129,7 @@ def total_row(rows: list[dict], *, name: str, period: int,
 
 def completeness(*, parent: OrgUnit, period: int) -> dict[str, int]:
     """How many counties under ``parent`` stand in each state, not submitted included."""
-    counties = descendants_of(parent, Level.COUNTY)
+    counties = [c for c in descendants_of(parent, Level.COUNTY) if c.in_service(period)]
     states = dict(Submission.objects.filter(period=period, org_unit__in=counties)
                   .values_list("org_unit_id", "state"))
     counted = defaultdict(int)

@@ -264,6 +264,10 @@ def data_value_set_receive(*, data_value_set, received_from: str, dry_run: bool 
             summary.conflicts.append(Conflict("orgUnit", f"{code} is not a county of this "
                                                          f"instance's org units"))
             return summary
+        if not county.in_service(period):
+            summary.conflicts.append(Conflict("period", f"{code} does not exist in {period} "
+                                                        "(its years of validity)"))
+            return summary
         # the county's row, then its submission's: the order submission_decide takes too
         submission = (Submission.objects.select_for_update()
                       .filter(org_unit=county, period=period).first())

@@ -523,3 +523,23 @@ def test_a_key_file_is_readable_by_its_owner_only_even_if_it_existed(city, tmp_p
     call_command("apikey", "create", "--org-unit", "511703", "--name", "达川区",
                  "--user", "root1", "--out", str(key_file))
     assert oct(key_file.stat().st_mode)[-3:] == "600"
+
+
+def test_only_counties_valid_in_the_period_are_due(city):
+    upper.org_units_load(text="code,name,level,parent,valid_from,valid_to\n"
+                              "511799,旧县,county,511700,1990,2010\n"
+                              "511798,新县,county,511700,2030,\n")
+    dazhou = OrgUnit.objects.get(code="511700")
+    assert rollup.completeness(parent=dazhou, period=2020) == {"not_submitted": 7}
+    rows = rollup.children_rows(parent=dazhou, period=2020)
+    assert {r["code"] for r in rows} == {"511702", "511703", "511722", "511723", "511724",
+                                         "511725", "511781"}
+    assert rollup.completeness(parent=dazhou, period=2031) == {"not_submitted": 8}
+    # a county that did not exist that year cannot report for it
+    key = upper.api_key_create(name="旧县", org_unit=OrgUnit.objects.get(code="511799"),
+                               acting_user=ApiKey.objects.first().created_by,
+                               expires_at=timezone.now() + datetime.timedelta(days=1))[0]
+    nothing = dict(dv.nothing_to_report_set(period=2020), orgUnit="511799")
+    summary = upper.data_value_set_receive(data_value_set=nothing, received_from=str(key),
+                                           source="511799")
+    assert [c.where for c in summary.conflicts] == ["period"]
