@@ -262,3 +262,18 @@ def payment_rows(expenditures) -> Iterator[list]:
                e.payee, e.purpose, e.year,
                display_name(e.reimbursed_by) if e.reimbursed_by else ""]
     yield [_("Total"), "", "", total, "", "", "", ""]
+
+
+def table_download(table, *, file_format: str, name: str, sheet_title: str):
+    """A list page's table as its CSV or XLSX file: the rows in the page's order, then the
+    table's totals, in yuan and percent where its columns say so (one declaration for
+    the page and its files)."""
+    from wanyuan.tables import export_formats, export_header, export_rows
+
+    header = export_header(table)
+    records = export_rows(table, [row.record for row in table.rows])
+    if file_format == "csv":
+        return csv_download(header, records, filename=f"{name}.csv")
+    yuan, percents = export_formats(table)
+    return xlsx_download(header, list(records), title=name, sheet_title=sheet_title,
+                         filename=f"{name}.xlsx", yuan_columns=yuan, percent_columns=percents)

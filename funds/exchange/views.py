@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 from django_tables2 import RequestConfig
 
-from funds.budget.exports import csv_download, xlsx_download
+from funds.budget.exports import table_download
 from funds.exchange import rollup, upper
 from funds.exchange.forms import DecideForm
 from funds.exchange.tables import UpperTable
@@ -22,7 +22,6 @@ from funds.inspection import charts
 from funds.models import OrgUnit, Submission
 from townships.models import YEAR_MAX, YEAR_MIN
 from wanyuan.money import percent
-from wanyuan.tables import export_formats, export_header, export_rows
 
 Level = OrgUnit.Level
 #: How many units the chart draws: the furthest behind first.
@@ -118,13 +117,7 @@ def upper_export(request, year: int, file_format: str, unit: str | None = None):
         "execution": percent(total["execution"]) if total["execution"] is not None else "",
         "time": percent(total["time"]), "gap": total["gap"] if total["gap"] is not None else "",
         "open_findings": total["OPEN_FINDINGS"]}
-    header = export_header(table)
-    records = list(export_rows(table, [row.record for row in table.rows]))
-    if file_format == "csv":
-        return csv_download(header, records, filename=f"{name}.csv")
-    yuan, percents = export_formats(table)
-    return xlsx_download(header, records, title=name, sheet_title=str(year),
-                         filename=f"{name}.xlsx", yuan_columns=yuan, percent_columns=percents)
+    return table_download(table, file_format=file_format, name=name, sheet_title=str(year))
 
 
 @require_POST

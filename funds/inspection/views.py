@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 from django_tables2 import RequestConfig
 
-from funds.budget.exports import csv_download, xlsx_download
+from funds.budget.exports import csv_download, table_download, xlsx_download
 from funds.inspection import charts, services
 from funds.inspection.flags import RULES, Rules
 from funds.inspection.forms import AuditPackForm, FlagCloseForm, FlagFilterForm
@@ -28,7 +28,6 @@ from funds.scope import fund_year_or_404, township_in_scope
 from funds.workdays import WorkingCalendar
 from townships.models import Township
 from townships.roles import all_townships_required, own_township_id, sees_all_townships
-from wanyuan.tables import export_formats, export_header, export_rows
 from wanyuan.years import remember_year
 
 STATES = ("open", "closed", "all")
@@ -167,13 +166,7 @@ def behind_export(request, year: int, file_format: str):
     fund_year, rows, table = _behind(request, year)
     RequestConfig(request, paginate=False).configure(table)  # the page's order
     name = _("Who is behind %(year)s") % {"year": year}
-    header = export_header(table)
-    records = export_rows(table, [row.record for row in table.rows])
-    if file_format == "csv":
-        return csv_download(header, records, filename=f"{name}.csv")
-    yuan, percents = export_formats(table)
-    return xlsx_download(header, list(records), title=name, sheet_title=str(year),
-                         filename=f"{name}.xlsx", yuan_columns=yuan, percent_columns=percents)
+    return table_download(table, file_format=file_format, name=name, sheet_title=str(year))
 
 
 @permission_required("funds.generate_audit_pack", raise_exception=True)
